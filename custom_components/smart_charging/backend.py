@@ -1,0 +1,39 @@
+"""What the coordinator needs of a wallbox, whatever talks to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class BackendError(Exception):
+    """A wallbox did not take a command or could not be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerReading:
+    """What a wallbox says of itself; None where it cannot tell."""
+
+    connected: bool | None = None
+    charging: bool | None = None
+    power_w: float | None = None
+
+
+class ChargerBackend(Protocol):
+    """One wallbox. Every call is bounded in time and raises only BackendError."""
+
+    @property
+    def can_pause(self) -> bool:
+        """False when 0 A is not accepted and pausing falls back to the minimum."""
+
+    async def async_set_current(self, current: int) -> None:
+        """Command `current` amps; 0 pauses charging."""
+
+    async def async_read(self) -> ChargerReading:
+        """Read vehicle state and power."""
+
+    async def async_keep_alive(self) -> None:
+        """Refresh the setpoint or heartbeat before the box's own failsafe timeout."""
+
+    async def async_close(self) -> None:
+        """Release connections."""

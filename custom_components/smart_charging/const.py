@@ -1,0 +1,63 @@
+"""Constants of Smart Charging: the keys of the configuration are fixed by the spec."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "smart_charging"
+LOGGER = logging.getLogger(__package__)
+
+# Site (config entry) keys.
+CONF_GRID_LIMIT_KW: Final = "grid_limit_kw"
+CONF_HOUSEHOLD_POWER_ENTITY: Final = "household_power_entity"
+CONF_GRID_POWER_ENTITY: Final = "grid_power_entity"
+CONF_SOLAR_POWER_ENTITY: Final = "solar_power_entity"
+CONF_OFFPEAK_ENTITY: Final = "offpeak_entity"
+CONF_SAFETY_MARGIN_KW: Final = "safety_margin_kw"
+CONF_STANDARD_MAX_KW: Final = "standard_max_kw"
+CONF_VOLTAGE: Final = "voltage"
+CONF_FAILSAFE_CURRENT: Final = "failsafe_current"
+CONF_STALE_AFTER_S: Final = "stale_after_s"
+
+DEFAULT_SITE_NAME: Final = "Home"
+DEFAULT_SAFETY_MARGIN_KW: Final = 0.0
+DEFAULT_STANDARD_MAX_KW: Final = 0.0
+DEFAULT_VOLTAGE: Final = 230.0
+DEFAULT_FAILSAFE_CURRENT: Final = 6
+DEFAULT_STALE_AFTER_S: Final = 300
+
+# Charger (config subentry) keys.
+SUBENTRY_CHARGER: Final = "charger"
+CONF_BACKEND: Final = "backend"
+CONF_PHASES: Final = "phases"
+CONF_MIN_CURRENT: Final = "min_current"
+CONF_MAX_CURRENT: Final = "max_current"
+CONF_PROFILE: Final = "profile"
+CONF_CURRENT_ENTITY: Final = "current_entity"
+CONF_SWITCH_ENTITY: Final = "switch_entity"
+CONF_CONNECTED_ENTITY: Final = "connected_entity"
+CONF_POWER_ENTITY: Final = "power_entity"
+CONF_UNIT_ID: Final = "unit_id"
+CONF_MODEL: Final = "model"
+CONF_SETPOINT_REGISTER: Final = "setpoint_register"
+CONF_SETPOINT_TYPE: Final = "setpoint_type"
+CONF_SETPOINT_SCALE: Final = "setpoint_scale"
+CONF_WORD_ORDER: Final = "word_order"
+CONF_STATUS_REGISTER: Final = "status_register"
+CONF_POWER_REGISTER: Final = "power_register"
+
+BACKEND_ENTITY: Final = "entity"
+BACKEND_MODBUS: Final = "modbus"
+DEFAULT_PHASES: Final = 3
+DEFAULT_MIN_CURRENT: Final = 6
+DEFAULT_MAX_CURRENT: Final = 16
+DEFAULT_MODBUS_PORT: Final = 502
+CURRENT_LIMIT_A: Final = 80  # currents are accepted from 0 to this
+
+# Timing: the regular cycle runs timers and increases (SPEC: at most 10 s).
+UPDATE_INTERVAL: Final = timedelta(seconds=10)
+# A failsafe or failing write that lasts this long raises a repair issue.
+REPAIR_AFTER_S: Final = 120.0
+WRITE_RETRY_MAX_S: Final = 300.0

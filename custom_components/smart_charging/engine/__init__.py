@@ -1,0 +1,33 @@
+"""The allocation engine: decides every cycle how many amps each charger gets.
+
+Pure Python with no Home Assistant import, so the integration and the benchmark run
+exactly the same decisions from the same inputs.
+"""
+
+from .allocate import decide
+from .model import (
+    ChargerDecision,
+    ChargerInput,
+    ChargerState,
+    Decision,
+    EngineConfig,
+    EngineState,
+    Mode,
+    Profile,
+    SiteInput,
+    Status,
+)
+
+__all__ = [
+    "ChargerDecision",
+    "ChargerInput",
+    "ChargerState",
+    "Decision",
+    "EngineConfig",
+    "EngineState",
+    "Mode",
+    "Profile",
+    "SiteInput",
+    "Status",
+    "decide",
+]

@@ -1,0 +1,129 @@
+"""Inputs, outputs and state of the allocation engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Mode(StrEnum):
+    """When a charger may charge."""
+
+    OFF = "off"
+    FAST = "fast"
+    SOLAR = "solar"
+    SOLAR_MIN = "solar_min"
+    OFF_PEAK = "off_peak"
+
+
+class Profile(StrEnum):
+    """Priority of a charger: premium is served before standard."""
+
+    PREMIUM = "premium"
+    STANDARD = "standard"
+
+
+class Status(StrEnum):
+    """Why a charger gets the current it gets."""
+
+    DISCONNECTED = "disconnected"
+    CHARGING = "charging"
+    WAITING_FOR_SOLAR = "waiting_for_solar"
+    WAITING_FOR_OFF_PEAK = "waiting_for_off_peak"
+    PAUSED_BY_CAP = "paused_by_cap"
+    OFF = "off"
+    FAILSAFE = "failsafe"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """Timing rules; the defaults are those of the specification."""
+
+    solar_start_delay_s: float = 60.0
+    solar_stop_delay_s: float = 180.0
+    # A charger that has been served this much longer than a waiting one of the same
+    # profile gives its place up (fair rotation when not everyone fits).
+    rotation_period_s: float = 900.0
+    # A change smaller than this is not written, unless it pauses or starts a charger.
+    deadband_a: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInput:
+    """What the site looks like right now. Power in W, positive = consumption."""
+
+    grid_limit_w: float
+    household_w: float
+    solar_w: float = 0.0
+    safety_margin_w: float = 0.0
+    standard_max_w: float = 0.0  # 0 = no ceiling for standard chargers
+    voltage: float = 230.0
+    offpeak: bool = False
+    inputs_usable: bool = True
+    failsafe_current: int = 6
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerInput:
+    """One charger as the caller sees it now."""
+
+    id: str
+    phases: int = 3
+    min_current: int = 6
+    max_current: int = 16
+    ceiling: int | None = None  # the user's own limit; None = max_current
+    profile: Profile = Profile.STANDARD
+    mode: Mode = Mode.FAST
+    connected: bool = True
+    enabled: bool = True
+    measured_power_w: float | None = None
+    # The setpoint the box holds now (last successful write); None = unknown.
+    last_command: int | None = None
+    # The last write failed; it is still allocated (and retried) but reported as error.
+    error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerState:
+    """What the engine remembers of one charger between decisions."""
+
+    solar_running: bool = False
+    surplus_since: float | None = None  # surplus has covered the minimum since then
+    deficit_since: float | None = None  # surplus has not covered the minimum since then
+    served_s: float = 0.0  # seconds charged since plug-in, for fair rotation
+
+
+@dataclass(frozen=True, slots=True)
+class EngineState:
+    """Everything time-dependent. The caller keeps it and passes it back next time."""
+
+    chargers: Mapping[str, ChargerState] = field(default_factory=dict)
+    last_time: float | None = None
+    # Household load when inputs were last usable; bounds the failsafe budget.
+    last_household_w: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerDecision:
+    """What to do with one charger."""
+
+    id: str
+    current: int | None  # amps to command, 0 = pause, None = leave alone
+    status: Status
+    power_w: float  # power budgeted for it (current x voltage x phases)
+    write: bool  # the setpoint moved enough to be written
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of one engine step."""
+
+    chargers: Mapping[str, ChargerDecision]
+    write_order: tuple[str, ...]  # decreases first, then increases
+    budget_w: float  # power the chargers may use now
+    surplus_w: float  # solar minus household, never negative
+    household_w: float
+    failsafe: bool
+    state: EngineState
