@@ -61,3 +61,29 @@ UPDATE_INTERVAL: Final = timedelta(seconds=10)
 # A failsafe or failing write that lasts this long raises a repair issue.
 REPAIR_AFTER_S: Final = 120.0
 WRITE_RETRY_MAX_S: Final = 300.0
+
+EVENT_STATUS_CHANGED: Final = "smart_charging_status_changed"
+
+# Choices offered by the charger subentry flow (values stored in the subentry).
+MODEL_GENERIC: Final = "generic"
+MODBUS_MODELS: Final = (
+    "alfen",
+    "abb_terra_ac",
+    "phoenix_ev_cc",
+    "phoenix_em_cp",
+    "schneider_evlink_pro",
+    "vestel_evc04",
+    "webasto_next",
+    "keba_p30",
+    "go_e",
+    "peblar",
+    MODEL_GENERIC,
+)
+SETPOINT_TYPES: Final = ("uint16", "uint32", "float32")
+SETPOINT_SCALES: Final = (1.0, 0.1, 0.001)  # amps per register unit
+WORD_ORDERS: Final = ("big", "little")
+DEFAULT_UNIT_ID: Final = 1
+DEFAULT_SETPOINT_TYPE: Final = "uint16"
+DEFAULT_SETPOINT_SCALE: Final = 1.0
+DEFAULT_WORD_ORDER: Final = "big"
+MIN_CHARGE_CURRENT_A: Final = 6  # IEC 61851: no vehicle charges below 6 A

@@ -1,0 +1,61 @@
+"""Smart Charging: shares a site's grid power between EV chargers."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN
+from .coordinator import SmartChargingConfigEntry, SmartChargingCoordinator
+from .entity import site_device_info
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up Smart Charging."""
+    return True
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: SmartChargingConfigEntry
+) -> bool:
+    """Set up a site and its chargers."""
+    # The site device first: each charger's device links to it.
+    site_device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **site_device_info(entry)
+    )
+    coordinator = SmartChargingCoordinator(hass, entry, site_device.id)
+    entry.runtime_data = coordinator
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # The entities have restored mode, profile and limits by now: start acting.
+    await coordinator.async_start()
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    return True
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: SmartChargingConfigEntry
+) -> bool:
+    """Unload a site."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_shutdown()
+    return unloaded
+
+
+async def _async_update_listener(
+    hass: HomeAssistant, entry: SmartChargingConfigEntry
+) -> None:
+    """Chargers added, changed or removed: reload so devices follow at once."""
+    await hass.config_entries.async_reload(entry.entry_id)

@@ -1,0 +1,93 @@
+"""Selects: each charger's mode and profile, kept across restarts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
+
+from .coordinator import ChargerRuntime, SmartChargingConfigEntry
+from .engine import Mode, Profile
+from .entity import ChargerEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargerSelectEntityDescription(SelectEntityDescription):
+    """A charger setting chosen from a list."""
+
+    setting: str  # the ChargerRuntime attribute it sets
+    parse_fn: Callable[[str], StrEnum]
+    value_fn: Callable[[ChargerRuntime], StrEnum]
+
+
+SELECTS = (
+    ChargerSelectEntityDescription(
+        key="mode",
+        translation_key="mode",
+        options=[mode.value for mode in Mode],
+        setting="mode",
+        parse_fn=Mode,
+        value_fn=lambda charger: charger.mode,
+    ),
+    ChargerSelectEntityDescription(
+        key="profile",
+        translation_key="profile",
+        entity_category=EntityCategory.CONFIG,
+        options=[profile.value for profile in Profile],
+        setting="profile",
+        parse_fn=Profile,
+        value_fn=lambda charger: charger.profile,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmartChargingConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add each charger's selects."""
+    coordinator = entry.runtime_data
+    for charger in coordinator.chargers.values():
+        async_add_entities(
+            (ChargerSelectEntity(coordinator, charger, desc) for desc in SELECTS),
+            config_subentry_id=charger.id,
+        )
+
+
+class ChargerSelectEntity(ChargerEntity, SelectEntity, RestoreEntity):
+    """A charger setting; the user's last choice survives a restart."""
+
+    entity_description: ChargerSelectEntityDescription
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        last = await self.async_get_last_state()
+        if last is not None and last.state in self.options:
+            setattr(
+                self.charger,
+                self.entity_description.setting,
+                self.entity_description.parse_fn(last.state),
+            )
+
+    @property
+    def current_option(self) -> str:
+        return self.entity_description.value_fn(self.charger).value
+
+    async def async_select_option(self, option: str) -> None:
+        await self.coordinator.async_apply_setting(
+            self.charger.id,
+            **{
+                self.entity_description.setting: self.entity_description.parse_fn(
+                    option
+                )
+            },
+        )

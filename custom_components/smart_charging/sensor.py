@@ -1,0 +1,172 @@
+"""Sensors: what each charger is given, and the site's figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfEnergy,
+    UnitOfPower,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .coordinator import ChargerRuntime, SmartChargingConfigEntry
+from .engine import Decision, Status
+from .entity import ChargerEntity, SiteEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChargerSensorEntityDescription(SensorEntityDescription):
+    """A charger sensor and where its value comes from."""
+
+    value_fn: Callable[[ChargerRuntime], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteSensorEntityDescription(SensorEntityDescription):
+    """A site sensor and where its value comes from."""
+
+    value_fn: Callable[[Decision], StateType]
+
+
+def _status(charger: ChargerRuntime) -> StateType:
+    return charger.status.value if charger.status else None
+
+
+CHARGER_SENSORS = (
+    ChargerSensorEntityDescription(
+        key="allocated_current",
+        translation_key="allocated_current",
+        device_class=SensorDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda charger: charger.current,
+    ),
+    ChargerSensorEntityDescription(
+        key="allocated_power",
+        translation_key="allocated_power",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda charger: charger.power_w,
+    ),
+    ChargerSensorEntityDescription(
+        key="status",
+        translation_key="status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in Status],
+        value_fn=_status,
+    ),
+)
+
+SESSION_ENERGY = SensorEntityDescription(
+    key="session_energy",
+    translation_key="session_energy",
+    device_class=SensorDeviceClass.ENERGY,
+    native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    suggested_display_precision=2,
+)
+
+SITE_SENSORS = (
+    SiteSensorEntityDescription(
+        key="ev_budget",
+        translation_key="ev_budget",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda decision: decision.budget_w,
+    ),
+    SiteSensorEntityDescription(
+        key="solar_surplus",
+        translation_key="solar_surplus",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda decision: decision.surplus_w,
+    ),
+    SiteSensorEntityDescription(
+        key="household_power",
+        translation_key="household_power",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        suggested_display_precision=0,
+        value_fn=lambda decision: decision.household_w,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmartChargingConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the site's and each charger's sensors."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        SiteSensorEntity(coordinator, description) for description in SITE_SENSORS
+    )
+    for charger in coordinator.chargers.values():
+        entities: list[SensorEntity] = [
+            ChargerSensorEntity(coordinator, charger, description)
+            for description in CHARGER_SENSORS
+        ]
+        entities.append(SessionEnergySensorEntity(coordinator, charger, SESSION_ENERGY))
+        async_add_entities(entities, config_subentry_id=charger.id)
+
+
+class SiteSensorEntity(SiteEntity, SensorEntity):
+    """A figure of the site."""
+
+    entity_description: SiteSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType:
+        if self.coordinator.data is None:
+            return None
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class ChargerSensorEntity(ChargerEntity, SensorEntity):
+    """A figure of one charger."""
+
+    entity_description: ChargerSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType:
+        if self.coordinator.data is None:
+            return None
+        return self.entity_description.value_fn(self.charger)
+
+
+class SessionEnergySensorEntity(ChargerEntity, RestoreSensor):
+    """Energy delivered since plug-in; kept across restarts for the Energy dashboard."""
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if last is not None and isinstance(last.native_value, int | float):
+            self.charger.session_energy_kwh = float(last.native_value)
+
+    @property
+    def native_value(self) -> float:
+        return round(self.charger.session_energy_kwh, 3)

@@ -1,0 +1,120 @@
+"""Shared fixtures. Importing the integration first makes HA load ours, not the test
+plugin's own custom_components package."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+
+import custom_components.smart_charging  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    enable_custom_integrations: None,
+) -> Generator[None]:
+    """Let HA load custom integrations in every test."""
+    yield
+
+
+# Integration fixtures -------------------------------------------------------------
+
+from collections.abc import Awaitable, Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+from homeassistant.config_entries import ConfigSubentryData  # noqa: E402
+from homeassistant.core import HomeAssistant  # noqa: E402
+from homeassistant.helpers import entity_registry as er  # noqa: E402
+from homeassistant.setup import async_setup_component  # noqa: E402
+from pytest_homeassistant_custom_component.common import MockConfigEntry  # noqa: E402
+
+from custom_components.smart_charging.const import DOMAIN  # noqa: E402
+
+HOUSEHOLD = "sensor.household_power"
+SOLAR = "sensor.solar_power"
+GRID = "sensor.grid_power"
+
+
+def power_state(hass: HomeAssistant, entity_id: str, value: Any, unit: str = "W") -> None:
+    """Set a power sensor's state."""
+    hass.states.async_set(
+        entity_id, str(value), {"unit_of_measurement": unit, "device_class": "power"}
+    )
+
+
+def charger_data(name: str, wallbox: str, **extra: Any) -> ConfigSubentryData:
+    """A charger subentry driving an input_number wallbox."""
+    data: dict[str, Any] = {
+        "name": name,
+        "backend": "entity",
+        "phases": 3,
+        "min_current": 6,
+        "max_current": 32,
+        "profile": "standard",
+        "current_entity": wallbox,
+    }
+    data.update(extra)
+    return ConfigSubentryData(
+        data=data, subentry_type="charger", title=name, unique_id=None
+    )
+
+
+async def setup_wallboxes(hass: HomeAssistant, *names: str, maximum: int = 32) -> None:
+    """input_number entities that stand in for wallboxes' current entities."""
+    await async_setup_component(
+        hass,
+        "input_number",
+        {
+            "input_number": {
+                name: {"min": 0, "max": maximum, "step": 1, "initial": 0, "unit_of_measurement": "A"}
+                for name in names
+            }
+        },
+    )
+
+
+def wallbox_current(hass: HomeAssistant, name: str) -> float:
+    """The current an input_number wallbox holds now."""
+    state = hass.states.get(f"input_number.{name}")
+    assert state is not None
+    return float(state.state)
+
+
+def find_entity(hass: HomeAssistant, platform: str, unique_id: str) -> str:
+    """The entity id of one of ours, by unique id."""
+    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    return entity_id
+
+
+@pytest.fixture
+def site_entry_factory(
+    hass: HomeAssistant,
+) -> Callable[..., Awaitable[MockConfigEntry]]:
+    """Add and set up a site with chargers."""
+
+    async def factory(
+        chargers: list[ConfigSubentryData], *, setup: bool = True, **site: Any
+    ) -> MockConfigEntry:
+        data: dict[str, Any] = {
+            "name": "Home",
+            "grid_limit_kw": 36.0,
+            "household_power_entity": HOUSEHOLD,
+            "safety_margin_kw": 0.0,
+            "standard_max_kw": 0.0,
+            "voltage": 230.0,
+            "failsafe_current": 6,
+            "stale_after_s": 300,
+        }
+        data.update(site)
+        entry = MockConfigEntry(
+            domain=DOMAIN, title=data["name"], data=data, subentries_data=chargers
+        )
+        entry.add_to_hass(hass)
+        if setup:
+            assert await hass.config_entries.async_setup(entry.entry_id)
+            await hass.async_block_till_done()
+        return entry
+
+    return factory
