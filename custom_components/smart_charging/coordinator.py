@@ -62,6 +62,8 @@ type SmartChargingConfigEntry = ConfigEntry[SmartChargingCoordinator]
 type BackendFactory = Callable[[ConfigSubentry], ChargerBackend]
 
 READ_TIMEOUT_S = 10.0
+# How long a car takes to follow a new setpoint, as a grid meter would see it.
+RAMP_S = 10.0
 FIRST_RETRY_S = 10.0
 
 
@@ -79,6 +81,8 @@ class ChargerRuntime:
     reading: ChargerReading = field(default_factory=ChargerReading)
     current: int = 0
     power_w: float = 0.0
+    power_before_w: float = 0.0  # commanded power before the last change
+    power_changed_at: float = 0.0
     status: Status | None = None
     session_energy_kwh: float = 0.0
     failing_since: float | None = None
@@ -123,6 +127,7 @@ class SiteReading:
     solar_w: float | None
     offpeak: bool
     unusable: tuple[str, ...]
+    grid_reported_at: float = 0.0
 
 
 class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
@@ -264,7 +269,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         self.engine_state = decision.state
         await self._async_write(decision, now)
         await self._async_keep_alive(now)
-        self._publish(decision)
+        self._publish(decision, now)
         self._update_failsafe_issue(site, now)
         return decision
 
@@ -314,6 +319,8 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 unusable.append(entity_id)
             return value
 
+        grid_entity = self.option(CONF_GRID_POWER_ENTITY)
+        grid_state = self.hass.states.get(grid_entity) if grid_entity else None
         offpeak_entity = self.option(CONF_OFFPEAK_ENTITY)
         offpeak_state = self.hass.states.get(offpeak_entity) if offpeak_entity else None
         return SiteReading(
@@ -323,16 +330,25 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             # Unknown off-peak state counts as peak: the cheaper assumption to be wrong.
             offpeak=offpeak_state is not None and offpeak_state.state == STATE_ON,
             unusable=tuple(unusable),
+            grid_reported_at=grid_state.last_reported.timestamp() if grid_state else 0,
         )
 
     def _household_w(self, site: SiteReading) -> float:
-        """Household load, measured or derived from the grid meter."""
+        """Household load, measured or derived from the grid meter.
+
+        Derived, the chargers' share is what the meter could have seen when it last
+        reported: right after a change, the lower of the old and new command. A car
+        drawing less than commanded leaves that much of its own reserve unused, so
+        the site stays under the limit either way.
+        """
         if self.option(CONF_HOUSEHOLD_POWER_ENTITY):
             return site.household_w or 0.0
         chargers_w = 0.0
         for charger in self.chargers.values():
             if charger.reading.power_w is not None:
                 chargers_w += charger.reading.power_w
+            elif charger.power_changed_at > site.grid_reported_at - RAMP_S:
+                chargers_w += min(charger.power_w, charger.power_before_w)
             else:
                 chargers_w += charger.power_w
         return (site.grid_w or 0.0) + (site.solar_w or 0.0) - chargers_w
@@ -429,7 +445,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             )
         )
 
-    def _publish(self, decision: Decision) -> None:
+    def _publish(self, decision: Decision, now: float) -> None:
         """Copy the decision onto the chargers and announce status changes."""
         for cid, result in decision.chargers.items():
             charger = self.chargers[cid]
@@ -437,6 +453,9 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 Status.ERROR if charger.failing_since is not None else result.status
             )
             if result.current is not None:
+                if result.power_w != charger.power_w:
+                    charger.power_before_w = charger.power_w
+                    charger.power_changed_at = now
                 charger.current = result.current
                 charger.power_w = result.power_w
             old = charger.status
