@@ -10,6 +10,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import DOMAIN
 from .coordinator import SmartChargingConfigEntry, SmartChargingCoordinator
 from .entity import site_device_info
+from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -23,7 +24,8 @@ PLATFORMS = [
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up Smart Charging."""
+    """Set up Smart Charging's actions."""
+    async_setup_services(hass)
     return True
 
 

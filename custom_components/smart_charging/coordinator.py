@@ -90,6 +90,8 @@ class ChargerRuntime:
     retry_at: float = 0.0
     last_error: str = ""
     keep_alive_at: float = 0.0
+    # While boosted: the mode and profile to return to once the car is unplugged.
+    boost_restore: tuple[Mode, Profile] | None = None
 
     @property
     def id(self) -> str:
@@ -295,6 +297,9 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 return
             if reading.connected is True and charger.reading.connected is False:
                 charger.session_energy_kwh = 0.0  # a new plug-in starts a session
+            if reading.connected is False and charger.boost_restore is not None:
+                charger.mode, charger.profile = charger.boost_restore
+                charger.boost_restore = None
             charger.reading = reading
 
         await asyncio.gather(*(read(c) for c in self.chargers.values() if c.enabled))
@@ -473,7 +478,9 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 )
 
     def _device_id(self, cid: str) -> str | None:
-        device = dr.async_get(self.hass).async_get_device(identifiers={(DOMAIN, cid)})
+        device = dr.async_get(self.hass).async_get_device_by_identifier(
+            (DOMAIN, cid), self.config_entry.entry_id
+        )
         return device.id if device else None
 
     def _update_failsafe_issue(self, site: SiteReading, now: float) -> None:
@@ -510,6 +517,13 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         )
 
     # Settings from the entities -------------------------------------------------
+
+    async def async_boost(self, cid: str) -> None:
+        """Full power within the limit until the car is unplugged."""
+        charger = self.chargers[cid]
+        if charger.boost_restore is None:
+            charger.boost_restore = (charger.mode, charger.profile)
+        await self.async_apply_setting(cid, mode=Mode.FAST, profile=Profile.PREMIUM)
 
     async def async_apply_setting(self, cid: str, **changes: Any) -> None:
         """Apply a user setting (mode, profile, ceiling, enabled) and act on it now."""

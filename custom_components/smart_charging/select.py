@@ -10,13 +10,14 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.restore_state import RestoreEntity
+from homeassistant.helpers.restore_state import RestoredExtraData, RestoreEntity
 
 from .coordinator import ChargerRuntime, SmartChargingConfigEntry
 from .engine import Mode, Profile
 from .entity import ChargerEntity
 
 PARALLEL_UPDATES = 0
+BOOST_RESTORE = "boost_restore"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +78,17 @@ class ChargerSelectEntity(ChargerEntity, SelectEntity, RestoreEntity):
                 self.entity_description.setting,
                 self.entity_description.parse_fn(last.state),
             )
+        extra = await self.async_get_last_extra_data()
+        if extra and (restore := extra.as_dict().get(BOOST_RESTORE)):
+            self.charger.boost_restore = (Mode(restore[0]), Profile(restore[1]))
+
+    @property
+    def extra_restore_state_data(self) -> RestoredExtraData | None:
+        """A boost in progress survives a restart with what it returns to."""
+        if self.entity_description.key != "mode" or not self.charger.boost_restore:
+            return None
+        mode, profile = self.charger.boost_restore
+        return RestoredExtraData({BOOST_RESTORE: [mode.value, profile.value]})
 
     @property
     def current_option(self) -> str:

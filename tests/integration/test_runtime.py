@@ -9,9 +9,12 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, ServiceCall, State
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.setup import async_setup_component
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -39,7 +42,9 @@ from tests.conftest import (
 type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
 
 
-async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+async def tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -94,7 +99,9 @@ async def test_unusable_input_means_failsafe_then_recovery(
 
 
 async def test_stale_input_means_failsafe(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     await setup_wallboxes(hass, "wb1")
     power_state(hass, HOUSEHOLD, 5000)
@@ -112,7 +119,9 @@ async def test_stale_input_means_failsafe(
 
 
 async def test_failsafe_never_raises_a_paused_charger(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     await setup_wallboxes(hass, "wb1", "wb2")
     power_state(hass, HOUSEHOLD, 30000)  # 6 kW left: one charger fits
@@ -131,7 +140,9 @@ async def test_failsafe_never_raises_a_paused_charger(
 
 
 async def test_kilowatts_and_watts_give_the_same_result(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     await setup_wallboxes(hass, "wb1")
     power_state(hass, HOUSEHOLD, 27.5, "kW")
@@ -147,7 +158,9 @@ async def test_kilowatts_and_watts_give_the_same_result(
 
 
 async def test_household_derived_from_grid_meter(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     """household = grid + solar - chargers; the charger's commanded power counts."""
     await setup_wallboxes(hass, "wb1")
@@ -172,7 +185,9 @@ async def test_household_derived_from_grid_meter(
 
 
 async def test_disabled_charger_is_never_written(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     await setup_wallboxes(hass, "wb1", "wb2")
     power_state(hass, HOUSEHOLD, 0)
@@ -187,15 +202,19 @@ async def test_disabled_charger_is_never_written(
     )
     await settle(hass)
     await hass.services.async_call(
-        "input_number", "set_value", {"entity_id": "input_number.wb2", "value": 3},
+        "input_number",
+        "set_value",
+        {"entity_id": "input_number.wb2", "value": 3},
         blocking=True,
     )
     writes: list[str] = []
     hass.bus.async_listen(
         "state_changed",
-        lambda event: writes.append(event.data["entity_id"])
-        if event.data["entity_id"] == "input_number.wb2"
-        else None,
+        lambda event: (
+            writes.append(event.data["entity_id"])
+            if event.data["entity_id"] == "input_number.wb2"
+            else None
+        ),
     )
     for load in (20000, 5000, 25000):
         power_state(hass, HOUSEHOLD, load)
@@ -206,7 +225,9 @@ async def test_disabled_charger_is_never_written(
 
 
 async def test_failing_write_is_retried_and_others_are_served(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     await setup_wallboxes(hass, "wb1")
     # A wallbox integration whose set_value service fails until it comes back.
@@ -219,7 +240,10 @@ async def test_failing_write_is_retried_and_others_are_served(
         hass.states.async_set(call.data["entity_id"][0], str(call.data["value"]))
 
     hass.services.async_register(
-        "flaky", "set_value", set_value, schema=cv.make_entity_service_schema({"value": float})
+        "flaky",
+        "set_value",
+        set_value,
+        schema=cv.make_entity_service_schema({"value": float}),
     )
     hass.states.async_set("flaky.box", "0", {"min": 0, "max": 32, "step": 1})
     power_state(hass, HOUSEHOLD, 0)
@@ -249,7 +273,9 @@ async def test_failing_write_is_retried_and_others_are_served(
 
 
 async def test_switch_pauses_and_a_box_without_one_raises_a_repair(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     await async_setup_component(
         hass,
@@ -261,7 +287,9 @@ async def test_switch_pauses_and_a_box_without_one_raises_a_repair(
             }
         },
     )
-    await async_setup_component(hass, "input_boolean", {"input_boolean": {"wb1_charge": {}}})
+    await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"wb1_charge": {}}}
+    )
     power_state(hass, HOUSEHOLD, 0)
     entry = await site_entry_factory(
         [
@@ -276,7 +304,10 @@ async def test_switch_pauses_and_a_box_without_one_raises_a_repair(
     for cid in (switched, no_switch):
         mode = find_entity(hass, "select", f"{cid}_mode")
         await hass.services.async_call(
-            "select", "select_option", {"entity_id": mode, "option": "off"}, blocking=True
+            "select",
+            "select_option",
+            {"entity_id": mode, "option": "off"},
+            blocking=True,
         )
     await settle(hass)
     assert hass.states.get("input_boolean.wb1_charge").state == "off"
@@ -287,7 +318,9 @@ async def test_switch_pauses_and_a_box_without_one_raises_a_repair(
 
 
 async def test_restart_keeps_settings(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     await setup_wallboxes(hass, "wb1")
     power_state(hass, HOUSEHOLD, 0)
@@ -334,7 +367,9 @@ async def test_restart_keeps_settings(
 
 
 async def test_chargers_come_and_go_without_restart(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     await setup_wallboxes(hass, "wb1", "wb2")
     power_state(hass, HOUSEHOLD, 0)
@@ -360,7 +395,9 @@ async def test_chargers_come_and_go_without_restart(
 
 
 async def test_status_event_connected_sensor_and_session_energy(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     await setup_wallboxes(hass, "wb1")
     power_state(hass, HOUSEHOLD, 0)
@@ -369,7 +406,9 @@ async def test_status_event_connected_sensor_and_session_energy(
     entry = await site_entry_factory(
         [
             charger_data(
-                "Car", "input_number.wb1", connected_entity="sensor.wb1_status",
+                "Car",
+                "input_number.wb1",
+                connected_entity="sensor.wb1_status",
                 max_current=16,
             )
         ],

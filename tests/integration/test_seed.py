@@ -15,8 +15,8 @@ from pytest_homeassistant_custom_component.common import (
 from tests.conftest import (
     HOUSEHOLD,
     charger_data,
-    power_state,
     find_entity,
+    power_state,
     setup_wallboxes,
     wallbox_current,
 )
@@ -25,7 +25,9 @@ VOLTS = 230 * 3
 WALLBOXES = ("wb1", "wb2", "wb3")
 
 
-async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+async def tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -48,7 +50,10 @@ async def test_three_fast_chargers_share_day_and_night(
 
     hass.bus.async_listen("state_changed", check_limit)
     await site_entry_factory(
-        [charger_data(f"Car {i}", f"input_number.{name}") for i, name in enumerate(WALLBOXES)]
+        [
+            charger_data(f"Car {i}", f"input_number.{name}")
+            for i, name in enumerate(WALLBOXES)
+        ]
     )
     await tick(hass, freezer, 10)
     day = [wallbox_current(hass, name) for name in WALLBOXES]
@@ -111,7 +116,10 @@ async def test_off_peak_charger_waits_for_off_peak(
     )
     mode = find_entity(hass, "select", f"{next(iter(entry.subentries))}_mode")
     await hass.services.async_call(
-        "select", "select_option", {"entity_id": mode, "option": "off_peak"}, blocking=True
+        "select",
+        "select_option",
+        {"entity_id": mode, "option": "off_peak"},
+        blocking=True,
     )
     status = find_entity(hass, "sensor", f"{next(iter(entry.subentries))}_status")
     for _ in range(120):  # eight hours; the meter reports every four minutes
