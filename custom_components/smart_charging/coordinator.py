@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,9 +57,9 @@ from .engine import (
     decide,
 )
 from .entity_backend import EntityWallbox, parse_power_w
+from .modbus import ModbusHub, ModbusWallbox, keep_alive_interval
 
 type SmartChargingConfigEntry = ConfigEntry[SmartChargingCoordinator]
-type BackendFactory = Callable[[ConfigSubentry], ChargerBackend]
 
 READ_TIMEOUT_S = 10.0
 # How long a car takes to follow a new setpoint, as a grid meter would see it.
@@ -92,6 +92,13 @@ class ChargerRuntime:
     keep_alive_at: float = 0.0
     # While boosted: the mode and profile to return to once the car is unplugged.
     boost_restore: tuple[Mode, Profile] | None = None
+    keep_alive_s: float | None = None  # the box's failsafe timer wants a refresh
+    read_error: str | None = None
+
+    @property
+    def failing(self) -> bool:
+        """Writes fail or the box does not answer: status error."""
+        return self.failing_since is not None or self.read_error is not None
 
     @property
     def id(self) -> str:
@@ -142,7 +149,6 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         hass: HomeAssistant,
         entry: SmartChargingConfigEntry,
         site_device_id: str,
-        backend_factory: BackendFactory | None = None,
     ) -> None:
         super().__init__(
             hass,
@@ -152,15 +158,11 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             update_interval=UPDATE_INTERVAL,
             always_update=True,
         )
-        self._backend_factory = backend_factory or self._entity_backend
+        self._modbus_hub: ModbusHub | None = None
         self.chargers: dict[str, ChargerRuntime] = {}
         for subentry in entry.subentries.values():
             if subentry.subentry_type == SUBENTRY_CHARGER:
-                self.chargers[subentry.subentry_id] = ChargerRuntime(
-                    subentry=subentry,
-                    backend=self._backend_factory(subentry),
-                    profile=Profile(subentry.data.get(CONF_PROFILE, Profile.STANDARD)),
-                )
+                self.chargers[subentry.subentry_id] = self._make_charger(subentry)
         self.engine_state = EngineState()
         self.site: SiteReading | None = None
         self.site_device_id = site_device_id
@@ -189,10 +191,22 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         )
         return [entity for key in keys if (entity := self.option(key))]
 
-    def _entity_backend(self, subentry: ConfigSubentry) -> ChargerBackend:
+    def _make_charger(self, subentry: ConfigSubentry) -> ChargerRuntime:
+        backend: ChargerBackend
+        keep_alive_s = None
         if subentry.data.get(CONF_BACKEND) == BACKEND_MODBUS:
-            raise BackendError("the Modbus backend needs a backend factory")
-        return EntityWallbox(self.hass, subentry.data)
+            if self._modbus_hub is None:
+                self._modbus_hub = ModbusHub()  # one connection per box, shared
+            backend = ModbusWallbox(self._modbus_hub, subentry.data)
+            keep_alive_s = keep_alive_interval(subentry.data)
+        else:
+            backend = EntityWallbox(self.hass, subentry.data)
+        return ChargerRuntime(
+            subentry=subentry,
+            backend=backend,
+            profile=Profile(subentry.data.get(CONF_PROFILE, Profile.STANDARD)),
+            keep_alive_s=keep_alive_s,
+        )
 
     # Life cycle -----------------------------------------------------------------
 
@@ -210,6 +224,8 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         await super().async_shutdown()
         for charger in self.chargers.values():
             await charger.backend.async_close()
+        if self._modbus_hub is not None:
+            await self._modbus_hub.async_close()
 
     @callback
     def _async_on_input_change(self, event: Event[EventStateChangedData]) -> None:
@@ -293,8 +309,13 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 async with asyncio.timeout(READ_TIMEOUT_S):
                     reading = await charger.backend.async_read()
             except (BackendError, TimeoutError) as err:
-                LOGGER.debug("Reading %s failed: %s", charger.name, err)
+                if charger.read_error is None:
+                    LOGGER.warning("%s does not answer: %s", charger.name, err)
+                charger.read_error = str(err) or type(err).__name__
                 return
+            if charger.read_error is not None:
+                LOGGER.info("%s answers again", charger.name)
+                charger.read_error = None
             if reading.connected is True and charger.reading.connected is False:
                 charger.session_energy_kwh = 0.0  # a new plug-in starts a session
             if reading.connected is False and charger.boost_restore is not None:
@@ -302,7 +323,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 charger.boost_restore = None
             charger.reading = reading
 
-        await asyncio.gather(*(read(c) for c in self.chargers.values() if c.enabled))
+        await asyncio.gather(*(read(charger) for charger in self.chargers.values()))
 
     def _read_site(self, now: float) -> SiteReading:
         unusable: list[str] = []
@@ -371,7 +392,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             enabled=charger.enabled,
             measured_power_w=charger.reading.power_w,
             last_command=charger.last_command,
-            error=charger.failing_since is not None,
+            error=charger.failing,
         )
 
     async def _async_write(self, decision: Decision, now: float) -> None:
@@ -444,9 +465,10 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 keep_alive(charger)
                 for charger in self.chargers.values()
                 if charger.enabled
+                and charger.keep_alive_s is not None
                 and charger.last_command is not None
-                and charger.failing_since is None
-                and now - charger.keep_alive_at >= UPDATE_INTERVAL.total_seconds()
+                and not charger.failing
+                and now - charger.keep_alive_at >= charger.keep_alive_s
             )
         )
 
