@@ -3,19 +3,14 @@ plugin's own custom_components package."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
-
 import pytest
 
 import custom_components.smart_charging  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    enable_custom_integrations: None,
-) -> Generator[None]:
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let HA load custom integrations in every test."""
-    yield
 
 
 # Integration fixtures -------------------------------------------------------------
@@ -36,7 +31,9 @@ SOLAR = "sensor.solar_power"
 GRID = "sensor.grid_power"
 
 
-def power_state(hass: HomeAssistant, entity_id: str, value: Any, unit: str = "W") -> None:
+def power_state(
+    hass: HomeAssistant, entity_id: str, value: Any, unit: str = "W"
+) -> None:
     """Set a power sensor's state."""
     hass.states.async_set(
         entity_id, str(value), {"unit_of_measurement": unit, "device_class": "power"}
@@ -67,7 +64,13 @@ async def setup_wallboxes(hass: HomeAssistant, *names: str, maximum: int = 32) -
         "input_number",
         {
             "input_number": {
-                name: {"min": 0, "max": maximum, "step": 1, "initial": 0, "unit_of_measurement": "A"}
+                name: {
+                    "min": 0,
+                    "max": maximum,
+                    "step": 1,
+                    "initial": 0,
+                    "unit_of_measurement": "A",
+                }
                 for name in names
             }
         },

@@ -38,7 +38,9 @@ from tests.conftest import (
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation" / "smart_charging"
 
 
-@pytest.mark.parametrize("path", sorted(BLUEPRINTS.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", sorted(BLUEPRINTS.glob("*.yaml")), ids=lambda p: p.stem
+)
 def test_blueprint_is_valid(path: Path) -> None:
     blueprint = models.Blueprint(
         load_yaml_dict(str(path)),
@@ -54,7 +56,9 @@ async def test_departure_blueprint_makes_a_valid_automation(
     hass: HomeAssistant, tmp_path: Path
 ) -> None:
     hass.config.config_dir = str(tmp_path)
-    shutil.copytree(BLUEPRINTS, tmp_path / "blueprints" / "automation" / "smart_charging")
+    shutil.copytree(
+        BLUEPRINTS, tmp_path / "blueprints" / "automation" / "smart_charging"
+    )
     config = await async_validate_config_item(
         hass,
         "automation.trip",
@@ -78,12 +82,18 @@ async def site(
 ) -> tuple[MockConfigEntry, str]:
     """A site with one solar charger, and the blueprints in HA's config folder."""
     hass.config.config_dir = str(tmp_path)
-    shutil.copytree(BLUEPRINTS, tmp_path / "blueprints" / "automation" / "smart_charging")
+    shutil.copytree(
+        BLUEPRINTS, tmp_path / "blueprints" / "automation" / "smart_charging"
+    )
     await setup_wallboxes(hass, "wb1")
     power_state(hass, HOUSEHOLD, 30000)
     hass.states.async_set("input_boolean.plugged", "on")
     entry = await site_entry_factory(
-        [charger_data("Car", "input_number.wb1", connected_entity="input_boolean.plugged")],
+        [
+            charger_data(
+                "Car", "input_number.wb1", connected_entity="input_boolean.plugged"
+            )
+        ],
         stale_after_s=0,
     )
     cid = next(iter(entry.subentries))
@@ -92,7 +102,9 @@ async def site(
 
 
 async def test_nfc_tag_boosts_the_charger(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site: tuple[MockConfigEntry, str]
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site: tuple[MockConfigEntry, str],
 ) -> None:
     entry, device_id = site
     cid = next(iter(entry.subentries))
@@ -120,7 +132,9 @@ async def test_nfc_tag_boosts_the_charger(
 
 
 async def test_paused_by_cap_notifies_after_the_wait(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site: tuple[MockConfigEntry, str]
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site: tuple[MockConfigEntry, str],
 ) -> None:
     entry, _ = site
     cid = next(iter(entry.subentries))
@@ -136,7 +150,9 @@ async def test_paused_by_cap_notifies_after_the_wait(
                     "input": {
                         "status_sensor": status,
                         "minutes": 10,
-                        "notify": [{"action": "notify.phone", "data": {"message": "held"}}],
+                        "notify": [
+                            {"action": "notify.phone", "data": {"message": "held"}}
+                        ],
                     },
                 }
             }

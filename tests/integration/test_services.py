@@ -51,7 +51,9 @@ async def two_chargers(hass: HomeAssistant, factory: EntryFactory) -> MockConfig
 
 
 def device_of(hass: HomeAssistant, subentry_id: str) -> str:
-    (device,) = dr.async_get(hass).async_get_devices(identifiers={(DOMAIN, subentry_id)})
+    (device,) = dr.async_get(hass).async_get_devices(
+        identifiers={(DOMAIN, subentry_id)}
+    )
     assert device is not None
     return device.id
 
@@ -62,7 +64,10 @@ async def test_set_mode_by_device_and_by_entity(
     entry = await two_chargers(hass, site_entry_factory)
     a, b = list(entry.subentries)
     await hass.services.async_call(
-        DOMAIN, "set_mode", {"device_id": device_of(hass, a), "mode": "off"}, blocking=True
+        DOMAIN,
+        "set_mode",
+        {"device_id": device_of(hass, a), "mode": "off"},
+        blocking=True,
     )
     status_b = find_entity(hass, "sensor", f"{b}_status")
     await hass.services.async_call(
@@ -119,7 +124,9 @@ async def test_bad_calls_raise_translated_errors(
 
 
 async def test_boost_until_unplugged(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     entry = await two_chargers(hass, site_entry_factory)
     a, _ = list(entry.subentries)
@@ -145,7 +152,9 @@ async def test_boost_until_unplugged(
 
 
 async def test_boost_survives_a_restart(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, site_entry_factory: EntryFactory
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
 ) -> None:
     entry = await two_chargers(hass, site_entry_factory)
     a, _ = list(entry.subentries)

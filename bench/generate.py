@@ -1,0 +1,497 @@
+"""Seeded generator of the committed scenario files (`scripts/bench --regenerate`).
+
+Every scenario draws from its own numpy Generator seeded from SEED and its name, so one
+scenario can change without moving the others. Times of arrival and departure fall on a
+5-minute grid, the optimum's finest step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+import zlib
+
+import numpy as np
+
+from bench.scenario import (
+    DAY_S,
+    SCENARIO_DIR,
+    ChargerSpec,
+    FloatArray,
+    Scenario,
+    Session,
+    save,
+)
+
+SEED = 20240601
+GRID_S = 300  # arrivals and departures fall on this grid
+H = 3600
+
+Rng = np.random.Generator
+
+
+def _rng(name: str) -> Rng:
+    return np.random.default_rng([SEED, zlib.crc32(name.encode())])
+
+
+def _clock(start_clock_s: int, step_s: int, n: int) -> FloatArray:
+    """Time of day in hours of each profile step."""
+    return ((start_clock_s + np.arange(n) * step_s) % DAY_S) / H
+
+
+def _snap(t: float) -> int:
+    return int(round(t / GRID_S) * GRID_S)
+
+
+def _household(
+    rng: Rng,
+    hours: FloatArray,
+    level: Callable[[FloatArray], FloatArray],
+    noise_w: float,
+    events: int,
+    event_w: tuple[float, float],
+    event_len: tuple[int, int],
+) -> FloatArray:
+    """A base level by time of day, slow AR(1) noise, and appliances switched on for a
+    while (the steps a charger controller must follow)."""
+    n = len(hours)
+    base = level(hours)
+    ar = np.zeros(n)
+    for i in range(1, n):
+        ar[i] = 0.9 * ar[i - 1] + rng.normal(0.0, noise_w * 0.45)
+    load = base + ar
+    for _ in range(events):
+        start = int(rng.integers(0, n))
+        length = int(rng.integers(event_len[0], event_len[1] + 1))
+        load[start : start + length] += rng.uniform(*event_w)
+    return np.maximum(load, 100.0)
+
+
+def _clear_sky(
+    hours: FloatArray, peak_w: float, rise: float, setting: float
+) -> FloatArray:
+    """A clear day's PV production: a sine-squared bell between sunrise and sunset."""
+    x = np.clip((hours - rise) / (setting - rise), 0.0, 1.0)
+    return peak_w * np.sin(np.pi * x) ** 2
+
+
+def _car(rng: Rng, kind: str) -> tuple[float, int, float]:
+    """(on-board kW, phases, battery kWh) of a car of the given kind."""
+    if kind == "1p":
+        return 7.4, 1, float(rng.choice([40.0, 50.0, 58.0]))
+    if kind == "22":
+        return 22.0, 3, float(rng.choice([77.0, 82.0, 95.0]))
+    return 11.0, 3, float(rng.choice([58.0, 64.0, 77.0]))
+
+
+def _session(
+    rng: Rng,
+    charger: str,
+    arrive: float,
+    depart: float,
+    energy: float,
+    kind: str,
+    mode: str,
+) -> Session:
+    car_kw, phases, capacity = _car(rng, kind)
+    energy = min(energy, capacity * 0.9)
+    # Arrival state of charge leaves room for the request, sometimes into the taper.
+    soc0 = float(rng.uniform(0.0, 1.0 - energy / capacity))
+    return Session(
+        charger=charger,
+        arrive_s=_snap(arrive),
+        depart_s=_snap(depart),
+        energy_kwh=round(energy, 1),
+        capacity_kwh=capacity,
+        soc0=round(soc0, 3),
+        car_kw=car_kw,
+        car_phases=phases,
+        mode=mode,
+    )
+
+
+def _ints(values: FloatArray) -> tuple[int, ...]:
+    return tuple(round(float(v)) for v in values)
+
+
+def seed_three_chargers() -> Scenario:
+    """The seed's cap example: 36 kW, 20 kW day load (10 kW at night), 3 chargers."""
+    name = "1_seed_three_chargers"
+    rng = _rng(name)
+    start, step = 6 * H, 60
+    hours = _clock(start, step, DAY_S // step)
+    household = _household(
+        rng,
+        hours,
+        lambda h: np.where((h >= 7) & (h < 22), 20000.0, 10000.0),
+        noise_w=600.0,
+        events=40,
+        event_w=(1000.0, 4000.0),
+        event_len=(3, 40),
+    )
+    chargers = tuple(ChargerSpec(f"c{i + 1}", 3, 16) for i in range(3))
+    sessions = []
+    for c in chargers:
+        arrive = rng.uniform(1.0, 3.0) * H  # 07:00 - 09:00
+        depart = rng.uniform(10.0, 12.0) * H
+        sessions.append(
+            _session(rng, c.id, arrive, depart, rng.uniform(25, 45), "11", "fast")
+        )
+        arrive = rng.uniform(13.0, 15.0) * H  # 19:00 - 21:00
+        depart = rng.uniform(23.0, 23.9) * H
+        sessions.append(
+            _session(rng, c.id, arrive, depart, rng.uniform(30, 60), "11", "fast")
+        )
+    return Scenario(
+        name=name,
+        title="Seed: 36 kW contract, 20 kW day / 10 kW night load, 3 chargers (fast)",
+        notes="Three 11 kW chargers share 16 kW by day and 26 kW at night.",
+        start_clock_s=start,
+        duration_s=DAY_S,
+        tick_s=5,
+        sensor_period_s=15,
+        sensor_delay_s=5,
+        lp_step_s=300,
+        lp_min_current=True,
+        grid_limit_kw=36.0,
+        safety_margin_kw=0.0,
+        standard_max_kw=0.0,
+        voltage=230.0,
+        offpeak_hours=(),
+        price_peak=0.30,
+        price_offpeak=0.30,
+        profile_step_s=step,
+        household_w=_ints(household),
+        solar_w=(),
+        chargers=chargers,
+        sessions=tuple(sessions),
+    )
+
+
+def seed_fleet_profiles() -> Scenario:
+    """The seed's fleet example: one premium 22 kW charger, two standard at 7 kW."""
+    name = "2_seed_fleet_profiles"
+    rng = _rng(name)
+    start, step = 12 * H, 60
+    hours = _clock(start, step, DAY_S // step)
+    household = _household(
+        rng,
+        hours,
+        lambda h: np.where((h >= 7) & (h < 19), 3000.0, 1500.0),
+        noise_w=300.0,
+        events=25,
+        event_w=(1000.0, 3000.0),
+        event_len=(5, 60),
+    )
+    chargers = (
+        ChargerSpec("premium", 3, 32, profile="premium"),
+        ChargerSpec("std1", 3, 32),
+        ChargerSpec("std2", 3, 32),
+    )
+    sessions = [
+        _session(
+            rng,
+            "premium",
+            rng.uniform(5.0, 7.0) * H,
+            rng.uniform(18.0, 19.0) * H,
+            rng.uniform(55, 70),
+            "22",
+            "fast",
+        )
+    ]
+    for cid in ("std1", "std2"):
+        sessions.append(
+            _session(
+                rng,
+                cid,
+                rng.uniform(5.0, 7.5) * H,
+                rng.uniform(18.0, 19.5) * H,
+                rng.uniform(35, 50),
+                "11",
+                "fast",
+            )
+        )
+    return Scenario(
+        name=name,
+        title="Seed: fleet, 1 premium 22 kW + 2 standard (standard_max_kw 7), 36 kW",
+        notes="Fleet back at 17:00-19:00, out at 06:00-07:30.",
+        start_clock_s=start,
+        duration_s=DAY_S,
+        tick_s=5,
+        sensor_period_s=15,
+        sensor_delay_s=5,
+        lp_step_s=300,
+        lp_min_current=True,
+        grid_limit_kw=36.0,
+        safety_margin_kw=0.0,
+        standard_max_kw=7.0,
+        voltage=230.0,
+        offpeak_hours=(),
+        price_peak=0.30,
+        price_offpeak=0.30,
+        profile_step_s=step,
+        household_w=_ints(household),
+        solar_w=(),
+        chargers=chargers,
+        sessions=tuple(sessions),
+    )
+
+
+def _home_load(rng: Rng, hours: FloatArray, winter: bool = False) -> FloatArray:
+    def level(h: FloatArray) -> FloatArray:
+        base = np.full(len(h), 350.0)
+        base += np.where((h >= 6.5) & (h < 8.5), 600.0, 0.0)
+        base += np.where((h >= 17.5) & (h < 22.5), 900.0, 0.0)
+        if winter:  # heat pump, more in the cold morning and evening
+            base += 1200.0 + 800.0 * np.cos((h - 6.0) / 24.0 * 2 * np.pi)
+        return base
+
+    return _household(
+        rng,
+        hours,
+        level,
+        noise_w=120.0,
+        events=30,
+        event_w=(800.0, 2500.0),
+        event_len=(2, 45),
+    )
+
+
+def offpeak_night() -> Scenario:
+    """The seed's off-peak example: plugged at 18:00, off-peak from 02:00."""
+    name = "3_seed_offpeak_night"
+    rng = _rng(name)
+    start, step = 12 * H, 60
+    hours = _clock(start, step, DAY_S // step)
+    session = _session(rng, "wallbox", 6.0 * H, 19.0 * H, 38.0, "11", "off_peak")
+    return Scenario(
+        name=name,
+        title="Seed: off_peak car plugged at 18:00, off-peak 02:00-07:00, 12 kW home",
+        notes="Departs 07:00; evening household peaks; no PV.",
+        start_clock_s=start,
+        duration_s=DAY_S,
+        tick_s=5,
+        sensor_period_s=15,
+        sensor_delay_s=5,
+        lp_step_s=300,
+        lp_min_current=True,
+        grid_limit_kw=12.0,
+        safety_margin_kw=0.0,
+        standard_max_kw=0.0,
+        voltage=230.0,
+        offpeak_hours=((2.0, 7.0),),
+        price_peak=0.32,
+        price_offpeak=0.18,
+        profile_step_s=step,
+        household_w=_ints(_home_load(rng, hours)),
+        solar_w=(),
+        chargers=(ChargerSpec("wallbox", 3, 16),),
+        sessions=(session,),
+    )
+
+
+def _pv_home(name: str, title: str, cloudy: bool) -> Scenario:
+    tags = ("pv_day", "cloudy") if cloudy else ("pv_day",)
+    rng = _rng(name)
+    step = 20 if cloudy else 60
+    hours = _clock(0, step, DAY_S // step)
+    solar = _clear_sky(hours, 6900.0, 5.5, 21.5)  # 8 kWp, clear summer day, AC side
+    if cloudy:
+        # Clouds: a factor that jumps between clear and overcast every 20 s - 3 min.
+        factor = np.empty(len(hours))
+        i = 0
+        while i < len(hours):
+            length = int(rng.integers(1, 10))
+            factor[i : i + length] = rng.choice(
+                [rng.uniform(0.15, 0.35), rng.uniform(0.75, 1.0)], p=[0.45, 0.55]
+            )
+            i += length
+        solar *= factor
+    household = _home_load(rng, hours)
+    chargers = (ChargerSpec("wallbox3p", 3, 16), ChargerSpec("wallbox1p", 1, 32))
+    sessions = (
+        _session(
+            rng, "wallbox3p", rng.uniform(8.0, 9.5) * H, 18.5 * H, 30.0, "11", "solar"
+        ),
+        _session(
+            rng,
+            "wallbox1p",
+            11.0 * H,
+            rng.uniform(16.0, 17.0) * H,
+            14.0,
+            "1p",
+            "solar_min",
+        ),
+    )
+    return Scenario(
+        name=name,
+        title=title,
+        notes="Car 1 (11 kW) in solar mode, car 2 (7.4 kW one phase) in solar_min.",
+        tags=tags,
+        start_clock_s=0,
+        duration_s=DAY_S,
+        tick_s=5,
+        sensor_period_s=15,
+        sensor_delay_s=5,
+        lp_step_s=120,
+        lp_min_current=True,
+        grid_limit_kw=17.0,
+        safety_margin_kw=0.0,
+        standard_max_kw=0.0,
+        voltage=230.0,
+        offpeak_hours=(),
+        price_peak=0.30,
+        price_offpeak=0.30,
+        profile_step_s=step,
+        household_w=_ints(household),
+        solar_w=_ints(solar),
+        chargers=chargers,
+        sessions=sessions,
+    )
+
+
+def pv_clear() -> Scenario:
+    return _pv_home(
+        "4_pv_clear_summer", "Home, 8 kWp PV, clear summer day, 17 kW", cloudy=False
+    )
+
+
+def pv_cloudy() -> Scenario:
+    return _pv_home(
+        "5_pv_cloudy_swings",
+        "Home, 8 kWp PV, cloudy day with fast swings (20 s profile), 17 kW",
+        cloudy=True,
+    )
+
+
+def winter_offpeak() -> Scenario:
+    name = "6_winter_offpeak"
+    rng = _rng(name)
+    start, step = 12 * H, 60
+    hours = _clock(start, step, DAY_S // step)
+    solar = _clear_sky(hours, 2200.0, 8.3, 16.3) * rng.uniform(0.6, 1.0, len(hours))
+    sessions = (
+        _session(rng, "wallbox3p", 5.5 * H, 19.5 * H, 42.0, "11", "off_peak"),
+        _session(rng, "wallbox1p", 6.0 * H, 20.0 * H, 22.0, "1p", "off_peak"),
+    )
+    return Scenario(
+        name=name,
+        title="Home in winter, heat pump, off-peak 22:00-06:00, 2 off_peak cars, 17 kW",
+        notes="Both cars in off_peak mode from the evening to the next morning.",
+        start_clock_s=start,
+        duration_s=DAY_S,
+        tick_s=5,
+        sensor_period_s=15,
+        sensor_delay_s=5,
+        lp_step_s=300,
+        lp_min_current=True,
+        grid_limit_kw=17.0,
+        safety_margin_kw=0.0,
+        standard_max_kw=0.0,
+        voltage=230.0,
+        offpeak_hours=((22.0, 6.0),),
+        price_peak=0.34,
+        price_offpeak=0.22,
+        profile_step_s=step,
+        household_w=_ints(_home_load(rng, hours, winter=True)),
+        solar_w=_ints(solar),
+        chargers=(ChargerSpec("wallbox3p", 3, 16), ChargerSpec("wallbox1p", 1, 32)),
+        sessions=sessions,
+    )
+
+
+def _lot(name: str, title: str, n: int, tick_s: int, lp_step_s: int) -> Scenario:
+    """An office parking lot: building load by day, cars arriving at random."""
+    rng = _rng(name)
+    scale = n / 20.0
+    step = 60
+    hours = _clock(0, step, DAY_S // step)
+
+    def level(h: FloatArray) -> FloatArray:
+        day = np.clip(np.sin(np.pi * (h - 6.5) / 12.5), 0.0, None)
+        return (12000.0 + 26000.0 * day) * scale
+
+    building = _household(
+        rng,
+        hours,
+        level,
+        noise_w=1500.0 * np.sqrt(scale),
+        events=int(30 * scale),
+        event_w=(2000.0, 6000.0),
+        event_len=(5, 60),
+    )
+    chargers = tuple(
+        ChargerSpec(
+            f"cp{i + 1:03d}", 3, 32, profile="premium" if i % 5 == 0 else "standard"
+        )
+        for i in range(n)
+    )
+    sessions: list[Session] = []
+    for c in chargers:
+        t = rng.uniform(6.5, 9.5) * H  # the first car of the day
+        while t < 20 * H:
+            dwell = rng.uniform(1.0, 9.5) * H
+            depart = min(t + dwell, 23.5 * H)
+            kind = str(rng.choice(["11", "22", "1p"], p=[0.6, 0.2, 0.2]))
+            energy = rng.uniform(5.0, 55.0)
+            sessions.append(_session(rng, c.id, t, depart, energy, kind, "fast"))
+            t = depart + rng.exponential(1.5 * H) + GRID_S
+    return Scenario(
+        name=name,
+        title=title,
+        notes="Office building load; every 5th charger premium; cars of 7.4/11/22 kW.",
+        start_clock_s=0,
+        duration_s=DAY_S,
+        tick_s=tick_s,
+        sensor_period_s=15 if tick_s == 5 else 10,
+        sensor_delay_s=5 if tick_s == 5 else 10,
+        lp_step_s=lp_step_s,
+        lp_min_current=False,
+        grid_limit_kw=100.0 * scale,
+        safety_margin_kw=0.0,
+        standard_max_kw=0.0,
+        voltage=230.0,
+        offpeak_hours=((22.0, 6.0),),
+        price_peak=0.28,
+        price_offpeak=0.20,
+        profile_step_s=step,
+        household_w=_ints(building),
+        solar_w=(),
+        chargers=chargers,
+        sessions=tuple(sessions),
+    )
+
+
+def lot_20() -> Scenario:
+    return _lot(
+        "7_lot_20", "Parking lot: 20 chargers (22 kW), 100 kW contract", 20, 5, 300
+    )
+
+
+def lot_200() -> Scenario:
+    return _lot(
+        "8_lot_200",
+        "Parking lot at scale: 200 chargers, 1000 kW contract (10 s steps, LP 15 min)",
+        200,
+        10,
+        900,
+    )
+
+
+GENERATORS: tuple[Callable[[], Scenario], ...] = (
+    seed_three_chargers,
+    seed_fleet_profiles,
+    offpeak_night,
+    pv_clear,
+    pv_cloudy,
+    winter_offpeak,
+    lot_20,
+    lot_200,
+)
+
+
+def generate_all(directory: Path = SCENARIO_DIR) -> list[Path]:
+    """Write every scenario file; the same files every time."""
+    for old in directory.glob("*.json"):
+        old.unlink()
+    return [save(make(), directory) for make in GENERATORS]

@@ -1,0 +1,250 @@
+"""The perfect-foresight optimum: a linear program over the whole day (scipy HiGHS).
+
+It knows the true household, solar and every vehicle in advance and, on a grid of
+`Scenario.lp_step_s` steps:
+- keeps the vehicles' total power at or under the limit's headroom at every tick of each
+  step (the step's minimum), so it is never over the limit;
+- gives each vehicle at most its power ceiling (the box's, the standard profile's and
+  the car's on-board limit), follows the car's taper (linear in the state
+  of charge) and stops at its request;
+- respects the modes: a `solar` car only takes surplus, `solar_min` adds at most its
+  minimum from the grid, `off_peak` takes the grid only in off-peak hours;
+- maximises the energy delivered first and, second, minimises the cost of the grid
+  energy the vehicles take (which also maximises their use of the solar surplus, since
+  surplus is free).
+With `Scenario.lp_min_current` each vehicle's power is semi-continuous (0 or at least
+the box's minimum current, or the car's tapered draw at its target if lower), which
+makes it a MILP (HiGHS branch and bound): a box cannot offer 1-5 A, so an optimum that
+charged a solar car on 2 kW of surplus would be out of anyone's reach. Without it (the
+parking lots, where the budget dwarfs the minimums) it is the plain LP relaxation.
+Either way there are no whole amps and no sensor lag, so it bounds what a controller
+can deliver. Per-step surplus is the step's mean (slightly optimistic at coarse steps);
+the plan is replayed on the simulator's tick grid for the metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+import time
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+
+from bench.scenario import TAPER_END, TAPER_SOC, FloatArray, Scenario, Session
+from bench.sim import Trace, World, make_world
+
+ENERGY_WEIGHT = 10.0  # per kWh: far above any price, so energy comes first
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The LP's answer: each session's power (kW) on its steps."""
+
+    steps: list[tuple[int, int]]  # per session: first step, number of steps
+    power_kw: list[FloatArray]  # per session
+    delivered_kwh: tuple[float, ...]
+    objective: float
+    solve_s: float
+
+
+def ceiling_kw(scenario: Scenario, session: Session) -> float:
+    """The most a session can take: box ceiling, standard profile ceiling, car."""
+    spec = next(c for c in scenario.chargers if c.id == session.charger)
+    amps = spec.max_current
+    if spec.profile == "standard" and scenario.standard_max_kw > 0:
+        per_amp = scenario.voltage * spec.phases
+        amps = min(amps, math.floor(scenario.standard_max_kw * 1000.0 / per_amp + 1e-9))
+    phases = min(spec.phases, session.car_phases)
+    car_amps = session.car_kw * 1000.0 / (scenario.voltage * session.car_phases)
+    return min(amps, car_amps) * scenario.voltage * phases / 1000.0
+
+
+def grid_cap_kw(
+    scenario: Scenario, session: Session, offpeak: bool, top: float
+) -> float:
+    """How much of a session's power may come from the grid in its mode."""
+    mode = session.mode
+    if mode == "fast" or (mode == "off_peak" and offpeak):
+        return top
+    if mode == "solar_min":
+        spec = next(c for c in scenario.chargers if c.id == session.charger)
+        phases = min(spec.phases, session.car_phases)
+        return min(top, spec.min_current * scenario.voltage * phases / 1000.0)
+    return 0.0
+
+
+def min_draw_kw(scenario: Scenario, session: Session) -> float:
+    """The least a charging car draws: the box's minimum current, or less where the
+    taper at its target leaves it under that."""
+    spec = next(c for c in scenario.chargers if c.id == session.charger)
+    phases = min(spec.phases, session.car_phases)
+    minimum = spec.min_current * scenario.voltage * phases / 1000.0
+    soc = session.soc0 + session.energy_kwh / session.capacity_kwh
+    tapered = session.car_kw * min(1.0, (TAPER_END - soc) / (TAPER_END - TAPER_SOC))
+    return min(minimum, tapered)
+
+
+def solve(scenario: Scenario, world: World | None = None) -> Plan:
+    world = world or make_world(scenario)
+    step = scenario.lp_step_s
+    tick = scenario.tick_s
+    if step % tick:
+        raise ValueError("the LP step must be a multiple of the tick")
+    per = step // tick
+    n_steps = math.ceil(scenario.duration_s / step)
+    headroom = (
+        scenario.limit_w
+        - scenario.safety_margin_kw * 1000.0
+        - world.household
+        + world.solar
+    ) / 1000.0
+    surplus = np.maximum(world.solar - world.household, 0.0) / 1000.0
+    price = scenario.price_at(world.times)
+    budget = np.empty(n_steps)
+    solar = np.empty(n_steps)
+    step_price = np.empty(n_steps)
+    offpeak = np.empty(n_steps, dtype=bool)
+    for k in range(n_steps):
+        sl = slice(k * per, (k + 1) * per)
+        budget[k] = max(float(headroom[sl].min()), 0.0)
+        solar[k] = float(surplus[sl].mean())
+        step_price[k] = float(price[sl].mean())
+        offpeak[k] = bool(world.offpeak[sl].all())
+    hours = step / 3600.0
+
+    sessions = scenario.sessions
+    layout: list[tuple[int, int]] = []
+    fracs: list[FloatArray] = []
+    offset = 0
+    for s in sessions:
+        first = s.arrive_s // step
+        last = math.ceil(s.depart_s / step)
+        idx = np.arange(first, last)
+        lo = np.maximum(idx * step, s.arrive_s)
+        hi = np.minimum((idx + 1) * step, s.depart_s)
+        layout.append((first, last - first))
+        fracs.append((hi - lo) / step)
+        offset += last - first
+    n = offset
+    # Variables: q (kW while plugged), g (its grid part), e (kWh before the step).
+    q0, g0, e0 = 0, n, 2 * n
+    cost = np.zeros(3 * n)
+    upper = np.zeros(3 * n)
+    lower = np.zeros(3 * n)
+    integrality = np.zeros(3 * n, dtype=np.int64)
+    ub_rows: list[int] = []
+    ub_cols: list[int] = []
+    ub_vals: list[float] = []
+    ub_rhs: list[float] = []
+    eq_rows: list[int] = []
+    eq_cols: list[int] = []
+    eq_vals: list[float] = []
+    row = 0
+    eq_row = 0
+
+    def ub(cols: list[int], vals: list[float], rhs: float) -> None:
+        nonlocal row
+        ub_rows.extend([row] * len(cols))
+        ub_cols.extend(cols)
+        ub_vals.extend(vals)
+        ub_rhs.append(rhs)
+        row += 1
+
+    by_step: list[list[int]] = [[] for _ in range(n_steps)]
+    base = 0
+    for s, (first, count), frac in zip(sessions, layout, fracs, strict=True):
+        top = ceiling_kw(scenario, s)
+        slope = top / (s.capacity_kwh * (TAPER_END - TAPER_SOC))
+        taper_rhs = top * (TAPER_END - s.soc0) / (TAPER_END - TAPER_SOC)
+        tapers = s.soc0 + s.energy_kwh / s.capacity_kwh > TAPER_SOC
+        for j in range(count):
+            v = base + j
+            k = first + j
+            by_step[k].append(v)
+            upper[q0 + v] = top
+            if scenario.lp_min_current:
+                lower[q0 + v] = min_draw_kw(scenario, s)
+                integrality[q0 + v] = 2  # semi-continuous: 0 or [lower, upper]
+            upper[g0 + v] = grid_cap_kw(scenario, s, bool(offpeak[k]), top)
+            upper[e0 + v] = s.energy_kwh
+            cost[q0 + v] = -ENERGY_WEIGHT * frac[j] * hours
+            cost[g0 + v] = step_price[k] * frac[j] * hours
+            ub([g0 + v, q0 + v], [1.0, -1.0], 0.0)
+            if tapers:
+                ub([q0 + v, e0 + v], [1.0, slope], taper_rhs)
+            if j + 1 < count:
+                eq_rows.extend([eq_row] * 3)
+                eq_cols.extend([e0 + v + 1, e0 + v, q0 + v])
+                eq_vals.extend([1.0, -1.0, -frac[j] * hours])
+                eq_row += 1
+            else:
+                ub([e0 + v, q0 + v], [1.0, frac[j] * hours], s.energy_kwh)
+        upper[e0 + base] = 0.0  # nothing delivered before arrival
+        base += count
+    for k, members in enumerate(by_step):
+        if not members:
+            continue
+        ub([q0 + v for v in members], [1.0] * len(members), float(budget[k]))
+        ub(
+            [q0 + v for v in members] + [g0 + v for v in members],
+            [1.0] * len(members) + [-1.0] * len(members),
+            float(solar[k]),
+        )
+
+    started = time.perf_counter()
+    a_ub = coo_matrix((ub_vals, (ub_rows, ub_cols)), shape=(row, 3 * n)).tocsr()
+    a_eq = (
+        coo_matrix((eq_vals, (eq_rows, eq_cols)), shape=(eq_row, 3 * n)).tocsr()
+        if eq_row
+        else None
+    )
+    result = linprog(
+        cost,
+        A_ub=a_ub,
+        b_ub=np.asarray(ub_rhs),
+        A_eq=a_eq,
+        b_eq=np.zeros(eq_row) if eq_row else None,
+        bounds=np.column_stack([lower, upper]),
+        method="highs",
+        integrality=integrality if scenario.lp_min_current else None,
+        options={"time_limit": 120.0, "mip_rel_gap": 1e-4},
+    )
+    solve_s = time.perf_counter() - started
+    if result.x is None or result.status not in (0, 1):
+        raise RuntimeError(f"optimum of {scenario.name}: {result.message}")
+    x = np.asarray(result.x, dtype=np.float64)
+    powers: list[FloatArray] = []
+    delivered: list[float] = []
+    base = 0
+    for (_, count), frac in zip(layout, fracs, strict=True):
+        q = np.maximum(x[q0 + base : q0 + base + count], 0.0)
+        powers.append(q)
+        delivered.append(float((q * frac).sum() * hours))
+        base += count
+    return Plan(layout, powers, tuple(delivered), float(result.fun), solve_s)
+
+
+def replay(scenario: Scenario, plan: Plan, world: World | None = None) -> Trace:
+    """The plan on the simulator's tick grid."""
+    world = world or make_world(scenario)
+    ev = np.zeros(len(world.times))
+    delivered = []
+    step = scenario.lp_step_s
+    for s, (first, _), power in zip(
+        scenario.sessions, plan.steps, plan.power_kw, strict=True
+    ):
+        present = (world.times >= s.arrive_s) & (world.times < s.depart_s)
+        idx = (world.times[present] // step).astype(int) - first
+        watts = power[idx] * 1000.0
+        ev[present] += watts
+        delivered.append(float(watts.sum() * scenario.tick_s / 3.6e6))
+    return Trace(
+        strategy="optimum (LP)",
+        ev_w=ev,
+        delivered_kwh=tuple(delivered),
+        starts=None,
+        writes=None,
+        run_s=plan.solve_s,
+    )

@@ -1,0 +1,192 @@
+"""The markdown table and the per-scenario plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from bench.metrics import Score, Target, engine_targets
+from bench.scenario import FloatArray, Scenario
+from bench.sim import Trace, World
+
+TIMING_TARGET_S = 0.010
+TIMING_TARGET_N = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioResult:
+    scenario: Scenario
+    world: World
+    traces: list[Trace]
+    scores: list[Score]
+
+    @property
+    def engine(self) -> Score:
+        return next(s for s in self.scores if s.strategy == "engine")
+
+    @property
+    def optimum(self) -> Score:
+        return next(s for s in self.scores if s.strategy.startswith("optimum"))
+
+    def targets(self) -> list[Target]:
+        return engine_targets(self.scenario, self.engine, self.optimum)
+
+
+def _pf(passed: bool) -> str:
+    return "pass" if passed else "**FAIL**"
+
+
+def _opt(value: float | None, fmt: str) -> str:
+    return "n/a" if value is None else format(value, fmt)
+
+
+def scenario_table(result: ScenarioResult) -> list[str]:
+    sc = result.scenario
+    opt = result.optimum
+    optimum_kind = "MILP, min current kept" if sc.lp_min_current else "LP relaxation"
+    lines = [
+        f"### {sc.name}: {sc.title}",
+        "",
+        f"{sc.notes} {len(sc.chargers)} chargers, {len(sc.sessions)} sessions, "
+        f"{sc.requested_kwh():.0f} kWh requested; tick {sc.tick_s} s, sensors seen "
+        f"{sc.sensor_delay_s}-{sc.sensor_delay_s + sc.sensor_period_s} s late; "
+        f"optimum: {optimum_kind}, {sc.lp_step_s // 60} min steps.",
+        "",
+        "| strategy | over limit kWh | over limit s | over s (sensors) | delivered kWh "
+        "| % of request | % of optimum | solar used | % of optimum's solar | cost | "
+        "cost/kWh | writes/charger-h (median) | cycles/session max (mean) | run s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in result.scores:
+        share = s.solar_share
+        solar_vs = (
+            s.solar_used_kwh / opt.solar_used_kwh if opt.solar_used_kwh > 0 else None
+        )
+        vs_opt = s.delivered_kwh / opt.delivered_kwh if opt.delivered_kwh else 1.0
+        cycles = (
+            "n/a"
+            if s.cycles_max is None
+            else f"{s.cycles_max} ({s.cycles_mean or 0.0:.1f})"
+        )
+        lines.append(
+            f"| {s.strategy} | {s.over_kwh:.3f} | {s.over_s:.0f} | {s.over_seen_s:.0f} "
+            f"| {s.delivered_kwh:.1f} | {s.delivered_share:.1%} "
+            f"| {vs_opt:.1%} "
+            f"| {_opt(share, '.1%')} | {_opt(solar_vs, '.1%')} | {s.cost:.2f} "
+            f"| {s.cost / s.delivered_kwh if s.delivered_kwh else 0.0:.3f} "
+            f"| {_opt(s.writes_per_charger_h, '.1f')} | {cycles} | {s.run_s:.1f} |"
+        )
+    return [*lines, ""]
+
+
+TARGET_COLUMNS = (
+    "0 kWh over the limit (true power)",
+    "0 s over the limit (lagged sensors)",
+    "delivered >= 99 % of optimum",
+    "solar used >= 90 % of optimum",
+    "median <= 12 writes per charger-hour",
+    "<= 2 start/stop cycles per session",
+)
+
+
+def targets_table(results: list[ScenarioResult]) -> list[str]:
+    lines = [
+        "| scenario | " + " | ".join(TARGET_COLUMNS) + " |",
+        "|---|" + "---|" * len(TARGET_COLUMNS),
+    ]
+    for r in results:
+        by_name = {t.name: t for t in r.targets()}
+        cells = []
+        for col in TARGET_COLUMNS:
+            t = by_name.get(col)
+            cells.append("—" if t is None else f"{t.value} {_pf(t.passed)}")
+        lines.append(f"| {r.scenario.name} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def timing_table(timing: dict[int, float]) -> list[str]:
+    lines = [
+        "| chargers | engine time per decision (median) | target |",
+        "|---:|---:|---|",
+    ]
+    for n, seconds in timing.items():
+        target = (
+            f"< 10 ms: {_pf(seconds < TIMING_TARGET_S)}" if n == TIMING_TARGET_N else ""
+        )
+        lines.append(f"| {n} | {seconds * 1000:.3f} ms | {target} |")
+    return [*lines, ""]
+
+
+def markdown(
+    results: list[ScenarioResult], timing: dict[int, float], header: list[str]
+) -> str:
+    lines = [
+        "# Smart Charging benchmark results",
+        "",
+        *header,
+        "",
+        "## Engine against its targets",
+        "",
+        *targets_table(results),
+        "## Engine time per decision",
+        "",
+        *timing_table(timing),
+        "## Scenarios",
+        "",
+        "Over the limit: site power above the contract while vehicles charge (true "
+        "instantaneous power, and as the lagged sensors show it). Solar used: vehicle "
+        "power covered by solar minus household, over all such surplus of the day. "
+        "Cost: the grid energy the vehicles take, at the tariff. Writes: setpoint "
+        "writes per hour a car is plugged, median over the chargers. Cycles: 0 -> >0 "
+        "setpoint "
+        "transitions per session.",
+        "",
+    ]
+    for r in results:
+        lines.extend(scenario_table(r))
+    return "\n".join(lines)
+
+
+def _minutes(values: FloatArray, tick_s: int) -> FloatArray:
+    per = max(60 // tick_s, 1)
+    n = len(values) // per * per
+    return np.asarray(values[:n].reshape(-1, per).mean(axis=1), dtype=np.float64)
+
+
+def plot(result: ScenarioResult, path: Path) -> None:
+    sc, world = result.scenario, result.world
+    hours = _minutes(world.times, sc.tick_s) / 3600.0 + sc.start_clock_s / 3600.0
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 7), sharex=True)
+    household = _minutes(world.household, sc.tick_s) / 1000.0
+    solar = _minutes(world.solar, sc.tick_s) / 1000.0
+    top.plot(hours, household, label="household", color="tab:brown", lw=0.8)
+    if sc.has_pv:
+        top.plot(hours, solar, label="solar", color="gold", lw=0.8)
+    top.axhline(sc.grid_limit_kw, color="red", ls="--", lw=1, label="limit")
+    top.set_ylabel("kW")
+    top.legend(loc="upper right", fontsize=8)
+    top.set_title(f"{sc.name}: {sc.title}", fontsize=10)
+    headroom = sc.grid_limit_kw - sc.safety_margin_kw - household + solar
+    bottom.plot(
+        hours, headroom, color="grey", ls="--", lw=0.8, label="limit - net load"
+    )
+    for trace in result.traces:
+        bottom.plot(
+            hours,
+            _minutes(trace.ev_w, sc.tick_s) / 1000.0,
+            lw=0.9,
+            label=trace.strategy,
+        )
+    bottom.set_ylabel("charging kW (1-min mean)")
+    bottom.set_xlabel("hour of day (past 24 = next day)")
+    bottom.legend(loc="upper right", fontsize=8)
+    bottom.set_ylim(bottom=0)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

@@ -1,0 +1,239 @@
+"""Scenarios: a site, its chargers, the day's household and solar, and the vehicles.
+
+A scenario is a small JSON file in bench/scenarios/, written by bench.generate. Time `t`
+is seconds from the scenario's start; `start_clock_s` maps it to the time of day, which
+sets the tariff and the off-peak window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+DAY_S = 86400
+
+# Battery taper: full power up to TAPER_SOC, then falling linearly to 20 % at 100 %.
+# Linear in the state of charge, so the optimum's LP can model it exactly.
+TAPER_SOC = 0.8
+TAPER_END = 1.05  # the line P = Pmax * (TAPER_END - soc) / (TAPER_END - TAPER_SOC)
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerSpec:
+    """A wallbox."""
+
+    id: str
+    phases: int
+    max_current: int
+    min_current: int = 6
+    profile: str = "standard"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One vehicle plugged into one charger."""
+
+    charger: str
+    arrive_s: int
+    depart_s: int
+    energy_kwh: float  # what the driver asks for (up to the car's charge limit)
+    capacity_kwh: float
+    soc0: float  # state of charge at arrival, 0..1
+    car_kw: float  # on-board charger limit
+    car_phases: int
+    mode: str  # engine mode while this car is plugged
+
+    @property
+    def car_max_current(self) -> float:
+        return self.car_kw * 1000.0 / (230.0 * self.car_phases)
+
+    def taper_w(self, delivered_kwh: float) -> float:
+        """Most the car accepts now, from its on-board limit and its state of charge."""
+        soc = self.soc0 + delivered_kwh / self.capacity_kwh
+        factor = (TAPER_END - soc) / (TAPER_END - TAPER_SOC)
+        return self.car_kw * 1000.0 * min(1.0, max(factor, 0.0))
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """Everything one benchmark run of a day needs."""
+
+    name: str
+    title: str
+    start_clock_s: int  # time of day at t = 0
+    duration_s: int
+    tick_s: int  # simulation step
+    sensor_period_s: int  # household and solar are sampled this often ...
+    sensor_delay_s: int  # ... and seen this much later: lag = delay .. delay + period
+    lp_step_s: int  # the optimum's time step (coarser is faster)
+    lp_min_current: bool  # the optimum keeps to the minimum current (a MILP)
+    grid_limit_kw: float
+    safety_margin_kw: float
+    standard_max_kw: float
+    voltage: float
+    offpeak_hours: tuple[tuple[float, float], ...]  # clock hours [start, end)
+    price_peak: float  # per kWh
+    price_offpeak: float
+    profile_step_s: int
+    household_w: tuple[int, ...]
+    solar_w: tuple[int, ...]
+    chargers: tuple[ChargerSpec, ...]
+    sessions: tuple[Session, ...]
+    notes: str = ""
+    # Which targets apply: "pv_day" (solar share), "cloudy" (start/stop cycles).
+    tags: tuple[str, ...] = ()
+
+    @property
+    def has_pv(self) -> bool:
+        return any(self.solar_w)
+
+    @property
+    def limit_w(self) -> float:
+        return self.grid_limit_kw * 1000.0
+
+    def ticks(self) -> FloatArray:
+        return np.arange(0, self.duration_s, self.tick_s, dtype=np.float64)
+
+    def profile_at(self, values: tuple[int, ...], times: FloatArray) -> FloatArray:
+        """A profile held constant over each of its steps, at the given times."""
+        if not values:
+            return np.zeros(len(times))
+        idx = np.minimum((times // self.profile_step_s).astype(int), len(values) - 1)
+        table = np.asarray(values, dtype=np.float64)
+        return np.asarray(table[idx], dtype=np.float64)
+
+    def offpeak_at(self, times: FloatArray) -> BoolArray:
+        hours = ((times + self.start_clock_s) % DAY_S) / 3600.0
+        result = np.zeros(len(times), dtype=bool)
+        for start, end in self.offpeak_hours:
+            if start <= end:
+                result |= (hours >= start) & (hours < end)
+            else:  # across midnight
+                result |= (hours >= start) | (hours < end)
+        return result
+
+    def price_at(self, times: FloatArray) -> FloatArray:
+        return np.where(self.offpeak_at(times), self.price_offpeak, self.price_peak)
+
+    def requested_kwh(self) -> float:
+        return sum(s.energy_kwh for s in self.sessions)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "notes": self.notes,
+            "tags": list(self.tags),
+            "start_clock_s": self.start_clock_s,
+            "duration_s": self.duration_s,
+            "tick_s": self.tick_s,
+            "sensor_period_s": self.sensor_period_s,
+            "sensor_delay_s": self.sensor_delay_s,
+            "lp_step_s": self.lp_step_s,
+            "lp_min_current": self.lp_min_current,
+            "site": {
+                "grid_limit_kw": self.grid_limit_kw,
+                "safety_margin_kw": self.safety_margin_kw,
+                "standard_max_kw": self.standard_max_kw,
+                "voltage": self.voltage,
+            },
+            "offpeak_hours": [list(w) for w in self.offpeak_hours],
+            "price_peak": self.price_peak,
+            "price_offpeak": self.price_offpeak,
+            "profile_step_s": self.profile_step_s,
+            "household_w": list(self.household_w),
+            "solar_w": list(self.solar_w),
+            "chargers": [
+                [c.id, c.phases, c.min_current, c.max_current, c.profile]
+                for c in self.chargers
+            ],
+            "sessions": [
+                [
+                    s.charger,
+                    s.arrive_s,
+                    s.depart_s,
+                    s.energy_kwh,
+                    s.capacity_kwh,
+                    s.soc0,
+                    s.car_kw,
+                    s.car_phases,
+                    s.mode,
+                ]
+                for s in self.sessions
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Scenario:
+        site = data["site"]
+        return cls(
+            name=data["name"],
+            title=data["title"],
+            notes=data.get("notes", ""),
+            tags=tuple(data.get("tags", ())),
+            start_clock_s=int(data["start_clock_s"]),
+            duration_s=int(data["duration_s"]),
+            tick_s=int(data["tick_s"]),
+            sensor_period_s=int(data["sensor_period_s"]),
+            sensor_delay_s=int(data["sensor_delay_s"]),
+            lp_step_s=int(data["lp_step_s"]),
+            lp_min_current=bool(data["lp_min_current"]),
+            grid_limit_kw=float(site["grid_limit_kw"]),
+            safety_margin_kw=float(site["safety_margin_kw"]),
+            standard_max_kw=float(site["standard_max_kw"]),
+            voltage=float(site["voltage"]),
+            offpeak_hours=tuple((float(a), float(b)) for a, b in data["offpeak_hours"]),
+            price_peak=float(data["price_peak"]),
+            price_offpeak=float(data["price_offpeak"]),
+            profile_step_s=int(data["profile_step_s"]),
+            household_w=tuple(int(v) for v in data["household_w"]),
+            solar_w=tuple(int(v) for v in data["solar_w"]),
+            chargers=tuple(
+                ChargerSpec(
+                    id=c[0],
+                    phases=c[1],
+                    min_current=c[2],
+                    max_current=c[3],
+                    profile=c[4],
+                )
+                for c in data["chargers"]
+            ),
+            sessions=tuple(
+                Session(
+                    charger=s[0],
+                    arrive_s=int(s[1]),
+                    depart_s=int(s[2]),
+                    energy_kwh=float(s[3]),
+                    capacity_kwh=float(s[4]),
+                    soc0=float(s[5]),
+                    car_kw=float(s[6]),
+                    car_phases=int(s[7]),
+                    mode=s[8],
+                )
+                for s in data["sessions"]
+            ),
+        )
+
+
+def save(scenario: Scenario, directory: Path = SCENARIO_DIR) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{scenario.name}.json"
+    path.write_text(json.dumps(scenario.to_json(), separators=(",", ":")) + "\n")
+    return path
+
+
+def load(path: Path) -> Scenario:
+    return Scenario.from_json(json.loads(path.read_text()))
+
+
+def load_all(directory: Path = SCENARIO_DIR) -> list[Scenario]:
+    return [load(p) for p in sorted(directory.glob("*.json"))]

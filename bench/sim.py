@@ -1,0 +1,347 @@
+"""The simulator: replays a scenario tick by tick through a charging strategy.
+
+Each tick (`Scenario.tick_s`, at most 10 s):
+1. vehicles arrive and leave;
+2. the strategy sees the lagged sensors and writes whole-amp setpoints to the boxes;
+3. every vehicle draws what its box offers, up to its on-board limit and its taper,
+   until it has what its driver asked for.
+
+Household and solar are sampled every `sensor_period_s` and seen `sensor_delay_s`
+later, so the strategy always looks `delay .. delay + period` seconds into the past.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import math
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from bench.scenario import BoolArray, ChargerSpec, FloatArray, Scenario, Session
+from custom_components.smart_charging.engine import (
+    ChargerInput,
+    EngineState,
+    Mode,
+    Profile,
+    SiteInput,
+    decide,
+)
+
+IntArray = npt.NDArray[np.int64]
+ENGINE_CYCLE_S = 10  # the integration's regular update interval
+EVCC_INTERVAL_S = 30
+EVCC_ENABLE_S = 60.0
+EVCC_DISABLE_S = 180.0
+
+
+@dataclass(slots=True)
+class World:
+    """The site as the simulator knows it: truth, what the sensors show, the boxes."""
+
+    scenario: Scenario
+    times: FloatArray
+    household: FloatArray  # true, per tick
+    solar: FloatArray
+    seen_idx: IntArray  # tick whose household/solar reading is shown at each tick
+    household_seen: FloatArray
+    solar_seen: FloatArray
+    sensor_event: BoolArray  # a reading changed at this tick
+    offpeak: BoolArray
+    specs: dict[str, ChargerSpec]
+    setpoint: dict[str, int] = field(default_factory=dict)
+    power_w: dict[str, float] = field(default_factory=dict)  # last tick's draw
+    active: dict[str, Session | None] = field(default_factory=dict)
+    writes: dict[str, int] = field(default_factory=dict)
+    ev_w: FloatArray = field(default_factory=lambda: np.zeros(0))
+    charger_w: dict[str, FloatArray] = field(default_factory=dict)
+
+    def write(self, cid: str, amps: int) -> None:
+        self.writes[cid] += 1
+        self.setpoint[cid] = amps
+
+
+def make_world(scenario: Scenario) -> World:
+    tick = scenario.tick_s
+    period, delay = scenario.sensor_period_s, scenario.sensor_delay_s
+    if period % tick or delay % tick:
+        raise ValueError("sensor period and delay must be multiples of the tick")
+    times = scenario.ticks()
+    household = scenario.profile_at(scenario.household_w, times)
+    solar = scenario.profile_at(scenario.solar_w, times)
+    sample = np.maximum(np.floor((times - delay) / period), 0.0) * period
+    seen_idx = (sample // tick).astype(np.int64)
+    household_seen = household[seen_idx]
+    solar_seen = solar[seen_idx]
+    event = np.zeros(len(times), dtype=bool)
+    event[1:] = (np.diff(household_seen) != 0) | (np.diff(solar_seen) != 0)
+    specs = {c.id: c for c in scenario.chargers}
+    return World(
+        scenario=scenario,
+        times=times,
+        household=household,
+        solar=solar,
+        seen_idx=seen_idx,
+        household_seen=household_seen,
+        solar_seen=solar_seen,
+        sensor_event=event,
+        offpeak=scenario.offpeak_at(times),
+        specs=specs,
+        setpoint=dict.fromkeys(specs, 0),
+        power_w=dict.fromkeys(specs, 0.0),
+        active=dict.fromkeys(specs),
+        writes=dict.fromkeys(specs, 0),
+        ev_w=np.zeros(len(times)),
+        charger_w={cid: np.zeros(len(times)) for cid in specs},
+    )
+
+
+class Strategy(Protocol):
+    """Decides the boxes' setpoints; called once per tick after arrivals."""
+
+    name: str
+
+    def step(self, world: World, k: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """What a strategy did over the day, on the simulator's tick grid."""
+
+    strategy: str
+    ev_w: FloatArray  # total vehicle power
+    delivered_kwh: tuple[float, ...]  # per session
+    starts: tuple[int, ...] | None  # per session: setpoint 0 -> > 0 transitions
+    writes: dict[str, int] | None  # per charger
+    run_s: float = 0.0
+
+
+def simulate(
+    scenario: Scenario, strategy: Strategy, world: World | None = None
+) -> Trace:
+    world = world or make_world(scenario)
+    volts = scenario.voltage
+    by_charger: dict[str, list[int]] = {cid: [] for cid in world.specs}
+    for i, s in enumerate(scenario.sessions):
+        by_charger[s.charger].append(i)
+    for items in by_charger.values():
+        items.sort(key=lambda i: scenario.sessions[i].arrive_s)
+    cursor = dict.fromkeys(by_charger, 0)
+    current: dict[str, int | None] = dict.fromkeys(by_charger)
+    delivered = [0.0] * len(scenario.sessions)
+    starts = [0] * len(scenario.sessions)
+    offered = [False] * len(scenario.sessions)
+    dt = float(scenario.tick_s)
+    for k, t in enumerate(world.times):
+        for cid, items in by_charger.items():
+            idx = current[cid]
+            if idx is not None and t >= scenario.sessions[idx].depart_s:
+                current[cid] = None
+                world.active[cid] = None
+            pos = cursor[cid]
+            if current[cid] is None and pos < len(items):
+                nxt = scenario.sessions[items[pos]]
+                if nxt.arrive_s <= t < nxt.depart_s:
+                    current[cid] = items[pos]
+                    world.active[cid] = nxt
+                    cursor[cid] = pos + 1
+                elif t >= nxt.depart_s:
+                    cursor[cid] = pos + 1
+        strategy.step(world, k)
+        total = 0.0
+        for cid, idx in current.items():
+            if idx is None:
+                world.power_w[cid] = 0.0
+                continue
+            sess = scenario.sessions[idx]
+            amps = world.setpoint[cid]
+            if amps > 0 and not offered[idx]:
+                starts[idx] += 1
+            offered[idx] = amps > 0
+            phases = min(sess.car_phases, world.specs[cid].phases)
+            amps_f = min(float(amps), sess.car_kw * 1000.0 / (volts * sess.car_phases))
+            power = min(amps_f * volts * phases, sess.taper_w(delivered[idx]))
+            left_j = (sess.energy_kwh - delivered[idx]) * 3.6e6
+            power = max(min(power, left_j / dt), 0.0)
+            delivered[idx] += power * dt / 3.6e6
+            world.power_w[cid] = power
+            world.charger_w[cid][k] = power
+            total += power
+        world.ev_w[k] = total
+    return Trace(
+        strategy=strategy.name,
+        ev_w=world.ev_w.copy(),
+        delivered_kwh=tuple(delivered),
+        starts=tuple(starts),
+        writes=dict(world.writes),
+    )
+
+
+class EngineStrategy:
+    """The integration's engine: a regular step every 10 s, and a decrease-only step as
+    soon as a lagged household or solar reading changes (as the coordinator does)."""
+
+    name = "engine"
+
+    def __init__(self) -> None:
+        self.state = EngineState()
+        self.modes: dict[str, Mode] = {}
+
+    def step(self, world: World, k: int) -> None:
+        t = float(world.times[k])
+        regular = t % ENGINE_CYCLE_S == 0
+        if not regular and not world.sensor_event[k]:
+            return
+        sc = world.scenario
+        site = SiteInput(
+            grid_limit_w=sc.limit_w,
+            household_w=float(world.household_seen[k]),
+            solar_w=float(world.solar_seen[k]),
+            safety_margin_w=sc.safety_margin_kw * 1000.0,
+            standard_max_w=sc.standard_max_kw * 1000.0,
+            voltage=sc.voltage,
+            offpeak=bool(world.offpeak[k]),
+        )
+        inputs = []
+        for cid, spec in world.specs.items():
+            session = world.active[cid]
+            if session is not None:
+                self.modes[cid] = Mode(session.mode)
+            inputs.append(
+                ChargerInput(
+                    id=cid,
+                    phases=spec.phases,
+                    min_current=spec.min_current,
+                    max_current=spec.max_current,
+                    profile=Profile(spec.profile),
+                    mode=self.modes.get(cid, Mode.FAST),
+                    connected=session is not None,
+                    measured_power_w=world.power_w[cid],
+                    last_command=world.setpoint[cid],
+                )
+            )
+        decision = decide(site, inputs, self.state, t, allow_increase=regular)
+        self.state = decision.state
+        for cid in decision.write_order:
+            amps = decision.chargers[cid].current
+            if amps is not None:
+                world.write(cid, amps)
+
+
+class UncontrolledStrategy:
+    """Every box at its maximum all day: each car charges at full power on arrival."""
+
+    name = "uncontrolled"
+
+    def step(self, world: World, k: int) -> None:
+        if k == 0:
+            for cid, spec in world.specs.items():
+                world.setpoint[cid] = spec.max_current
+
+
+class StaticSplitStrategy:
+    """Each box permanently limited to an equal share of the contract (set once at
+    installation, so never written again); below the minimum current it stays off."""
+
+    name = "static split"
+
+    def step(self, world: World, k: int) -> None:
+        if k:
+            return
+        sc = world.scenario
+        share = (sc.limit_w - sc.safety_margin_kw * 1000.0) / len(world.specs)
+        for cid, spec in world.specs.items():
+            amps = min(math.floor(share / (sc.voltage * spec.phases)), spec.max_current)
+            world.setpoint[cid] = amps if amps >= spec.min_current else 0
+
+
+@dataclass(slots=True)
+class _EvccPoint:
+    enabled: bool = False
+    enable_since: float | None = None
+    disable_since: float | None = None
+
+
+class EvccStrategy:
+    """An evcc-style controller (reference/peers.md): every 30 s one loadpoint, in round
+    robin, is regulated from the lagged grid meter. pv: start once the surplus has
+    covered the minimum for 1 min, stop once it has not for 3 min; now: maximum current,
+    capped by the circuit's headroom; minpv: the minimum plus surplus. Off-peak cars
+    charge as `now` while off-peak, else as `pv`."""
+
+    name = "evcc-style"
+
+    def __init__(self) -> None:
+        self.points: dict[str, _EvccPoint] = {}
+        self.turn = 0
+
+    def step(self, world: World, k: int) -> None:
+        for cid in world.specs:
+            # Unplugged: the charger is disabled and the loadpoint reset.
+            if world.active[cid] is None:
+                if world.setpoint[cid]:
+                    world.write(cid, 0)
+                self.points.pop(cid, None)
+        t = float(world.times[k])
+        if t % EVCC_INTERVAL_S:
+            return
+        ids = [cid for cid in world.specs if world.active[cid] is not None]
+        if not ids:
+            return
+        cid = ids[self.turn % len(ids)]
+        self.turn += 1
+        self._regulate(world, k, cid, t)
+
+    def _regulate(self, world: World, k: int, cid: str, t: float) -> None:
+        sc = world.scenario
+        spec = world.specs[cid]
+        session = world.active[cid]
+        assert session is not None
+        point = self.points.setdefault(cid, _EvccPoint())
+        j = int(world.seen_idx[k])  # the grid meter lags like the other sensors
+        own_w = world.charger_w[cid][j]
+        grid_w = world.household_seen[k] - world.solar_seen[k] + world.ev_w[j]
+        per_amp = sc.voltage * spec.phases
+        headroom = sc.limit_w - sc.safety_margin_kw * 1000.0 - grid_w + own_w
+        cap = min(math.floor(headroom / per_amp), spec.max_current)
+        mode = session.mode
+        if mode == "off_peak":
+            mode = "fast" if world.offpeak[k] else "solar"
+        if mode == "fast":
+            target = cap if cap >= spec.min_current else 0
+            point.enabled = target > 0
+        else:
+            surplus_amps = math.floor((own_w - grid_w) / per_amp)
+            covered = surplus_amps >= spec.min_current
+            if mode == "solar_min":
+                amps = max(surplus_amps, spec.min_current)
+                point.enabled = True
+            elif covered:
+                point.disable_since = None
+                if not point.enabled:
+                    if point.enable_since is None:
+                        point.enable_since = t
+                    point.enabled = t - point.enable_since >= EVCC_ENABLE_S
+                amps = surplus_amps
+            else:
+                point.enable_since = None
+                if point.enabled:
+                    if point.disable_since is None:
+                        point.disable_since = t
+                    point.enabled = t - point.disable_since < EVCC_DISABLE_S
+                amps = spec.min_current
+            amps = min(amps, spec.max_current, cap)
+            target = amps if point.enabled and amps >= spec.min_current else 0
+        if target != world.setpoint[cid]:
+            world.write(cid, target)
+
+
+def strategies() -> list[Strategy]:
+    """The simulated strategies (the optimum is solved, not simulated)."""
+    return [
+        EngineStrategy(),
+        UncontrolledStrategy(),
+        StaticSplitStrategy(),
+        EvccStrategy(),
+    ]

@@ -1,0 +1,1 @@
+"""Tests of the benchmark's simulator, metrics and optimum."""

@@ -1,0 +1,70 @@
+"""Tiny hand-made scenarios."""
+
+from __future__ import annotations
+
+from bench.scenario import ChargerSpec, Scenario, Session
+
+
+def session(
+    charger: str = "c1",
+    arrive_s: int = 0,
+    depart_s: int = 3600,
+    energy_kwh: float = 5.5,
+    car_kw: float = 11.0,
+    car_phases: int = 3,
+    mode: str = "fast",
+    soc0: float = 0.1,
+    capacity_kwh: float = 60.0,
+) -> Session:
+    return Session(
+        charger=charger,
+        arrive_s=arrive_s,
+        depart_s=depart_s,
+        energy_kwh=energy_kwh,
+        capacity_kwh=capacity_kwh,
+        soc0=soc0,
+        car_kw=car_kw,
+        car_phases=car_phases,
+        mode=mode,
+    )
+
+
+def scenario(
+    sessions: tuple[Session, ...],
+    household_w: tuple[int, ...] = (1000,),
+    solar_w: tuple[int, ...] = (),
+    duration_s: int = 3600,
+    grid_limit_kw: float = 20.0,
+    chargers: tuple[ChargerSpec, ...] = (ChargerSpec("c1", 3, 16),),
+    offpeak_hours: tuple[tuple[float, float], ...] = (),
+    price_peak: float = 0.30,
+    price_offpeak: float = 0.30,
+    profile_step_s: int = 3600,
+    lp_step_s: int = 300,
+    lp_min_current: bool = False,
+    tags: tuple[str, ...] = (),
+) -> Scenario:
+    return Scenario(
+        name="tiny",
+        title="tiny",
+        start_clock_s=0,
+        duration_s=duration_s,
+        tick_s=5,
+        sensor_period_s=15,
+        sensor_delay_s=5,
+        lp_step_s=lp_step_s,
+        lp_min_current=lp_min_current,
+        grid_limit_kw=grid_limit_kw,
+        safety_margin_kw=0.0,
+        standard_max_kw=0.0,
+        voltage=230.0,
+        offpeak_hours=offpeak_hours,
+        price_peak=price_peak,
+        price_offpeak=price_offpeak,
+        profile_step_s=profile_step_s,
+        household_w=household_w,
+        solar_w=solar_w,
+        chargers=chargers,
+        sessions=sessions,
+        tags=tags,
+    )

@@ -1,0 +1,48 @@
+"""A short run of the whole benchmark: every strategy scored, table and plot written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import cli, generate
+from bench.scenario import SCENARIO_DIR, ChargerSpec
+
+from .helpers import scenario, session
+
+STRATEGIES = ("engine", "uncontrolled", "static split", "evcc-style", "optimum (LP)")
+
+
+def test_tiny_benchmark_writes_table_and_plot(tmp_path: Path) -> None:
+    sc = scenario(
+        (
+            session("c1", 0, 1800, energy_kwh=4.0, mode="solar"),
+            session("c2", 300, 1800, energy_kwh=6.0, mode="fast"),
+        ),
+        household_w=(800, 2500, 900),
+        solar_w=(6000, 3000, 6500),
+        profile_step_s=600,
+        duration_s=1800,
+        grid_limit_kw=12.0,
+        chargers=(ChargerSpec("c1", 3, 16), ChargerSpec("c2", 1, 32)),
+        lp_min_current=True,
+        tags=("pv_day", "cloudy"),
+    )
+    text = cli.run(
+        [sc], tmp_path, timing_sizes=(1, 10), timing_budget_s=0.01, log=False
+    )
+    written = (tmp_path / "results.md").read_text()
+    assert written.strip() == text.strip()
+    for name in STRATEGIES:
+        assert f"| {name} |" in text
+    assert "| tiny |" in text  # the engine's target row
+    assert "pass" in text
+    assert (tmp_path / "tiny.png").stat().st_size > 10_000
+
+
+def test_committed_scenarios_are_what_the_generator_writes(tmp_path: Path) -> None:
+    paths = generate.generate_all(tmp_path)
+    assert [p.name for p in paths] == sorted(
+        p.name for p in SCENARIO_DIR.glob("*.json")
+    )
+    for path in paths:
+        assert path.read_bytes() == (SCENARIO_DIR / path.name).read_bytes()
