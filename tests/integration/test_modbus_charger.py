@@ -41,7 +41,9 @@ def modbus_charger(box: SimBox) -> ConfigSubentryData:
         "unit_id": 255,
         "model": "vestel_evc04",
     }
-    return ConfigSubentryData(data=data, subentry_type="charger", title="Drive", unique_id=None)
+    return ConfigSubentryData(
+        data=data, subentry_type="charger", title="Drive", unique_id=None
+    )
 
 
 async def cycle(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -55,7 +57,9 @@ async def test_load_change_lowers_the_box_within_one_cycle(
     box: SimBox,
 ) -> None:
     power_state(hass, HOUSEHOLD, 2000)
-    entry = await site_entry_factory([modbus_charger(box)], grid_limit_kw=12.0, stale_after_s=0)
+    entry = await site_entry_factory(
+        [modbus_charger(box)], grid_limit_kw=12.0, stale_after_s=0
+    )
     await cycle(hass, entry)
     assert box.socket.setpoint == 14  # 10 kW / 690 W per amp
     beats = sum(write.address == 6000 for write in box.writes)
@@ -79,7 +83,9 @@ async def test_box_down_shows_error_and_recovers(
     box: SimBox,
 ) -> None:
     power_state(hass, HOUSEHOLD, 2000)
-    entry = await site_entry_factory([modbus_charger(box)], grid_limit_kw=12.0, stale_after_s=0)
+    entry = await site_entry_factory(
+        [modbus_charger(box)], grid_limit_kw=12.0, stale_after_s=0
+    )
     cid = next(iter(entry.subentries))
     status_id = find_entity(hass, "sensor", f"{cid}_status")
     await cycle(hass, entry)

@@ -21,6 +21,9 @@ from .model import (
 
 DEFAULT_CONFIG = EngineConfig()
 TIERS = (Profile.PREMIUM, Profile.STANDARD)
+# IEC 61851 cars do not charge below 6 A, so a lower configured minimum is raised to it:
+# a charger never gets 1-5 A.
+MIN_CHARGE_CURRENT = 6
 
 
 @dataclass(slots=True, eq=False)
@@ -29,14 +32,20 @@ class _Slot:
 
     charger: ChargerInput
     watts_per_amp: float
+    min_current: int
     ceiling: int
     rank: tuple[float, int, str]
     target: int = 0
-    cap_reason: bool = False  # paused because the budget could not fit it
+    capped: bool = False  # paused because the budget could not fit its minimum
+
+    @property
+    def fits(self) -> bool:
+        """Whether a current exists between its minimum and its ceiling."""
+        return self.ceiling >= self.min_current
 
     @property
     def min_w(self) -> float:
-        return self.charger.min_current * self.watts_per_amp
+        return self.min_current * self.watts_per_amp
 
     @property
     def ceiling_w(self) -> float:
@@ -58,66 +67,80 @@ def decide(
     step only lowers currents; increases wait for the next regular cycle.
     """
     states = _advance_states(chargers, state, now)
-    disabled_w = sum(
-        c.measured_power_w or 0.0 for c in chargers if not c.enabled and c.connected
-    )
+    # A disabled charger is left alone but still draws: reserve what it measures, or
+    # else what it was last told.
+    disabled_w = 0.0
+    for c in chargers:
+        if not c.enabled and c.connected:
+            if c.measured_power_w is not None:
+                disabled_w += max(c.measured_power_w, 0.0)
+            else:
+                disabled_w += (c.last_command or 0) * site.voltage * c.phases
     if site.inputs_usable:
         household = site.household_w
         net_load = site.household_w - site.solar_w
         surplus = site.solar_w - site.household_w - disabled_w
-    else:
+    elif state.last_household_w is not None:
         # Nothing is known now: assume the last household seen and no solar at all.
-        household = state.last_household_w or 0.0
+        household = state.last_household_w
         net_load = max(household, 0.0)
+        surplus = 0.0
+    else:
+        # No household was ever seen, so no current can be shown to fit: pause all.
+        household = 0.0
+        net_load = math.inf
         surplus = 0.0
     budget = site.grid_limit_w - site.safety_margin_w - net_load - disabled_w
     budget_w = max(budget, 0.0)
 
-    slots: list[_Slot] = []
-    statuses: dict[str, Status] = {}
+    slots: dict[str, _Slot] = {}
     for charger in chargers:
-        if not charger.enabled:
-            statuses[charger.id] = Status.OFF
-        elif not charger.connected:
-            statuses[charger.id] = Status.DISCONNECTED
-        elif charger.mode is Mode.OFF:
-            statuses[charger.id] = Status.OFF
-        else:
-            slots.append(_make_slot(charger, site, states[charger.id], config))
+        if charger.enabled and charger.connected and charger.mode is not Mode.OFF:
+            slots[charger.id] = _make_slot(charger, site, states[charger.id], config)
 
     if site.inputs_usable:
-        _allocate(slots, site, states, budget, surplus, now, config)
+        _allocate(list(slots.values()), site, states, budget, surplus, now, config)
     else:
-        _allocate_failsafe(slots, site, budget)
-
-    targets = {slot.charger.id: slot.target for slot in slots}
-    for slot in slots:
-        statuses[slot.charger.id] = _status(slot, site, states[slot.charger.id])
+        _allocate_failsafe(list(slots.values()), site, budget)
 
     decisions: dict[str, ChargerDecision] = {}
     decreases: list[tuple[int, str]] = []
     increases: list[tuple[int, str]] = []
+    deadband = config.deadband_a
     for charger in chargers:
-        volts = site.voltage * charger.phases
         if not charger.enabled:
             decisions[charger.id] = ChargerDecision(
                 charger.id, None, Status.OFF, 0.0, write=False
             )
             continue
-        target = targets.get(charger.id, 0)
+        slot = slots.get(charger.id)
         last = charger.last_command
-        current = target
-        if not allow_increase and last is not None and target > last:
-            current = last
-        write = _needs_write(last, current, config.deadband_a)
-        if not write and last is not None and current > last:
-            current = last  # a move inside the dead-band is not worth a write
+        if slot is None:
+            current = 0
+            status = Status.OFF if charger.connected else Status.DISCONNECTED
+        else:
+            current = slot.target
+            if (
+                last is not None
+                and current > last
+                and (not allow_increase or (last > 0 and current - last < deadband))
+            ):
+                # Hold the box where it is: increases wait for a regular cycle, and a
+                # move inside the dead-band is not worth a write. A held setpoint must
+                # still be valid (last < current <= ceiling: only the minimum can fail).
+                current = last if last >= slot.min_current else 0
+            status = _status(slot, current, site)
+        write = last is None or current != last
         decisions[charger.id] = ChargerDecision(
-            charger.id, current, statuses[charger.id], current * volts, write=write
+            charger.id,
+            current,
+            status,
+            current * site.voltage * charger.phases,
+            write=write,
         )
         if write:
             step = current - (last or 0)
-            (decreases if step < 0 or last is None else increases).append(
+            (decreases if last is None or step < 0 else increases).append(
                 (step, charger.id)
             )
     decreases.sort()
@@ -183,7 +206,13 @@ def _make_slot(
         int(charging),
         charger.id,
     )
-    return _Slot(charger, watts_per_amp, max(ceiling, 0), rank)
+    return _Slot(
+        charger,
+        watts_per_amp,
+        max(charger.min_current, MIN_CHARGE_CURRENT),
+        max(ceiling, 0),
+        rank,
+    )
 
 
 def _takes_grid(charger: ChargerInput, offpeak: bool) -> bool:
@@ -203,20 +232,25 @@ def _allocate(
     """Share the budget tier by tier: premium first, the rest to standard."""
     for tier in TIERS:
         members = sorted((s for s in slots if s.charger.profile is tier), key=_rank)
-        fits = [s for s in members if s.ceiling >= s.charger.min_current]
-        for slot in members:
-            if slot.ceiling < slot.charger.min_current:
-                slot.cap_reason = True
         grid: list[_Slot] = []
         with_min: list[_Slot] = []
         solar: list[_Slot] = []  # solar, and off_peak outside off-peak hours
-        for slot in fits:
+        for slot in members:
+            if not slot.fits:
+                continue
             if _takes_grid(slot.charger, site.offpeak):
                 grid.append(slot)
             elif slot.charger.mode is Mode.SOLAR_MIN:
                 with_min.append(slot)
             else:
                 solar.append(slot)
+                continue
+            cid = slot.charger.id
+            kept = states[cid]
+            if kept.solar_running or kept.surplus_since is not None:
+                # Not on surplus now (e.g. off-peak began): when it is again, it has to
+                # earn its start afresh instead of resuming on a stale timer.
+                states[cid] = ChargerState(served_s=kept.served_s)
 
         # Solar chargers first: running ones keep their minimum, then starters in
         # rank order, each reserving its minimum, so two cars never start on one
@@ -235,7 +269,7 @@ def _allocate(
                 budget -= slot.min_w
                 surplus -= slot.min_w
             else:
-                slot.cap_reason = True
+                slot.capped = True
 
         # Minimums of the chargers that may draw from the grid, in fair rotation order.
         floored: list[_Slot] = []
@@ -245,9 +279,9 @@ def _allocate(
                 budget -= slot.min_w
                 surplus -= slot.min_w
             else:
-                slot.cap_reason = True
+                slot.capped = True
         for slot in running + floored:
-            slot.target = slot.charger.min_current
+            slot.target = slot.min_current
 
         # Surplus on top of the solar minimums, then the grid chargers up to the budget.
         topped = running + [s for s in floored if s.charger.mode is Mode.SOLAR_MIN]
@@ -260,18 +294,30 @@ def _allocate(
         )
         budget -= used
         surplus -= used
+        if any(s.capped for s in members):
+            # A premium charger left paused by the cap keeps standard ones from
+            # taking the power it could not fit in: premium is served first.
+            budget = min(budget, 0.0)
 
 
 def _allocate_failsafe(slots: list[_Slot], site: SiteInput, budget: float) -> None:
-    """Each charger at the failsafe current, never above its present one, in budget."""
+    """Each charger at the failsafe current, never above its present one, in budget.
+
+    Lowest priority is paused first: once one does not fit, none after it in priority
+    order gets anything, so no standard charger runs while a premium one is paused.
+    """
     for tier in TIERS:
         for slot in sorted((s for s in slots if s.charger.profile is tier), key=_rank):
             charger = slot.charger
             current = min(site.failsafe_current, slot.ceiling)
             if charger.last_command is not None:
                 current = min(current, charger.last_command)
-            if current < charger.min_current or current * slot.watts_per_amp > budget:
-                current = 0
+            if current < slot.min_current:
+                continue
+            if current * slot.watts_per_amp > budget:
+                slot.capped = True
+                budget = min(budget, 0.0)
+                continue
             slot.target = current
             budget -= current * slot.watts_per_amp
 
@@ -300,17 +346,23 @@ def _water_fill(slots: list[_Slot], pool_w: float) -> float:
 
 
 def _level(floors: list[float], ceilings: list[float], total: float) -> float:
-    """The level L at which sum(clamp(L, floor, ceiling)) == total."""
-    free = sorted(range(len(floors)), key=floors.__getitem__)
-    fixed = 0.0
-    # Floors above the level stay at their floor: the level only drops as they leave.
-    while free and floors[free[-1]] >= (total - fixed) / len(free):
-        fixed += floors[free.pop()]
-    # Ceilings under the level stay there: the level only rises as they leave.
-    free.sort(key=ceilings.__getitem__, reverse=True)
-    while free and ceilings[free[-1]] <= (total - fixed) / len(free):
-        fixed += ceilings[free.pop()]
-    return (total - fixed) / len(free) if free else math.inf
+    """The level L at which sum(clamp(L, floor, ceiling)) == total, for total above
+    sum(floors); inf when even every ceiling is below total.
+
+    The sum rises piecewise linearly in L: each slot joins the rise at its floor and
+    leaves it at its ceiling, so a sweep over those points finds L exactly.
+    """
+    events = sorted([(f, 1) for f in floors] + [(c, -1) for c in ceilings])
+    value = sum(floors)  # the sum at `at`
+    at = events[0][0]
+    slope = 0  # slots between their floor and their ceiling
+    for point, delta in events:
+        reached = value + slope * (point - at)
+        if reached >= total and slope > 0:
+            return at + (total - value) / slope
+        value, at = reached, point
+        slope += delta
+    return math.inf
 
 
 def _solar_hysteresis(
@@ -330,26 +382,16 @@ def _rank(slot: _Slot) -> tuple[float, int, str]:
     return slot.rank
 
 
-def _status(slot: _Slot, site: SiteInput, state: ChargerState) -> Status:
+def _status(slot: _Slot, current: int, site: SiteInput) -> Status:
     charger = slot.charger
     if not site.inputs_usable:
         return Status.FAILSAFE
     if charger.error:
         return Status.ERROR
-    if slot.target > 0:
+    if current > 0:
         return Status.CHARGING
-    if slot.cap_reason or _takes_grid(charger, site.offpeak):
+    if slot.capped or not slot.fits or _takes_grid(charger, site.offpeak):
         return Status.PAUSED_BY_CAP
     if charger.mode is Mode.OFF_PEAK:
         return Status.WAITING_FOR_OFF_PEAK
     return Status.WAITING_FOR_SOLAR
-
-
-def _needs_write(last: int | None, current: int, deadband_a: int) -> bool:
-    """Write when the box's setpoint is unknown, must go down, pauses or starts, or
-    moves up by the dead-band or more."""
-    if last is None or current < last:
-        return True
-    if (current == 0) != (last == 0):
-        return True
-    return current - last >= deadband_a

@@ -71,7 +71,7 @@ class ChargerInput:
 
     id: str
     phases: int = 3
-    min_current: int = 6
+    min_current: int = 6  # a lower value is taken as 6 A: never 1-5 A
     max_current: int = 16
     ceiling: int | None = None  # the user's own limit; None = max_current
     profile: Profile = Profile.STANDARD
@@ -101,7 +101,8 @@ class EngineState:
 
     chargers: Mapping[str, ChargerState] = field(default_factory=dict)
     last_time: float | None = None
-    # Household load when inputs were last usable; bounds the failsafe budget.
+    # Household load when inputs were last usable; bounds the failsafe budget. None
+    # (never seen) leaves no budget: in failsafe every charger is then paused.
     last_household_w: float | None = None
 
 

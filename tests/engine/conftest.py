@@ -1,0 +1,10 @@
+"""The engine is pure Python: its tests need no Home Assistant instance."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Override the suite-wide fixture, which starts a hass instance per test."""
