@@ -459,3 +459,24 @@ async def test_unload(hass: HomeAssistant, site_entry_factory: EntryFactory) -> 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await settle(hass)
     assert entry.state.value == "not_loaded"
+
+
+async def test_charger_reconfigured_while_running(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await setup_wallboxes(hass, "wb1")
+    power_state(hass, HOUSEHOLD, 0)
+    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    await tick(hass, freezer, 10)
+    assert wallbox_current(hass, "wb1") == 32
+    subentry = entry.subentries[first_charger(entry)]
+    hass.config_entries.async_update_subentry(
+        entry, subentry, data={**subentry.data, "max_current": 16}
+    )
+    await settle(hass)
+    await tick(hass, freezer, 10)
+    assert wallbox_current(hass, "wb1") == 16
+    number = find_entity(hass, "number", f"{subentry.subentry_id}_max_current")
+    assert hass.states.get(number).attributes["max"] == 16
