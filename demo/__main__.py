@@ -51,10 +51,7 @@ recorder:
 history:
 logbook:
 energy:
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
-logger:
+{http}logger:
   default: warning
   logs:
     custom_components.smart_charging: info
@@ -103,15 +100,24 @@ template:
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def configuration(port: int, speed: float) -> str:
-    """configuration.yaml of the demo."""
+def configuration(port: int, speed: float, first_start: bool) -> str:
+    """configuration.yaml of the demo.
+
+    HA keeps its HTTP settings in storage: the YAML only seeds them on the first
+    start, and the demo confirms them (else HA reverts them after five minutes).
+    """
+    http = (
+        f"http:\n  server_host: 127.0.0.1\n  server_port: {port}\n"
+        if first_start
+        else ""
+    )
     schedule = "\n".join(
         f"    {day}:\n"
         '      - from: "00:00:00"\n        to: "06:00:00"\n'
         '      - from: "22:00:00"\n        to: "23:59:59"'
         for day in WEEK
     )
-    return CONFIGURATION.format(port=port, speed=speed, schedule=schedule)
+    return CONFIGURATION.format(http=http, speed=speed, schedule=schedule)
 
 
 async def create_site(api: HassApi, ports: tuple[int, int]) -> None:
@@ -187,9 +193,10 @@ async def run(args: argparse.Namespace, config_dir: Path) -> int:
                 token = await onboard(
                     session, base, name="Demo", username=USERNAME, password=PASSWORD
                 )
-                await create_site(
-                    HassApi(session, base, token), (boxes[0].port, boxes[1].port)
-                )
+                api = HassApi(session, base, token)
+                # Keep the HTTP settings seeded from the YAML (else reverted in 5 min).
+                await api.websocket({"type": "http/config/promote"})
+                await create_site(api, (boxes[0].port, boxes[1].port))
         print(
             f"\nSmart Charging demo: {base}\n"
             f"Log in as {USERNAME} / {PASSWORD}. Ctrl-C stops it.\n"
@@ -207,7 +214,12 @@ async def run(args: argparse.Namespace, config_dir: Path) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="scripts/develop", description=__doc__)
-    parser.add_argument("--port", type=int, default=8123, help="HTTP port of HA")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8123,
+        help="HTTP port of HA (set on the first start)",
+    )
     parser.add_argument(
         "--speed",
         type=float,
@@ -219,7 +231,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     config_dir = Path(args.config).resolve()
-    prepare_config(config_dir, configuration(args.port, args.speed))
+    first_start = not (config_dir / ".storage" / "onboarding").exists()
+    prepare_config(config_dir, configuration(args.port, args.speed, first_start))
     return asyncio.run(run(args, config_dir))
 
 

@@ -236,6 +236,21 @@ class HassApi:
     async def call(self, domain: str, service: str, data: Mapping[str, Any]) -> None:
         await self.post(f"/api/services/{domain}/{service}", data)
 
+    async def websocket(self, command: Mapping[str, Any]) -> Any:
+        """One websocket command (for what the REST API lacks)."""
+        async with self._session.ws_connect(f"{self._base}/api/websocket") as ws:
+            await ws.receive_json()  # auth_required
+            await ws.send_json(
+                {"type": "auth", "access_token": self._headers["Authorization"][7:]}
+            )
+            if (await ws.receive_json())["type"] != "auth_ok":
+                raise HassError("websocket authentication failed")
+            await ws.send_json({"id": 1, **command})
+            reply = await ws.receive_json()
+        if not reply.get("success"):
+            raise HassError(f"{command['type']}: {reply.get('error')}")
+        return reply.get("result")
+
     async def entity_ids(self, prefix: str) -> list[str]:
         """Entity ids that start with prefix."""
         states = await self.get("/api/states")

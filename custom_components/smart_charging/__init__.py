@@ -8,7 +8,11 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
-from .coordinator import SmartChargingConfigEntry, SmartChargingCoordinator
+from .coordinator import (
+    SmartChargingConfigEntry,
+    SmartChargingCoordinator,
+    subentries_snapshot,
+)
 from .entity import site_device_info
 from .services import async_setup_services
 
@@ -43,6 +47,9 @@ async def async_setup_entry(
     # The entities have restored mode, profile and limits by now: start acting.
     await coordinator.async_start()
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    # A charger added or changed while this set-up ran found no listener to tell.
+    if coordinator.subentries_seen != subentries_snapshot(entry):
+        hass.config_entries.async_schedule_reload(entry.entry_id)
     return True
 
 

@@ -139,6 +139,11 @@ class SiteReading:
     grid_reported_at: float = 0.0
 
 
+def subentries_snapshot(entry: SmartChargingConfigEntry) -> dict[str, Any]:
+    """The chargers' configuration, to tell whether it changed."""
+    return {sid: (sub.title, dict(sub.data)) for sid, sub in entry.subentries.items()}
+
+
 class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
     """Runs an engine step every cycle and at once when the load or solar changes."""
 
@@ -159,6 +164,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             always_update=True,
         )
         self._modbus_hub: ModbusHub | None = None
+        self.subentries_seen = subentries_snapshot(entry)
         self.chargers: dict[str, ChargerRuntime] = {}
         for subentry in entry.subentries.values():
             if subentry.subentry_type == SUBENTRY_CHARGER:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigSubentry
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
 from homeassistant.core import HomeAssistant, ServiceCall, State
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
@@ -28,6 +29,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smart_charging.const import DOMAIN, EVENT_STATUS_CHANGED
+from custom_components.smart_charging.coordinator import SmartChargingCoordinator
 from tests.conftest import (
     GRID,
     HOUSEHOLD,
@@ -480,3 +482,39 @@ async def test_charger_reconfigured_while_running(
     assert wallbox_current(hass, "wb1") == 16
     number = find_entity(hass, "number", f"{subentry.subentry_id}_max_current")
     assert hass.states.get(number).attributes["max"] == 16
+
+
+async def test_charger_added_during_set_up_is_not_lost(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    """Chargers added in quick succession: one lands while the site reloads."""
+    await setup_wallboxes(hass, "wb1", "wb2")
+    power_state(hass, HOUSEHOLD, 0)
+    entry = await site_entry_factory(
+        [charger_data("A", "input_number.wb1")], setup=False
+    )
+    late = ConfigSubentry(
+        data=charger_data("B", "input_number.wb2")["data"],
+        subentry_type="charger",
+        title="B",
+        unique_id=None,
+    )
+    original_start = SmartChargingCoordinator.async_start
+
+    async def start_while_a_charger_is_added(self: SmartChargingCoordinator) -> None:
+        if late.subentry_id not in entry.subentries:
+            hass.config_entries.async_add_subentry(entry, late)  # no listener yet
+        await original_start(self)
+
+    with patch.object(
+        SmartChargingCoordinator, "async_start", start_while_a_charger_is_added
+    ):
+        # It returns once the reload it scheduled has begun, so not LOADED yet.
+        await hass.config_entries.async_setup(entry.entry_id)
+        await settle(hass)
+    assert entry.state is ConfigEntryState.LOADED
+    assert late.subentry_id in entry.runtime_data.chargers
+    await tick(hass, freezer, 10)
+    assert wallbox_current(hass, "wb2") > 0
