@@ -54,6 +54,7 @@ CHARGER_SENSORS = (
         device_class=SensorDeviceClass.CURRENT,
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=lambda charger: charger.current,
     ),
     ChargerSensorEntityDescription(
