@@ -1,30 +1,34 @@
-"""Shared fixtures. Importing the integration first makes HA load ours, not the test
-plugin's own custom_components package."""
+"""Shared fixtures and helpers.
+
+Importing the integration here makes HA load ours, not the test plugin's own
+custom_components package.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 import custom_components.smart_charging  # noqa: F401
+from custom_components.smart_charging.const import DOMAIN
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let HA load custom integrations in every test."""
 
-
-# Integration fixtures -------------------------------------------------------------
-
-from collections.abc import Awaitable, Callable  # noqa: E402
-from typing import Any  # noqa: E402
-
-from homeassistant.config_entries import ConfigSubentryData  # noqa: E402
-from homeassistant.core import HomeAssistant  # noqa: E402
-from homeassistant.helpers import entity_registry as er  # noqa: E402
-from homeassistant.setup import async_setup_component  # noqa: E402
-from pytest_homeassistant_custom_component.common import MockConfigEntry  # noqa: E402
-
-from custom_components.smart_charging.const import DOMAIN  # noqa: E402
 
 HOUSEHOLD = "sensor.household_power"
 SOLAR = "sensor.solar_power"
@@ -82,6 +86,20 @@ def wallbox_current(hass: HomeAssistant, name: str) -> float:
     state = hass.states.get(f"input_number.{name}")
     assert state is not None
     return float(state.state)
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Let every step started so far finish, background ones included."""
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 10
+) -> None:
+    """Move the clock on and run what falls due (a regular cycle every 10 s)."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await settle(hass)
 
 
 def find_entity(hass: HomeAssistant, platform: str, unique_id: str) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import BACKEND_MODBUS, CONF_BACKEND, CONF_MODEL, DOMAIN
@@ -14,6 +17,17 @@ from .coordinator import (
 )
 
 MANUFACTURER = "Smart Charging"
+
+
+def add_charger_entities(
+    entry: SmartChargingConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[SmartChargingCoordinator, ChargerRuntime], Iterable[Entity]],
+) -> None:
+    """Add each charger's entities to its own subentry, so its device follows it."""
+    coordinator = entry.runtime_data
+    for charger in coordinator.chargers.values():
+        async_add_entities(build(coordinator, charger), config_subentry_id=charger.id)
 
 
 def site_device_info(entry: SmartChargingConfigEntry) -> DeviceInfo:

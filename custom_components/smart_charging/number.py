@@ -17,7 +17,7 @@ from .coordinator import (
     SmartChargingConfigEntry,
     SmartChargingCoordinator,
 )
-from .entity import ChargerEntity
+from .entity import ChargerEntity, add_charger_entities
 
 PARALLEL_UPDATES = 0
 
@@ -38,12 +38,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add each charger's ceiling."""
-    coordinator = entry.runtime_data
-    for charger in coordinator.chargers.values():
-        async_add_entities(
-            [MaxCurrentNumberEntity(coordinator, charger, MAX_CURRENT)],
-            config_subentry_id=charger.id,
-        )
+    add_charger_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, charger: [
+            MaxCurrentNumberEntity(coordinator, charger, MAX_CURRENT)
+        ],
+    )
 
 
 class MaxCurrentNumberEntity(ChargerEntity, RestoreNumber):

@@ -14,7 +14,7 @@ from homeassistant.helpers.restore_state import RestoredExtraData, RestoreEntity
 
 from .coordinator import ChargerRuntime, SmartChargingConfigEntry
 from .engine import Mode, Profile
-from .entity import ChargerEntity
+from .entity import ChargerEntity, add_charger_entities
 
 PARALLEL_UPDATES = 0
 BOOST_RESTORE = "boost_restore"
@@ -56,12 +56,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add each charger's selects."""
-    coordinator = entry.runtime_data
-    for charger in coordinator.chargers.values():
-        async_add_entities(
-            (ChargerSelectEntity(coordinator, charger, desc) for desc in SELECTS),
-            config_subentry_id=charger.id,
-        )
+    add_charger_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, charger: (
+            ChargerSelectEntity(coordinator, charger, desc) for desc in SELECTS
+        ),
+    )
 
 
 class ChargerSelectEntity(ChargerEntity, SelectEntity, RestoreEntity):

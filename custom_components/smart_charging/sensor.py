@@ -22,9 +22,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .coordinator import ChargerRuntime, SmartChargingConfigEntry
+from .coordinator import (
+    ChargerRuntime,
+    SmartChargingConfigEntry,
+    SmartChargingCoordinator,
+)
 from .engine import Decision, Status
-from .entity import ChargerEntity, SiteEntity
+from .entity import ChargerEntity, SiteEntity, add_charger_entities
 
 PARALLEL_UPDATES = 0
 
@@ -126,13 +130,16 @@ async def async_setup_entry(
     async_add_entities(
         SiteSensorEntity(coordinator, description) for description in SITE_SENSORS
     )
-    for charger in coordinator.chargers.values():
-        entities: list[SensorEntity] = [
-            ChargerSensorEntity(coordinator, charger, description)
-            for description in CHARGER_SENSORS
-        ]
-        entities.append(SessionEnergySensorEntity(coordinator, charger, SESSION_ENERGY))
-        async_add_entities(entities, config_subentry_id=charger.id)
+    add_charger_entities(entry, async_add_entities, _charger_sensors)
+
+
+def _charger_sensors(
+    coordinator: SmartChargingCoordinator, charger: ChargerRuntime
+) -> list[SensorEntity]:
+    return [
+        *(ChargerSensorEntity(coordinator, charger, desc) for desc in CHARGER_SENSORS),
+        SessionEnergySensorEntity(coordinator, charger, SESSION_ENERGY),
+    ]
 
 
 class SiteSensorEntity(SiteEntity, SensorEntity):

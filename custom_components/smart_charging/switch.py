@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .coordinator import SmartChargingConfigEntry
-from .entity import ChargerEntity
+from .entity import ChargerEntity, add_charger_entities
 
 PARALLEL_UPDATES = 0
 
@@ -24,12 +24,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add each charger's switch."""
-    coordinator = entry.runtime_data
-    for charger in coordinator.chargers.values():
-        async_add_entities(
-            [EnabledSwitchEntity(coordinator, charger, ENABLED)],
-            config_subentry_id=charger.id,
-        )
+    add_charger_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, charger: [
+            EnabledSwitchEntity(coordinator, charger, ENABLED)
+        ],
+    )
 
 
 class EnabledSwitchEntity(ChargerEntity, SwitchEntity, RestoreEntity):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -20,7 +19,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
     mock_restore_cache_with_extra_data,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -37,23 +35,13 @@ from tests.conftest import (
     charger_data,
     find_entity,
     power_state,
+    settle,
     setup_wallboxes,
+    tick,
     wallbox_current,
 )
 
 type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
-
-
-async def tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-async def settle(hass: HomeAssistant) -> None:
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def first_charger(entry: MockConfigEntry) -> str:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from tests.conftest import (
@@ -18,19 +16,12 @@ from tests.conftest import (
     find_entity,
     power_state,
     setup_wallboxes,
+    tick,
     wallbox_current,
 )
 
 VOLTS = 230 * 3
 WALLBOXES = ("wb1", "wb2", "wb3")
-
-
-async def tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
-) -> None:
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 class LimitWatch:

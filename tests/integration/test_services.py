@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -12,7 +11,6 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
 from custom_components.smart_charging.const import DOMAIN
@@ -22,16 +20,11 @@ from tests.conftest import (
     find_entity,
     power_state,
     setup_wallboxes,
+    tick,
     wallbox_current,
 )
 
 type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
-
-
-async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(timedelta(seconds=10))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def two_chargers(hass: HomeAssistant, factory: EntryFactory) -> MockConfigEntry:
