@@ -82,6 +82,20 @@ def reserved_w(chargers: Iterable[ChargerInput], voltage: float) -> float:
     return total
 
 
+def learned_ceiling(
+    charger: ChargerInput, site: SiteInput, decision: Decision
+) -> int | None:
+    """The ceiling lowered to what the engine has learned the car takes; None for a
+    car taken as full (it only ever gets 0 or its minimum)."""
+    ceiling = effective_ceiling(charger, site)
+    demand = decision.state.chargers[charger.id].demand
+    if demand.full_since is not None:
+        return None
+    if demand.cap is not None:
+        ceiling = min(ceiling, max(demand.cap, effective_min(charger)))
+    return ceiling
+
+
 def cap_bound_w(site: SiteInput, last_usable_household: float | None) -> float:
     """limit - margin - (household - solar); in failsafe the last usable household
     with no solar. With no household ever seen nothing can be shown to fit: 0."""
@@ -128,6 +142,11 @@ def check_invariants(
         # 2. Zero or within [min, ceiling]: never 1-5 A.
         if d.current:
             assert effective_min(c) <= d.current <= effective_ceiling(c, site), c
+            if c.connected and c.mode is not Mode.OFF and site.inputs_usable:
+                # Never more than the car was shown to take; a full car at most
+                # its minimum.
+                learned = learned_ceiling(c, site, decision)
+                assert d.current <= (effective_min(c) if learned is None else learned)
         assert not 0 < d.current < MIN_A
         if not c.connected:
             assert d.current == 0
@@ -196,14 +215,23 @@ def check_priority(
     if not allow_increase:
         return  # held setpoints reflect the previous step, not this one's shares
     for c in premium:
-        ceiling = effective_ceiling(c, site)
+        # A car that takes less than offered (or nothing) leaves the rest to others.
+        learned = learned_ceiling(c, site, decision)
+        if learned is None:
+            continue
+        ceiling = learned
         wants_more = wants_grid(c, site) and current[c.id] < ceiling
         if wants_more and ceiling >= effective_min(c):
             assert not standard_served, c
     groups: dict[tuple[object, ...], list[int]] = {}
     for c in active:
         if c.mode is Mode.FAST and current[c.id] > 0:
-            key = (c.profile, c.phases, effective_min(c), effective_ceiling(c, site))
+            key = (
+                c.profile,
+                c.phases,
+                effective_min(c),
+                learned_ceiling(c, site, decision),
+            )
             groups.setdefault(key, []).append(current[c.id])
     for amps in groups.values():
         assert max(amps) - min(amps) <= 1, amps

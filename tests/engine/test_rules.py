@@ -105,7 +105,8 @@ def test_solar_min_gets_its_minimum_always_plus_the_surplus() -> None:
     assert d.chargers["car"].current == 6  # from the grid, at once
     assert d.chargers["car"].status is Status.CHARGING
     d = sim.step(SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(11)))
-    assert d.chargers["car"].current == 14  # 10 kW surplus: floor(10000 / 690)
+    # 6 A from the grid and the whole 10 kW surplus on top: floor(14140 / 690).
+    assert d.chargers["car"].current == 20
 
 
 def test_solar_min_paused_when_even_its_minimum_does_not_fit() -> None:
@@ -196,7 +197,7 @@ def test_unknown_setpoint_is_always_written() -> None:
 
 def test_decreases_are_written_before_increases() -> None:
     chargers = [
-        ChargerInput(id="up_small", last_command=10, max_current=11),
+        ChargerInput(id="up_small", last_command=10, max_current=12),
         ChargerInput(id="down", last_command=16, max_current=8),
         ChargerInput(id="up_big", last_command=0, max_current=16),
         ChargerInput(id="new", last_command=None, max_current=6),
@@ -406,8 +407,9 @@ def test_premium_solar_waiting_leaves_the_grid_to_standard() -> None:
 
 def test_solar_min_tops_up_unequal_minimums() -> None:
     # A 3-phase and a 1-phase solar_min car: 1 kW of surplus on top of their minimums
-    # goes to the 1-phase one, whose minimum power is the lower.
-    site = SiteInput(grid_limit_w=kw(25), household_w=0.0, solar_w=kw(6.52))
+    # (which come from the grid) goes to the 1-phase one, whose minimum power is the
+    # lower.
+    site = SiteInput(grid_limit_w=kw(25), household_w=0.0, solar_w=kw(1))
     chargers = [
         ChargerInput(id="three", phases=3, mode=Mode.SOLAR_MIN),
         ChargerInput(id="one", phases=1, mode=Mode.SOLAR_MIN),
@@ -548,3 +550,18 @@ def test_floor_fixed_charger_is_not_lifted_past_the_budget() -> None:
     amps = {cid: c.current for cid, c in d.chargers.items()}
     assert amps == {"a": 6, "b": 12, "c": 37, "d": 15}
     assert sum(c.power_w for c in d.chargers.values()) <= 23560.0
+
+
+def test_surplus_goes_first_to_solar_cars_then_on_top_of_solar_min() -> None:
+    # 7 kW surplus: the solar car (surplus only) takes what it can use first, the
+    # solar_min car keeps its grid minimum and gets the surplus left on top.
+    site = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(8))
+    sim = Sim.of(
+        ChargerInput(id="solar", mode=Mode.SOLAR, max_current=8),
+        ChargerInput(id="topped", phases=1, max_current=32, mode=Mode.SOLAR_MIN),
+    )
+    for _ in range(8):
+        d = sim.step(site)
+    assert d.chargers["solar"].current == 8  # 5520 W of the 7 kW
+    # 1380 W from the grid + the 1480 W of surplus left: floor(2860 / 230).
+    assert d.chargers["topped"].current == 12

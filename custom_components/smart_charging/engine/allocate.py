@@ -11,6 +11,7 @@ from .model import (
     ChargerInput,
     ChargerState,
     Decision,
+    DemandState,
     EngineConfig,
     EngineState,
     Mode,
@@ -20,10 +21,19 @@ from .model import (
 )
 
 DEFAULT_CONFIG = EngineConfig()
+UNPLUGGED = ChargerState()
 TIERS = (Profile.PREMIUM, Profile.STANDARD)
 # IEC 61851 cars do not charge below 6 A, so a lower configured minimum is raised to it:
 # a charger never gets 1-5 A.
 MIN_CHARGE_CURRENT = 6
+# Learning what a car takes. A meter reads a little high when the voltage is above
+# nominal, so a draw counts as needing another phase only past this share of a phase.
+PHASE_TOLERANCE = 0.2
+BELOW_SHARE = 0.9  # drawing under this share of the offer is "taking less"
+SATURATED_A = 0.25  # drawing within this of the offer is "taking all it gets"
+CAP_HEADROOM_A = 0.75  # a cap is at least this (and under 1.75 A) above the draw
+# Under 1 A on one phase a car is not charging: a charging car takes at least 6 A.
+IDLE_A = 1.0
 
 
 @dataclass(slots=True, eq=False)
@@ -35,6 +45,7 @@ class _Slot:
     min_current: int
     ceiling: int
     rank: tuple[float, int, str]
+    full: bool = False  # its car took nothing when offered power: served last
     target: int = 0
     capped: bool = False  # paused because the budget could not fit its minimum
 
@@ -66,7 +77,7 @@ def decide(
     `allow_increase` is False for a step triggered by a load or solar change: such a
     step only lowers currents; increases wait for the next regular cycle.
     """
-    states = _advance_states(chargers, state, now)
+    states = _advance_states(chargers, state, now, site.voltage, config)
     # A disabled charger is left alone but still draws: reserve what it measures, or
     # else what it was last told.
     disabled_w = 0.0
@@ -167,26 +178,175 @@ def decide(
 
 
 def _advance_states(
-    chargers: Sequence[ChargerInput], state: EngineState, now: float
+    chargers: Sequence[ChargerInput],
+    state: EngineState,
+    now: float,
+    voltage: float,
+    config: EngineConfig,
 ) -> dict[str, ChargerState]:
-    """Carry each charger's state to `now`: served time grows, unplugging resets."""
+    """Carry each charger's state to `now`: served time grows, what the car takes is
+    learned from its draw, unplugging resets."""
     elapsed = 0.0 if state.last_time is None else max(now - state.last_time, 0.0)
     states: dict[str, ChargerState] = {}
     for charger in chargers:
-        kept = state.chargers.get(charger.id)
-        if kept is None or not charger.connected:
-            states[charger.id] = ChargerState()
-        elif charger.last_command and elapsed:
+        if not charger.connected:
+            states[charger.id] = UNPLUGGED
+            continue
+        kept = state.chargers.get(charger.id) or UNPLUGGED
+        demand = kept.demand
+        command = charger.last_command or 0
+        if (
+            command != demand.command
+            or demand.command_since is None
+            or demand.full_since is not None
+            or (charger.measured_power_w is not None and command >= MIN_CHARGE_CURRENT)
+        ):
+            # Skipped when there is nothing to learn: it is the hot loop.
+            demand = _learn_demand(charger, demand, now, voltage, config)
+        served = kept.served_s + elapsed if charger.last_command else kept.served_s
+        if demand is not kept.demand or served != kept.served_s:
             # Built directly: dataclasses.replace is the slowest part at 1000 chargers.
-            states[charger.id] = ChargerState(
+            kept = ChargerState(
                 kept.solar_running,
                 kept.surplus_since,
                 kept.deficit_since,
-                kept.served_s + elapsed,
+                served,
+                demand,
             )
-        else:
-            states[charger.id] = kept
+        states[charger.id] = kept
     return states
+
+
+def _learn_demand(
+    charger: ChargerInput,
+    kept: DemandState,
+    now: float,
+    voltage: float,
+    config: EngineConfig,
+) -> DemandState:
+    """Learn from the measured draw how much the car takes of what it is offered.
+
+    A car that persistently draws less than offered (an 11 kW car on a 22 kW box, a
+    one-phase car offered more than it takes, the taper near full) is capped at its
+    draw plus about 1 A, so the budget it cannot use goes to others; one that draws
+    nothing is taken as full. A car that takes all it is offered at its cap loses the
+    cap at once: it may want more. The cap only lowers a ceiling, so SPEC §5 rule 1
+    (on commanded current x voltage x configured phases) is untouched.
+    """
+    command = charger.last_command or 0
+    if kept.command_since is None or command != kept.command:
+        # A new setpoint: the car and the meter need time to follow. A window of
+        # taking less survives a change between two charging setpoints only.
+        keep = command >= MIN_CHARGE_CURRENT and kept.command >= MIN_CHARGE_CURRENT
+        return DemandState(
+            command,
+            now,
+            kept.phases,
+            kept.phases_known,
+            kept.below_since if keep else None,
+            kept.below_peak_w if keep else 0.0,
+            kept.cap,
+            kept.probing,
+            kept.full_since,
+        )
+    power = charger.measured_power_w
+    if (
+        power is None
+        or command < MIN_CHARGE_CURRENT
+        or now - kept.command_since < config.demand_settle_s
+    ):
+        if (
+            command == 0
+            and kept.full_since is not None
+            and now - kept.full_since >= config.demand_reprobe_s
+        ):
+            # Paused as full for a while: offer it power again to see.
+            return DemandState(
+                command, kept.command_since, kept.phases, kept.phases_known
+            )
+        return kept
+    power = max(power, 0.0)
+    phases = kept.phases
+    known = kept.phases_known
+    # More power than one phase carries at this setpoint proves more phases. Until
+    # the count is known, the fewest consistent with what was seen gives the highest
+    # estimate of its current: an error that way never starves a car.
+    seen = math.ceil(power / (command * voltage) - PHASE_TOLERANCE)
+    if seen > phases:
+        phases = min(seen, charger.phases)
+    if phases >= charger.phases:
+        known = True
+    drawn = power / (phases * voltage)
+    if drawn >= command - SATURATED_A:
+        # It takes all it gets. Under a probing cap this shows it draws on `phases`
+        # phases; at its cap it may want more, so the cap goes.
+        known = known or kept.probing
+        cap = kept.cap
+        if cap is not None and command >= cap - 1:
+            cap = None
+        if (
+            cap is kept.cap
+            and known is kept.phases_known
+            and phases == kept.phases
+            and kept.below_since is None
+            and kept.full_since is None
+        ):
+            return kept
+        return DemandState(
+            command,
+            kept.command_since,
+            phases,
+            known,
+            cap=cap,
+            probing=kept.probing and cap is not None,
+        )
+    if drawn >= command * BELOW_SHARE:
+        # Close to the offer: a car at its cap, or following its setpoint.
+        if (
+            kept.below_since is None
+            and kept.full_since is None
+            and phases == kept.phases
+            and known is kept.phases_known
+        ):
+            return kept
+        return DemandState(
+            command,
+            kept.command_since,
+            phases,
+            known,
+            cap=kept.cap,
+            probing=kept.probing and not known,
+        )
+    since = kept.below_since
+    peak = power
+    if since is None:
+        since = now
+    else:
+        peak = max(kept.below_peak_w, power)
+    if now - since < config.demand_window_s:
+        return DemandState(
+            command,
+            kept.command_since,
+            phases,
+            known,
+            since,
+            peak,
+            kept.cap,
+            kept.probing,
+            kept.full_since,
+        )
+    # Taken less for the whole window: learn from its peak draw in it, then watch
+    # a new window (the taper goes on lowering it).
+    if peak < IDLE_A * voltage:
+        return DemandState(command, kept.command_since, phases, known, full_since=now)
+    # While fewer phases are not ruled out, the cap first assumes them all: if the
+    # car then takes all of that smaller offer, its phases are known and the cap
+    # goes; if not, the offer was not what held it and the cap stands.
+    counted = phases if known else charger.phases
+    cap = math.ceil(peak / (counted * voltage) + CAP_HEADROOM_A)
+    return DemandState(
+        command, kept.command_since, phases, known, cap=cap, probing=not known
+    )
 
 
 def _make_slot(
@@ -198,6 +358,11 @@ def _make_slot(
         ceiling = min(ceiling, charger.ceiling)
     if charger.profile is Profile.STANDARD and site.standard_max_w > 0:
         ceiling = min(ceiling, math.floor(site.standard_max_w / watts_per_amp + 1e-9))
+    demand = state.demand
+    min_current = max(charger.min_current, MIN_CHARGE_CURRENT)
+    if demand.cap is not None:
+        # What the car takes, but never below a current the box can offer.
+        ceiling = min(ceiling, max(demand.cap, min_current))
     charging = bool(charger.last_command)
     # Least served first; a charging one keeps its place until it is a rotation
     # period ahead of a waiting one, so a full site rotates instead of starving anyone.
@@ -209,9 +374,10 @@ def _make_slot(
     return _Slot(
         charger,
         watts_per_amp,
-        max(charger.min_current, MIN_CHARGE_CURRENT),
+        min_current,
         max(ceiling, 0),
         rank,
+        full=demand.full_since is not None,
     )
 
 
@@ -229,7 +395,9 @@ def _allocate(
     now: float,
     config: EngineConfig,
 ) -> None:
-    """Share the budget tier by tier: premium first, the rest to standard."""
+    """Share the budget tier by tier: premium first, the rest to standard; cars that
+    took nothing when offered power (full) get their minimum only from what is left."""
+    full: list[_Slot] = []
     for tier in TIERS:
         members = sorted((s for s in slots if s.charger.profile is tier), key=_rank)
         grid: list[_Slot] = []
@@ -237,6 +405,21 @@ def _allocate(
         solar: list[_Slot] = []  # solar, and off_peak outside off-peak hours
         for slot in members:
             if not slot.fits:
+                continue
+            if slot.full:
+                # Its solar timers still run, so it resumes as it would have.
+                if not _takes_grid(slot.charger, site.offpeak):
+                    cid = slot.charger.id
+                    if slot.charger.mode is Mode.SOLAR_MIN:
+                        full.append(slot)
+                    else:
+                        states[cid] = _solar_hysteresis(
+                            states[cid], surplus >= slot.min_w, now, config
+                        )
+                        if states[cid].solar_running:
+                            full.append(slot)
+                    continue
+                full.append(slot)
                 continue
             if _takes_grid(slot.charger, site.offpeak):
                 grid.append(slot)
@@ -250,7 +433,7 @@ def _allocate(
             if kept.solar_running or kept.surplus_since is not None:
                 # Not on surplus now (e.g. off-peak began): when it is again, it has to
                 # earn its start afresh instead of resuming on a stale timer.
-                states[cid] = ChargerState(served_s=kept.served_s)
+                states[cid] = ChargerState(served_s=kept.served_s, demand=kept.demand)
 
         # Solar chargers first: running ones keep their minimum, then starters in
         # rank order, each reserving its minimum, so two cars never start on one
@@ -277,18 +460,25 @@ def _allocate(
             if budget >= slot.min_w:
                 floored.append(slot)
                 budget -= slot.min_w
-                surplus -= slot.min_w
+                if slot.charger.mode is not Mode.SOLAR_MIN:
+                    # A solar_min minimum comes from the grid: the surplus goes on
+                    # top of it (SPEC §4).
+                    surplus -= slot.min_w
             else:
                 slot.capped = True
         for slot in running + floored:
             slot.target = slot.min_current
 
-        # Surplus on top of the solar minimums, then the grid chargers up to the budget.
-        topped = running + [s for s in floored if s.charger.mode is Mode.SOLAR_MIN]
-        pool = min(max(surplus, 0.0), budget)
-        used = _water_fill(topped, pool)
-        budget -= used
-        surplus -= used
+        # Surplus first to the chargers that can only charge from it, then on top of
+        # the solar_min minimums (which the grid already covers), then the grid
+        # chargers up to the budget.
+        for topped in (
+            running,
+            [s for s in floored if s.charger.mode is Mode.SOLAR_MIN],
+        ):
+            used = _water_fill(topped, min(max(surplus, 0.0), budget))
+            budget -= used
+            surplus -= used
         used = _water_fill(
             [s for s in floored if s.charger.mode is not Mode.SOLAR_MIN], budget
         )
@@ -298,6 +488,14 @@ def _allocate(
             # A premium charger left paused by the cap keeps standard ones from
             # taking the power it could not fit in: premium is served first.
             budget = min(budget, 0.0)
+    # A full car is offered its minimum when nobody else can use it, so it is seen
+    # at once if it takes power again; else it waits paused by the cap.
+    for slot in sorted(full, key=_rank):
+        if budget >= slot.min_w:
+            slot.target = slot.min_current
+            budget -= slot.min_w
+        else:
+            slot.capped = True
 
 
 def _allocate_failsafe(slots: list[_Slot], site: SiteInput, budget: float) -> None:
@@ -372,10 +570,12 @@ def _solar_hysteresis(
     if covered:
         since = state.surplus_since if state.surplus_since is not None else now
         running = state.solar_running or now - since >= config.solar_start_delay_s
-        return ChargerState(running, since, None, state.served_s)
+        return ChargerState(running, since, None, state.served_s, state.demand)
     since = state.deficit_since if state.deficit_since is not None else now
     running = state.solar_running and now - since < config.solar_stop_delay_s
-    return ChargerState(running, None, since if running else None, state.served_s)
+    return ChargerState(
+        running, None, since if running else None, state.served_s, state.demand
+    )
 
 
 def _rank(slot: _Slot) -> tuple[float, int, str]:

@@ -47,7 +47,16 @@ class EngineConfig:
     # profile gives its place up (fair rotation when not everyone fits).
     rotation_period_s: float = 900.0
     # A change smaller than this is not written, unless it pauses or starts a charger.
-    deadband_a: int = 1
+    deadband_a: int = 2
+    # Learning what a car takes (from ChargerInput.measured_power_w): a draw is judged
+    # only once the setpoint has stood this long (the car and the meter follow late),
+    demand_settle_s: float = 20.0
+    # a car that draws persistently less than offered for this long is capped at what
+    # it draws plus 1 A (or, drawing nothing, taken as full),
+    demand_window_s: float = 30.0
+    # and a full car that had to be paused is offered power again after this long, in
+    # case it wants some again (its own timer, climate).
+    demand_reprobe_s: float = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +95,29 @@ class ChargerInput:
 
 
 @dataclass(frozen=True, slots=True)
+class DemandState:
+    """What the measured draw has shown of the car plugged in (reset on unplug)."""
+
+    command: int = 0  # the setpoint the box held at the last decision
+    command_since: float | None = None  # it has held that setpoint since then
+    # The fewest phases the car can be drawing on, from the most power seen per amp
+    # offered; a lower count gives a higher (safer) estimate of its current.
+    phases: int = 1
+    phases_known: bool = False  # shown to take all it is offered on `phases` phases
+    below_since: float | None = None  # it has drawn less than offered since then
+    below_peak_w: float = 0.0  # the most it drew in that time
+    cap: int | None = None  # learned ceiling in amps (what it takes + 1 A); None = none
+    # The cap assumes every configured phase while fewer are not ruled out: a probe.
+    probing: bool = False
+    full_since: float | None = (
+        None  # it has drawn nothing when offered power since then
+    )
+
+
+NO_DEMAND = DemandState()
+
+
+@dataclass(frozen=True, slots=True)
 class ChargerState:
     """What the engine remembers of one charger between decisions."""
 
@@ -93,6 +125,7 @@ class ChargerState:
     surplus_since: float | None = None  # surplus has covered the minimum since then
     deficit_since: float | None = None  # surplus has not covered the minimum since then
     served_s: float = 0.0  # seconds charged since plug-in, for fair rotation
+    demand: DemandState = NO_DEMAND
 
 
 @dataclass(frozen=True, slots=True)
