@@ -76,24 +76,26 @@ async def wait_until_up(
     process: asyncio.subprocess.Process,
     within: float = 180,
 ) -> None:
-    """Wait until the HTTP API answers."""
+    """Wait until the HTTP API answers (401 without a token counts)."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if process.returncode is not None:
             raise HassError(f"Home Assistant exited with {process.returncode}")
         with contextlib.suppress(aiohttp.ClientError, TimeoutError):
             async with session.get(
-                f"{base}/api/onboarding", timeout=aiohttp.ClientTimeout(total=5)
+                f"{base}/api/", timeout=aiohttp.ClientTimeout(total=5)
             ) as response:
-                if response.status == 200:
+                if response.status < 500:
                     return
         await asyncio.sleep(0.5)
     raise HassError(f"Home Assistant did not answer at {base} in {within} s")
 
 
 async def onboarding_done(session: aiohttp.ClientSession, base: str) -> bool:
-    """Whether the owner account exists already."""
+    """Whether the owner account exists already (once done, the view is gone)."""
     async with session.get(f"{base}/api/onboarding") as response:
+        if response.status == 404:
+            return True
         steps = await response.json()
     return all(step["done"] for step in steps if step["step"] == "user")
 
