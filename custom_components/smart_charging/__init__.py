@@ -11,6 +11,7 @@ from .const import DOMAIN
 from .coordinator import (
     SmartChargingConfigEntry,
     SmartChargingCoordinator,
+    async_clear_issues,
     subentries_snapshot,
 )
 from .entity import site_device_info
@@ -41,6 +42,9 @@ async def async_setup_entry(
     site_device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **site_device_info(entry)
     )
+    # Issues of a former set-up (a removed charger, a reconfigured sensor) go;
+    # those still true are raised again.
+    async_clear_issues(hass, entry.entry_id)
     coordinator = SmartChargingCoordinator(hass, entry, site_device.id)
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -61,6 +65,13 @@ async def async_unload_entry(
     if unloaded:
         await entry.runtime_data.async_shutdown()
     return unloaded
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: SmartChargingConfigEntry
+) -> None:
+    """A removed site leaves no repair issue behind."""
+    async_clear_issues(hass, entry.entry_id)
 
 
 async def _async_update_listener(

@@ -17,6 +17,8 @@ class ChargerReading:
     connected: bool | None = None
     charging: bool | None = None
     power_w: float | None = None
+    # The current the box holds now, where it can tell (0 = paused).
+    setpoint: int | None = None
 
 
 class ChargerBackend(Protocol):
@@ -26,8 +28,9 @@ class ChargerBackend(Protocol):
     def can_pause(self) -> bool:
         """False when 0 A is not accepted and pausing falls back to the minimum."""
 
-    async def async_set_current(self, current: int) -> None:
-        """Command `current` amps; 0 pauses charging."""
+    async def async_set_current(self, current: int) -> int:
+        """Command `current` amps (0 pauses); returns the current the box holds,
+        which is more than asked when it cannot pause."""
 
     async def async_read(self) -> ChargerReading:
         """Read vehicle state and power."""

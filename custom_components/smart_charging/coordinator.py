@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
@@ -62,7 +62,7 @@ from .modbus import ModbusHub, ModbusWallbox, keep_alive_interval
 type SmartChargingConfigEntry = ConfigEntry[SmartChargingCoordinator]
 
 READ_TIMEOUT_S = 10.0
-# How long a car takes to follow a new setpoint, as a grid meter would see it.
+# How long a car may take to follow a new setpoint, as a grid meter would see it.
 RAMP_S = 10.0
 FIRST_RETRY_S = 10.0
 
@@ -73,18 +73,20 @@ class ChargerRuntime:
 
     subentry: ConfigSubentry
     backend: ChargerBackend
+    voltage: float
     mode: Mode = Mode.FAST
     profile: Profile = Profile.STANDARD
     ceiling: int | None = None
     enabled: bool = True
+    # The current the box holds: the last successful write, or what it reports.
     last_command: int | None = None
     reading: ChargerReading = field(default_factory=ChargerReading)
-    current: int = 0
-    power_w: float = 0.0
-    power_before_w: float = 0.0  # commanded power before the last change
-    power_changed_at: float = 0.0
     status: Status | None = None
     session_energy_kwh: float = 0.0
+    # The lowest power held lately, and when it last changed: a grid meter that
+    # reported before the car followed a change has not seen the higher value.
+    held_low_w: float = 0.0
+    held_changed_at: float = 0.0
     failing_since: float | None = None
     failures: int = 0
     retry_at: float = 0.0
@@ -126,6 +128,15 @@ class ChargerRuntime:
         # it needs, and the budget stays reserved for it.
         return self.reading.connected is not False
 
+    @property
+    def current(self) -> int:
+        """Amps commanded now (what the box holds)."""
+        return self.last_command or 0
+
+    @property
+    def power_w(self) -> float:
+        return self.current * self.voltage * self.phases
+
 
 @dataclass(frozen=True, slots=True)
 class SiteReading:
@@ -142,6 +153,27 @@ class SiteReading:
 def subentries_snapshot(entry: SmartChargingConfigEntry) -> dict[str, Any]:
     """The chargers' configuration, to tell whether it changed."""
     return {sid: (sub.title, dict(sub.data)) for sid, sub in entry.subentries.items()}
+
+
+class BrokenBackend:
+    """A charger whose stored settings no longer fit a model: always an error."""
+
+    can_pause = True
+
+    def __init__(self, reason: str) -> None:
+        self._reason = reason
+
+    async def async_set_current(self, current: int) -> int:
+        raise BackendError(self._reason)
+
+    async def async_read(self) -> ChargerReading:
+        raise BackendError(self._reason)
+
+    async def async_keep_alive(self) -> None:
+        """Nothing to keep alive."""
+
+    async def async_close(self) -> None:
+        """Nothing to close."""
 
 
 class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
@@ -175,6 +207,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         self._lock = asyncio.Lock()
         self._last_step: float | None = None
         self._failsafe_since: float | None = None
+        self._decrease_pending = False
         self._started = False
 
     # Configuration --------------------------------------------------------------
@@ -203,13 +236,17 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         if subentry.data.get(CONF_BACKEND) == BACKEND_MODBUS:
             if self._modbus_hub is None:
                 self._modbus_hub = ModbusHub()  # one connection per box, shared
-            backend = ModbusWallbox(self._modbus_hub, subentry.data)
-            keep_alive_s = keep_alive_interval(subentry.data)
+            try:
+                backend = ModbusWallbox(self._modbus_hub, subentry.data)
+                keep_alive_s = keep_alive_interval(subentry.data)
+            except ValueError as err:
+                backend = BrokenBackend(str(err))
         else:
             backend = EntityWallbox(self.hass, subentry.data)
         return ChargerRuntime(
             subentry=subentry,
             backend=backend,
+            voltage=self.voltage,
             profile=Profile(subentry.data.get(CONF_PROFILE, Profile.STANDARD)),
             keep_alive_s=keep_alive_s,
         )
@@ -227,15 +264,20 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         await self.async_refresh()
 
     async def async_shutdown(self) -> None:
+        self._started = False
         await super().async_shutdown()
-        for charger in self.chargers.values():
-            await charger.backend.async_close()
-        if self._modbus_hub is not None:
-            await self._modbus_hub.async_close()
+        async with self._lock:  # a step in progress ends before the boxes close
+            for charger in self.chargers.values():
+                await charger.backend.async_close()
+            if self._modbus_hub is not None:
+                await self._modbus_hub.async_close()
 
     @callback
     def _async_on_input_change(self, event: Event[EventStateChangedData]) -> None:
         """A load or solar change: lower what must go down now, raise nothing."""
+        if self._decrease_pending:
+            return  # the step waiting already reads the newest state when it runs
+        self._decrease_pending = True
         self.config_entry.async_create_background_task(
             self.hass, self.async_step(allow_increase=False), "smart_charging decrease"
         )
@@ -245,79 +287,129 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         return await self._async_step_locked(allow_increase=True)
 
     async def async_step(self, *, allow_increase: bool = True) -> None:
-        """Run one engine step now and publish it to the entities."""
-        if not self._started:
-            return
-        self.async_set_updated_data(await self._async_step_locked(allow_increase))
+        """Run one engine step now and publish it to the entities.
+
+        Published without rescheduling the regular cycle: a meter reporting every
+        few seconds must not keep increases from ever running.
+        """
+        decision = await self._async_step_locked(allow_increase)
+        if decision is not None:
+            self.data = decision
+            self.last_update_success = True
+            self.async_update_listeners()
 
     async def _async_step_locked(self, allow_increase: bool) -> Decision | None:
         if not self._started:
             return None
         async with self._lock:
+            if not allow_increase:
+                self._decrease_pending = False
+            if not self.running:  # shut down while this step waited
+                return None
             return await self._async_step(allow_increase)
+
+    @property
+    def running(self) -> bool:
+        """Started and not shut down."""
+        return self._started
 
     # One step -------------------------------------------------------------------
 
-    async def _async_step(self, allow_increase: bool) -> Decision:
+    async def _async_step(self, allow_increase: bool) -> Decision | None:
         now = dt_util.utcnow().timestamp()
         self._count_energy(now)
-        await self._async_read_chargers()
+        if allow_increase:
+            # A decrease-only step uses the last readings: it must not wait on boxes.
+            await self._async_read_chargers(now)
         site = self.site = self._read_site(now)
-        inputs = [self._charger_input(charger) for charger in self.chargers.values()]
-        usable = not site.unusable
-        decision = decide(
-            SiteInput(
-                grid_limit_w=float(self.option(CONF_GRID_LIMIT_KW)) * 1000,
-                household_w=self._household_w(site),
-                solar_w=site.solar_w or 0.0,
-                safety_margin_w=float(
-                    self.option(CONF_SAFETY_MARGIN_KW, DEFAULT_SAFETY_MARGIN_KW)
-                )
-                * 1000,
-                standard_max_w=float(
-                    self.option(CONF_STANDARD_MAX_KW, DEFAULT_STANDARD_MAX_KW)
-                )
-                * 1000,
-                voltage=self.voltage,
-                offpeak=site.offpeak,
-                inputs_usable=usable,
-                failsafe_current=int(
-                    self.option(CONF_FAILSAFE_CURRENT, DEFAULT_FAILSAFE_CURRENT)
-                ),
-            ),
-            inputs,
-            self.engine_state,
-            now,
-            allow_increase=allow_increase,
-        )
+        try:
+            decision = self._decide(site, now, allow_increase)
+        except Exception:  # a bug must not stop the site: hold every box as it is
+            LOGGER.exception("The engine failed; holding the chargers as they are")
+            return self.data
         self.engine_state = decision.state
         await self._async_write(decision, now)
         await self._async_keep_alive(now)
-        self._publish(decision, now)
+        self._publish(decision)
         self._update_failsafe_issue(site, now)
         return decision
 
+    def _decide(self, site: SiteReading, now: float, allow_increase: bool) -> Decision:
+        household_w = self._household_w(site)
+        site_input = SiteInput(
+            grid_limit_w=float(self.option(CONF_GRID_LIMIT_KW)) * 1000,
+            household_w=household_w,
+            solar_w=site.solar_w or 0.0,
+            safety_margin_w=float(
+                self.option(CONF_SAFETY_MARGIN_KW, DEFAULT_SAFETY_MARGIN_KW)
+            )
+            * 1000,
+            standard_max_w=float(
+                self.option(CONF_STANDARD_MAX_KW, DEFAULT_STANDARD_MAX_KW)
+            )
+            * 1000,
+            voltage=self.voltage,
+            offpeak=site.offpeak,
+            inputs_usable=not site.unusable,
+            failsafe_current=int(
+                self.option(CONF_FAILSAFE_CURRENT, DEFAULT_FAILSAFE_CURRENT)
+            ),
+        )
+        inputs = [self._charger_input(charger) for charger in self.chargers.values()]
+        decision = decide(
+            site_input, inputs, self.engine_state, now, allow_increase=allow_increase
+        )
+        # A box that cannot pause keeps drawing its minimum when told 0 A: decide
+        # again with that power set aside, so the others never count on it.
+        stuck_w = sum(
+            charger.min_current * self.voltage * charger.phases
+            for charger in self.chargers.values()
+            if not charger.backend.can_pause
+            and charger.enabled
+            and charger.connected
+            and decision.chargers[charger.id].current == 0
+        )
+        if stuck_w:
+            decision = decide(
+                replace(site_input, household_w=household_w + stuck_w),
+                inputs,
+                self.engine_state,
+                now,
+                allow_increase=allow_increase,
+            )
+        return decision
+
     def _count_energy(self, now: float) -> None:
-        """Add the energy of the last interval to each charging session."""
+        """Add the energy of the last interval to each charging session.
+
+        Measured power when the charger has a sensor; otherwise what it was told,
+        but only while a car is known to be plugged in.
+        """
         if self._last_step is not None and now > self._last_step:
             hours = (now - self._last_step) / 3600
             for charger in self.chargers.values():
-                if charger.connected:
-                    power = charger.reading.power_w
-                    if power is None:
-                        power = charger.power_w
+                power = charger.reading.power_w
+                if (
+                    power is None
+                    and charger.enabled
+                    and (charger.reading.connected or charger.reading.charging)
+                ):
+                    power = charger.power_w
+                if power:
                     charger.session_energy_kwh += max(power, 0.0) * hours / 1000
         self._last_step = now
 
-    async def _async_read_chargers(self) -> None:
+    async def _async_read_chargers(self, now: float) -> None:
         async def read(charger: ChargerRuntime) -> None:
             try:
                 async with asyncio.timeout(READ_TIMEOUT_S):
                     reading = await charger.backend.async_read()
-            except (BackendError, TimeoutError) as err:
+            except Exception as err:  # a box that cannot be read is an error
                 if charger.read_error is None:
                     LOGGER.warning("%s does not answer: %s", charger.name, err)
                 charger.read_error = str(err) or type(err).__name__
+                # Keep whether a car is there; what it drew is no longer known.
+                charger.reading = ChargerReading(connected=charger.reading.connected)
                 return
             if charger.read_error is not None:
                 LOGGER.info("%s answers again", charger.name)
@@ -327,9 +419,25 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             if reading.connected is False and charger.boost_restore is not None:
                 charger.mode, charger.profile = charger.boost_restore
                 charger.boost_restore = None
+            if (
+                reading.setpoint is not None
+                and reading.setpoint != charger.last_command
+            ):
+                # Changed behind our back (or rebooted): trust the box.
+                self._set_held(charger, reading.setpoint, now)
             charger.reading = reading
 
         await asyncio.gather(*(read(charger) for charger in self.chargers.values()))
+
+    def _set_held(self, charger: ChargerRuntime, current: int, now: float) -> None:
+        """Record what the box holds now."""
+        old_w = charger.power_w
+        if now - charger.held_changed_at < RAMP_S:
+            charger.held_low_w = min(charger.held_low_w, old_w)
+        else:
+            charger.held_low_w = old_w
+        charger.held_changed_at = now
+        charger.last_command = current
 
     def _read_site(self, now: float) -> SiteReading:
         unusable: list[str] = []
@@ -351,13 +459,16 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 unusable.append(entity_id)
             return value
 
+        household_w = power(CONF_HOUSEHOLD_POWER_ENTITY)
+        # The grid meter only matters when it stands in for a household sensor.
+        grid_w = None if household_w is not None else power(CONF_GRID_POWER_ENTITY)
         grid_entity = self.option(CONF_GRID_POWER_ENTITY)
         grid_state = self.hass.states.get(grid_entity) if grid_entity else None
         offpeak_entity = self.option(CONF_OFFPEAK_ENTITY)
         offpeak_state = self.hass.states.get(offpeak_entity) if offpeak_entity else None
         return SiteReading(
-            household_w=power(CONF_HOUSEHOLD_POWER_ENTITY),
-            grid_w=power(CONF_GRID_POWER_ENTITY),
+            household_w=household_w,
+            grid_w=grid_w,
             solar_w=power(CONF_SOLAR_POWER_ENTITY),
             # Unknown off-peak state counts as peak: the cheaper assumption to be wrong.
             offpeak=offpeak_state is not None and offpeak_state.state == STATE_ON,
@@ -368,19 +479,21 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
     def _household_w(self, site: SiteReading) -> float:
         """Household load, measured or derived from the grid meter.
 
-        Derived, the chargers' share is what the meter could have seen when it last
-        reported: right after a change, the lower of the old and new command. A car
-        drawing less than commanded leaves that much of its own reserve unused, so
-        the site stays under the limit either way.
+        Derived, each charger's share is what the meter could have seen when it
+        last reported: measured power, else what the box holds, and right after a
+        change the lowest it held lately. A car drawing less than that leaves as
+        much of its own reserve unused, so the site stays under the limit anyway.
         """
-        if self.option(CONF_HOUSEHOLD_POWER_ENTITY):
-            return site.household_w or 0.0
+        if site.household_w is not None:
+            return site.household_w
         chargers_w = 0.0
         for charger in self.chargers.values():
             if charger.reading.power_w is not None:
                 chargers_w += charger.reading.power_w
-            elif charger.power_changed_at > site.grid_reported_at - RAMP_S:
-                chargers_w += min(charger.power_w, charger.power_before_w)
+            elif not charger.connected:
+                continue  # no car: the box draws nothing, whatever it holds
+            elif charger.held_changed_at > site.grid_reported_at - RAMP_S:
+                chargers_w += min(charger.power_w, charger.held_low_w)
             else:
                 chargers_w += charger.power_w
         return (site.grid_w or 0.0) + (site.solar_w or 0.0) - chargers_w
@@ -402,24 +515,40 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         )
 
     async def _async_write(self, decision: Decision, now: float) -> None:
-        """Write decreases first, then increases; a failing box does not stop others."""
-        order = [
-            cid
-            for cid in decision.write_order
-            if (charger := self.chargers.get(cid)) and charger.retry_at <= now
-        ]
-        decreases = [
-            cid
-            for cid in order
-            if (decision.chargers[cid].current or 0)
-            < (self.chargers[cid].last_command or 0)
-            or self.chargers[cid].last_command is None
-        ]
-        increases = [cid for cid in order if cid not in decreases]
-        for group in (decreases, increases):
-            await asyncio.gather(
-                *(self._async_write_one(cid, decision, now) for cid in group)
+        """Write decreases first, then increases.
+
+        Decreases are always tried, back-off or not. Increases wait while any box
+        holds more than it was told (a decrease failed, or a box is unreachable):
+        the engine counted on that power being freed.
+        """
+        decreases: list[str] = []
+        increases: list[str] = []
+        for cid in decision.write_order:
+            current = decision.chargers[cid].current
+            charger = self.chargers[cid]
+            if current is None:
+                continue
+            if charger.last_command is None or current < charger.last_command:
+                decreases.append(cid)
+            elif charger.retry_at <= now:
+                increases.append(cid)
+        await asyncio.gather(
+            *(self._async_write_one(cid, decision, now) for cid in decreases)
+        )
+        if any(
+            charger.failing
+            and charger.enabled
+            and (
+                charger.last_command is None
+                or charger.last_command > (result.current or 0)
             )
+            for charger in self.chargers.values()
+            if (result := decision.chargers.get(charger.id)) is not None
+        ):
+            return
+        await asyncio.gather(
+            *(self._async_write_one(cid, decision, now) for cid in increases)
+        )
 
     async def _async_write_one(self, cid: str, decision: Decision, now: float) -> None:
         charger = self.chargers[cid]
@@ -427,33 +556,41 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         if current is None:
             return
         try:
-            await charger.backend.async_set_current(current)
-        except BackendError as err:
-            charger.failures += 1
-            charger.failing_since = charger.failing_since or now
-            delay = min(FIRST_RETRY_S * 2 ** (charger.failures - 1), WRITE_RETRY_MAX_S)
-            charger.retry_at = now + delay
-            charger.last_error = str(err)
-            LOGGER.warning("Setting %s to %s A failed: %s", charger.name, current, err)
-            if now - charger.failing_since >= REPAIR_AFTER_S:
-                self._create_issue(
-                    f"write_failed_{cid}",
-                    "write_failed",
-                    {"charger": charger.name, "error": charger.last_error},
-                )
+            held = await charger.backend.async_set_current(current)
+        except Exception as err:
+            self._write_failed(charger, current, err, now)
             return
-        charger.last_command = current
+        self._set_held(charger, held, now)
         charger.keep_alive_at = now
         if charger.failing_since is not None:
             charger.failing_since = None
             charger.failures = 0
             charger.retry_at = 0.0
-            ir.async_delete_issue(self.hass, DOMAIN, f"write_failed_{cid}")
-        issue_id = f"cannot_pause_{cid}"
+            ir.async_delete_issue(
+                self.hass, DOMAIN, self._issue_id("write_failed", cid)
+            )
+        issue_id = self._issue_id("cannot_pause", cid)
         if charger.backend.can_pause:
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         else:
             self._create_issue(issue_id, "cannot_pause", {"charger": charger.name})
+
+    def _write_failed(
+        self, charger: ChargerRuntime, current: int, err: Exception, now: float
+    ) -> None:
+        charger.failures += 1
+        charger.failing_since = charger.failing_since or now
+        delay = min(FIRST_RETRY_S * 2 ** (charger.failures - 1), WRITE_RETRY_MAX_S)
+        charger.retry_at = now + delay
+        charger.last_error = str(err) or type(err).__name__
+        log = LOGGER.warning if charger.failures == 1 else LOGGER.debug
+        log("Setting %s to %s A failed: %s", charger.name, current, charger.last_error)
+        if now - charger.failing_since >= REPAIR_AFTER_S:
+            self._create_issue(
+                self._issue_id("write_failed", charger.id),
+                "write_failed",
+                {"charger": charger.name, "error": charger.last_error},
+            )
 
     async def _async_keep_alive(self, now: float) -> None:
         """Let boxes with a failsafe timer know the setpoint still holds."""
@@ -461,7 +598,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         async def keep_alive(charger: ChargerRuntime) -> None:
             try:
                 await charger.backend.async_keep_alive()
-            except BackendError as err:
+            except Exception as err:
                 LOGGER.debug("Keep-alive of %s failed: %s", charger.name, err)
                 return
             charger.keep_alive_at = now
@@ -478,19 +615,13 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             )
         )
 
-    def _publish(self, decision: Decision, now: float) -> None:
-        """Copy the decision onto the chargers and announce status changes."""
+    def _publish(self, decision: Decision) -> None:
+        """Copy the statuses onto the chargers and announce their changes."""
         for cid, result in decision.chargers.items():
             charger = self.chargers[cid]
-            status = (
-                Status.ERROR if charger.failing_since is not None else result.status
-            )
-            if result.current is not None:
-                if result.power_w != charger.power_w:
-                    charger.power_before_w = charger.power_w
-                    charger.power_changed_at = now
-                charger.current = result.current
-                charger.power_w = result.power_w
+            status = result.status
+            if charger.failing and result.status is not Status.OFF:
+                status = Status.ERROR
             old = charger.status
             charger.status = status
             if old is not None and old != status:
@@ -512,24 +643,26 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         return device.id if device else None
 
     def _update_failsafe_issue(self, site: SiteReading, now: float) -> None:
+        issue_id = self._issue_id("failsafe")
         if not site.unusable:
             if self._failsafe_since is not None:
                 self._failsafe_since = None
-                ir.async_delete_issue(self.hass, DOMAIN, self._failsafe_issue_id)
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
         if self._failsafe_since is None:
             self._failsafe_since = now
             LOGGER.warning("Inputs unusable, failsafe: %s", ", ".join(site.unusable))
         if now - self._failsafe_since >= REPAIR_AFTER_S:
             self._create_issue(
-                self._failsafe_issue_id,
+                issue_id,
                 "failsafe",
                 {"site": self.config_entry.title, "entities": ", ".join(site.unusable)},
             )
 
-    @property
-    def _failsafe_issue_id(self) -> str:
-        return f"failsafe_{self.config_entry.entry_id}"
+    def _issue_id(self, key: str, cid: str | None = None) -> str:
+        """Repair issues carry the site's id, so they can be cleared with it."""
+        entry_id = self.config_entry.entry_id
+        return f"{entry_id}_{key}" if cid is None else f"{entry_id}_{key}_{cid}"
 
     def _create_issue(
         self, issue_id: str, key: str, placeholders: Mapping[str, str]
@@ -556,6 +689,17 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
     async def async_apply_setting(self, cid: str, **changes: Any) -> None:
         """Apply a user setting (mode, profile, ceiling, enabled) and act on it now."""
         charger = self.chargers[cid]
+        if changes.get("enabled") and not charger.enabled:
+            # Left alone meanwhile, the box may hold anything: learn it afresh.
+            charger.last_command = None
         for key, value in changes.items():
             setattr(charger, key, value)
         await self.async_step(allow_increase=True)
+
+
+def async_clear_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove a site's repair issues; those still true come back on their own."""
+    registry = ir.async_get(hass)
+    for domain, issue_id in list(registry.issues):
+        if domain == DOMAIN and issue_id.startswith(f"{entry_id}_"):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)

@@ -16,9 +16,7 @@ from homeassistant.const import (
     UnitOfPower,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util.unit_conversion import PowerConverter
-import voluptuous as vol
 
 from .backend import BackendError, ChargerReading
 from .const import (
@@ -78,7 +76,7 @@ class EntityWallbox:
     def can_pause(self) -> bool:
         return self._can_pause
 
-    async def async_set_current(self, current: int) -> None:
+    async def async_set_current(self, current: int) -> int:
         state = self._hass.states.get(self._current_entity)
         if state is None:
             raise BackendError(f"{self._current_entity} does not exist")
@@ -88,29 +86,52 @@ class EntityWallbox:
         # Below the target's own minimum the granted current cannot be honoured
         # without exceeding it: pause instead.
         if current >= low and current > 0:
-            await self._async_set_value(_on_step(min(current, high), step))
+            value = _on_step(min(current, high), step)
+            await self._async_set_value(value)
             if self._switch_entity:
                 await self._async_call_switch(SERVICE_TURN_ON)
-            return
+            return math.floor(value)
         if self._switch_entity:
             await self._async_call_switch(SERVICE_TURN_OFF)
-            return
+            return 0
         # No switch: 0 A pauses where the target allows it, otherwise its minimum.
         self._can_pause = low <= 0
         await self._async_set_value(max(low, 0.0))
+        return math.ceil(max(low, 0.0))
 
     async def async_read(self) -> ChargerReading:
+        return ChargerReading(
+            connected=self._connected(),
+            power_w=self._power(),
+            setpoint=self._setpoint(),
+        )
+
+    def _setpoint(self) -> int | None:
+        """What the box holds: its current entity, or 0 while its switch is off."""
+        if self._switch_entity:
+            switch = self._hass.states.get(self._switch_entity)
+            if switch is not None and switch.state == "off":
+                return 0
+        state = self._hass.states.get(self._current_entity)
+        try:
+            return math.ceil(float(state.state)) if state else None
+        except ValueError:
+            return None
+
+    def _connected(self) -> bool | None:
         connected = None
         if self._connected_entity and (
             state := self._hass.states.get(self._connected_entity)
         ):
             connected = connected_from_state(state.domain, state.state)
-        power = None
+        return connected
+
+    def _power(self) -> float | None:
         if self._power_entity and (state := self._hass.states.get(self._power_entity)):
-            power = parse_power_w(
+            return parse_power_w(
                 state.state, state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
             )
-        return ChargerReading(connected=connected, power_w=power)
+        return None
 
     async def async_keep_alive(self) -> None:
         """The target entity keeps its value; nothing to refresh."""
@@ -137,7 +158,7 @@ class EntityWallbox:
                 await self._hass.services.async_call(
                     domain, service, data, blocking=True
                 )
-        except (HomeAssistantError, vol.Invalid, TimeoutError, ValueError) as err:
+        except Exception as err:  # any failure of another integration's action
             raise BackendError(
                 f"{domain}.{service}: {err or type(err).__name__}"
             ) from err

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import NoReturn
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_DEVICE_ID, ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import (
-    config_validation as cv,
-    device_registry as dr,
-    entity_registry as er,
+from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.helpers.target import (
+    TargetSelection,
+    async_extract_referenced_entity_ids,
 )
 import voluptuous as vol
 
@@ -79,47 +78,42 @@ def _parse[T: (Mode, Profile)](kind: type[T], value: str, key: str) -> T:
 
 
 def _targets(call: ServiceCall) -> list[tuple[SmartChargingCoordinator, str]]:
-    """The chargers a call targets, by device or by any of their entities."""
+    """The chargers a call targets: by device, entity, area, floor or label.
+
+    A charger is targeted through its device or any of its entities; the site's
+    device or entities target all its chargers. Entities of other integrations
+    reached through an area or label are passed over.
+    """
     hass = call.hass
-    subentry_ids: set[str] = set()
-    devices = dr.async_get(hass)
-    for device_id in call.data.get(ATTR_DEVICE_ID, []):
-        device = devices.async_get(device_id)
-        if device is None:
-            _not_found(device_id)
-        subentry_ids.update(
-            identifier for domain, identifier in device.identifiers if domain == DOMAIN
-        )
+    selected = async_extract_referenced_entity_ids(
+        hass, TargetSelection(call.data), primary_entities_only=False
+    )
+    for missing in selected.missing_devices:
+        _not_found(missing)
     entities = er.async_get(hass)
-    for entity_id in call.data.get(ATTR_ENTITY_ID, []):
+    owners: set[tuple[str, str | None]] = set()
+    for entity_id in selected.referenced | selected.indirectly_referenced:
         registered = entities.async_get(entity_id)
         if registered is None or registered.platform != DOMAIN:
-            _not_found(entity_id)
-        # A site entity targets the site: all its chargers.
-        subentry_ids.add(
-            registered.config_subentry_id or registered.config_entry_id or ""
-        )
+            if entity_id in selected.referenced:
+                _not_found(entity_id)
+            continue
+        if registered.config_entry_id:
+            owners.add((registered.config_entry_id, registered.config_subentry_id))
 
     targets: list[tuple[SmartChargingCoordinator, str]] = []
-    loaded: list[SmartChargingConfigEntry] = [
-        entry
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.state is ConfigEntryState.LOADED
-    ]
-    for target_id in subentry_ids:
-        for entry in loaded:
-            chargers = entry.runtime_data.chargers
-            if target_id in chargers:
-                targets.append((entry.runtime_data, target_id))
-                break
-            if target_id == entry.entry_id:  # the site device: all its chargers
-                targets.extend((entry.runtime_data, cid) for cid in chargers)
-                break
-        else:
-            _not_found(target_id)
+    for entry_id, subentry_id in owners:
+        entry: SmartChargingConfigEntry | None = hass.config_entries.async_get_entry(
+            entry_id
+        )
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            _not_found(subentry_id or entry_id)
+        chargers = entry.runtime_data.chargers
+        cids = [subentry_id] if subentry_id else list(chargers)
+        targets.extend((entry.runtime_data, cid) for cid in cids if cid in chargers)
     if not targets:
-        _not_found("")
-    return targets
+        _not_found(", ".join(sorted(selected.referenced)))
+    return sorted(set(targets), key=lambda target: target[1])
 
 
 def _not_found(target: str) -> NoReturn:

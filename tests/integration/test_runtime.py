@@ -72,7 +72,7 @@ async def test_unusable_input_means_failsafe_then_recovery(
     await settle(hass)
     assert wallbox_current(hass, "wb1") == 6
     assert status_of(hass, cid) == "failsafe"
-    issue_id = f"failsafe_{entry.entry_id}"
+    issue_id = f"{entry.entry_id}_failsafe"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     for _ in range(13):  # two minutes of failsafe raise a repair issue
         hass.states.async_set(HOUSEHOLD, bad, {"unit_of_measurement": "W"})
@@ -248,7 +248,9 @@ async def test_failing_write_is_retried_and_others_are_served(
     assert status_of(hass, fine) == "charging"
     for _ in range(30):
         await tick(hass, freezer, 10)
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"write_failed_{broken}")
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{entry.entry_id}_write_failed_{broken}"
+    )
     assert issue is not None
     assert issue.translation_placeholders["charger"] == "Broken"
     # Back-off: 10, 20, 40, 80, 160 s between attempts, not one every cycle.
@@ -259,7 +261,12 @@ async def test_failing_write_is_retried_and_others_are_served(
         await tick(hass, freezer, 10)
     assert status_of(hass, broken) == "charging"
     assert float(hass.states.get("flaky.box").state) > 0
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"write_failed_{broken}") is None
+    assert (
+        ir.async_get(hass).async_get_issue(
+            DOMAIN, f"{entry.entry_id}_write_failed_{broken}"
+        )
+        is None
+    )
 
 
 async def test_switch_pauses_and_a_box_without_one_raises_a_repair(
@@ -303,8 +310,14 @@ async def test_switch_pauses_and_a_box_without_one_raises_a_repair(
     assert hass.states.get("input_boolean.wb1_charge").state == "off"
     assert wallbox_current(hass, "wb6") == 6  # its lowest: it cannot pause
     issues = ir.async_get(hass)
-    assert issues.async_get_issue(DOMAIN, f"cannot_pause_{no_switch}") is not None
-    assert issues.async_get_issue(DOMAIN, f"cannot_pause_{switched}") is None
+    assert (
+        issues.async_get_issue(DOMAIN, f"{entry.entry_id}_cannot_pause_{no_switch}")
+        is not None
+    )
+    assert (
+        issues.async_get_issue(DOMAIN, f"{entry.entry_id}_cannot_pause_{switched}")
+        is None
+    )
 
 
 async def test_restart_keeps_settings(

@@ -69,13 +69,19 @@ class ModbusWallbox:
         """False when the model cannot stop charging and holds its minimum."""
         return self._map.pause is not Pause.MINIMUM
 
-    async def async_set_current(self, current: int) -> None:
-        """Command `current` amps; 0 pauses the way the model pauses."""
+    async def async_set_current(self, current: int) -> int:
+        """Command `current` amps; 0 pauses the way the model pauses.
+
+        Returns what the box holds: its minimum where it cannot pause.
+        """
         self._commanded = current = max(0, int(current))
         if self._map.heartbeat is not None:
             # Without a heart-beat such a box stays on its failsafe current.
             await self._beat()
         await self._write_commanded(current)
+        if self._map.pause is Pause.MINIMUM:
+            return max(current, self._map.min_current)
+        return current
 
     async def async_keep_alive(self) -> None:
         """Beat the heart-beat register, or rewrite the setpoint (failsafe timer)."""

@@ -1,0 +1,343 @@
+"""The limit holds when wallboxes misbehave, meters chatter or settings change.
+
+Each test sets up a way the site could be pushed over its limit and checks that
+it is not: SPEC §5 rules 1, 4 and 6 through the coordinator, not just the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import (
+    area_registry as ar,
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.smart_charging.const import DOMAIN
+from tests.conftest import (
+    GRID,
+    HOUSEHOLD,
+    charger_data,
+    find_entity,
+    power_state,
+    settle,
+    setup_wallboxes,
+    tick,
+    wallbox_current,
+)
+
+type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
+WATTS_PER_AMP = 690  # 230 V x 3 phases
+LIMIT_W = 36000
+
+
+def flaky_wallbox(hass: HomeAssistant, box: dict[str, Any]) -> str:
+    """A wallbox integration whose set_value fails while box["broken"] is set."""
+
+    async def set_value(call: ServiceCall) -> None:
+        box["calls"] += 1
+        if box["broken"]:
+            raise box.get("error", HomeAssistantError("wallbox offline"))
+        hass.states.async_set(
+            call.data["entity_id"][0], str(call.data["value"]), {"min": 0, "max": 32}
+        )
+
+    hass.services.async_register(
+        "flaky",
+        "set_value",
+        set_value,
+        schema=cv.make_entity_service_schema({"value": float}),
+    )
+    hass.states.async_set("flaky.box", "0", {"min": 0, "max": 32, "step": 1})
+    return "flaky.box"
+
+
+def amps(hass: HomeAssistant, entity_id: str) -> float:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return float(state.state)
+
+
+async def select(hass: HomeAssistant, entity_id: str, option: str) -> None:
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": entity_id, "option": option},
+        blocking=True,
+    )
+    await settle(hass)
+
+
+async def test_a_chattering_meter_does_not_hold_increases_back(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await setup_wallboxes(hass, "wb1")
+    power_state(hass, HOUSEHOLD, 30000)
+    await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    await tick(hass, freezer)
+    low = wallbox_current(hass, "wb1")
+    for i in range(24):  # the load drops; the meter reports every 5 s
+        power_state(hass, HOUSEHOLD, 5000 + i % 2)
+        await tick(hass, freezer, 5)
+    assert wallbox_current(hass, "wb1") > low
+
+
+async def test_a_failed_decrease_holds_the_others_back(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await setup_wallboxes(hass, "wb2")
+    box: dict[str, Any] = {"broken": False, "calls": 0}
+    power_state(hass, HOUSEHOLD, 5000)
+    entry = await site_entry_factory(
+        [
+            charger_data("A", flaky_wallbox(hass, box), profile="premium"),
+            charger_data("B", "input_number.wb2"),
+        ],
+        stale_after_s=0,
+    )
+    a, _ = list(entry.subentries)
+    await tick(hass, freezer)
+    box["broken"] = True
+    await select(hass, find_entity(hass, "select", f"{a}_mode"), "off")
+    for _ in range(3):
+        await tick(hass, freezer)
+        held = amps(hass, "flaky.box") + wallbox_current(hass, "wb2")
+        assert 5000 + held * WATTS_PER_AMP <= LIMIT_W
+
+
+async def test_a_decrease_is_tried_even_during_back_off(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    box: dict[str, Any] = {"broken": False, "calls": 0}
+    power_state(hass, HOUSEHOLD, 5000)
+    entry = await site_entry_factory(
+        [charger_data("A", flaky_wallbox(hass, box))], stale_after_s=0
+    )
+    await tick(hass, freezer)
+    box["broken"] = True  # one failed write starts a back-off
+    ceiling = find_entity(hass, "number", f"{next(iter(entry.subentries))}_max_current")
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": ceiling, "value": 31}, blocking=True
+    )
+    await settle(hass)
+    box["broken"] = False
+    power_state(hass, HOUSEHOLD, 30000)  # the load jumps within the back-off
+    await settle(hass)
+    assert 30000 + amps(hass, "flaky.box") * WATTS_PER_AMP <= LIMIT_W
+
+
+async def test_a_disabled_charger_that_is_unplugged_stops_counting(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    """Grid meter only: the household is derived, the chargers taken out of it."""
+    await setup_wallboxes(hass, "wb1", "wb2")
+    hass.states.async_set("input_boolean.plug2", "on")
+    power_state(hass, GRID, 20000)
+    entry = await site_entry_factory(
+        [
+            charger_data("A", "input_number.wb1"),
+            charger_data(
+                "B", "input_number.wb2", connected_entity="input_boolean.plug2"
+            ),
+        ],
+        household_power_entity=None,
+        grid_power_entity=GRID,
+        stale_after_s=0,
+    )
+    _, b = list(entry.subentries)
+    await tick(hass, freezer)
+    drawn = wallbox_current(hass, "wb1") + wallbox_current(hass, "wb2")
+    power_state(hass, GRID, 20000 + drawn * WATTS_PER_AMP)
+    await tick(hass, freezer)
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": find_entity(hass, "switch", f"{b}_enabled")}
+    )
+    await settle(hass)
+    hass.states.async_set("input_boolean.plug2", "off")  # B's car leaves
+    hass.states.async_set("input_number.wb2", "0")
+    for i in range(20):
+        power_state(
+            hass, GRID, 20000 + wallbox_current(hass, "wb1") * WATTS_PER_AMP + i % 2
+        )
+        await tick(hass, freezer)
+    assert 20000 + wallbox_current(hass, "wb1") * WATTS_PER_AMP <= LIMIT_W
+
+
+async def test_a_box_that_cannot_pause_keeps_its_share(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    wallbox = {"min": 6, "max": 32, "step": 1, "initial": 6, "unit_of_measurement": "A"}
+    await async_setup_component(
+        hass,
+        "input_number",
+        {"input_number": {"wb1": wallbox, "wb2": {**wallbox, "min": 0}}},
+    )
+    power_state(hass, HOUSEHOLD, 26000)  # 10 kW for two chargers
+    entry = await site_entry_factory(
+        [
+            charger_data("A", "input_number.wb1", profile="premium"),
+            charger_data("B", "input_number.wb2", profile="premium"),
+        ]
+    )
+    a, _ = list(entry.subentries)
+    await tick(hass, freezer)
+    await select(hass, find_entity(hass, "select", f"{a}_mode"), "off")
+    await tick(hass, freezer)
+    assert wallbox_current(hass, "wb1") == 6  # it holds its minimum
+    held = wallbox_current(hass, "wb1") + wallbox_current(hass, "wb2")
+    assert 26000 + held * WATTS_PER_AMP <= LIMIT_W
+    assert wallbox_current(hass, "wb2") > 0
+
+
+async def test_an_unexpected_error_of_a_wallbox_is_its_status(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await setup_wallboxes(hass, "wb2")
+    box: dict[str, Any] = {"broken": False, "calls": 0, "error": RuntimeError("boom")}
+    power_state(hass, HOUSEHOLD, 5000)
+    entry = await site_entry_factory(
+        [
+            charger_data("A", flaky_wallbox(hass, box)),
+            charger_data("B", "input_number.wb2"),
+        ],
+        stale_after_s=0,
+    )
+    a, b = list(entry.subentries)
+    await tick(hass, freezer)
+    box["broken"] = True
+    power_state(hass, HOUSEHOLD, 30000)
+    await settle(hass)
+    await tick(hass, freezer)
+    status = find_entity(hass, "sensor", f"{a}_status")
+    assert hass.states.get(status).state == "error"
+    assert (
+        hass.states.get(find_entity(hass, "sensor", f"{b}_status")).state
+        != "unavailable"
+    )
+
+
+async def test_a_setpoint_changed_behind_its_back_is_corrected(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await setup_wallboxes(hass, "wb1")
+    power_state(hass, HOUSEHOLD, 30000)
+    await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    await tick(hass, freezer)
+    granted = wallbox_current(hass, "wb1")
+    await hass.services.async_call(  # the box rebooted to its default
+        "input_number", "set_value", {"entity_id": "input_number.wb1", "value": 32}
+    )
+    await tick(hass, freezer)
+    assert wallbox_current(hass, "wb1") == granted
+
+
+async def test_a_charger_enabled_again_is_taken_in_hand(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await setup_wallboxes(hass, "wb1")
+    power_state(hass, HOUSEHOLD, 30000)
+    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    switch = find_entity(hass, "switch", f"{next(iter(entry.subentries))}_enabled")
+    await tick(hass, freezer)
+    granted = wallbox_current(hass, "wb1")
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": switch}, blocking=True
+    )
+    await hass.services.async_call(
+        "input_number", "set_value", {"entity_id": "input_number.wb1", "value": 32}
+    )
+    await hass.services.async_call(
+        "switch", "turn_on", {"entity_id": switch}, blocking=True
+    )
+    await settle(hass)
+    assert wallbox_current(hass, "wb1") == granted
+
+
+async def test_actions_target_an_area(
+    hass: HomeAssistant, site_entry_factory: EntryFactory
+) -> None:
+    await setup_wallboxes(hass, "wb1")
+    power_state(hass, HOUSEHOLD, 5000)
+    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    cid = next(iter(entry.subentries))
+    garage = ar.async_get(hass).async_create("Garage")
+    devices = dr.async_get(hass)
+    device = devices.async_get_device_by_identifier((DOMAIN, cid), entry.entry_id)
+    assert device is not None
+    devices.async_update_device(device.id, area_id=garage.id)
+    await hass.services.async_call(
+        DOMAIN,
+        "set_mode",
+        {"mode": "solar"},
+        target={"area_id": garage.id},
+        blocking=True,
+    )
+    assert hass.states.get(find_entity(hass, "select", f"{cid}_mode")).state == "solar"
+
+
+async def test_a_profile_changed_in_the_settings_wins_over_the_restored_one(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await setup_wallboxes(hass, "wb1")
+    power_state(hass, HOUSEHOLD, 5000)
+    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    cid = next(iter(entry.subentries))
+    subentry = entry.subentries[cid]
+    hass.config_entries.async_update_subentry(
+        entry, subentry, data={**subentry.data, "profile": "premium"}
+    )
+    await settle(hass)
+    assert (
+        hass.states.get(find_entity(hass, "select", f"{cid}_profile")).state
+        == "premium"
+    )
+
+
+async def test_repair_issues_go_with_a_reconfigured_sensor(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await setup_wallboxes(hass, "wb1")
+    power_state(hass, HOUSEHOLD, 5000)
+    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    for _ in range(14):
+        hass.states.async_set(HOUSEHOLD, "unavailable")
+        await tick(hass, freezer)
+    issues = ir.async_get(hass)
+    assert issues.async_get_issue(DOMAIN, f"{entry.entry_id}_failsafe") is not None
+    power_state(hass, "sensor.other", 5000)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, "household_power_entity": "sensor.other"}
+    )
+    await settle(hass)
+    assert issues.async_get_issue(DOMAIN, f"{entry.entry_id}_failsafe") is None
+    await hass.config_entries.async_remove(entry.entry_id)
+    await settle(hass)
+    assert not [i for (d, i) in issues.issues if d == DOMAIN]
