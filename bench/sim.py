@@ -21,7 +21,9 @@ import numpy.typing as npt
 
 from bench.scenario import BoolArray, ChargerSpec, FloatArray, Scenario, Session
 from custom_components.smart_charging.engine import (
+    RIDE_THROUGH,
     ChargerInput,
+    EngineConfig,
     EngineState,
     Mode,
     Profile,
@@ -30,6 +32,7 @@ from custom_components.smart_charging.engine import (
 )
 
 IntArray = npt.NDArray[np.int64]
+DEFAULT_CONFIG = EngineConfig()
 ENGINE_CYCLE_S = 10  # the integration's regular update interval
 EVCC_INTERVAL_S = 30
 EVCC_ENABLE_S = 60.0
@@ -182,9 +185,11 @@ class EngineStrategy:
     """The integration's engine: a regular step every 10 s, and a decrease-only step as
     soon as a lagged household or solar reading changes (as the coordinator does)."""
 
-    name = "engine"
-
-    def __init__(self) -> None:
+    def __init__(
+        self, name: str = "engine", config: EngineConfig = DEFAULT_CONFIG
+    ) -> None:
+        self.name = name
+        self.config = config
         self.state = EngineState()
         self.modes: dict[str, Mode] = {}
 
@@ -221,7 +226,9 @@ class EngineStrategy:
                     last_command=world.setpoint[cid],
                 )
             )
-        decision = decide(site, inputs, self.state, t, allow_increase=regular)
+        decision = decide(
+            site, inputs, self.state, t, allow_increase=regular, config=self.config
+        )
         self.state = decision.state
         for cid in decision.write_order:
             amps = decision.chargers[cid].current
@@ -341,6 +348,8 @@ def strategies() -> list[Strategy]:
     """The simulated strategies (the optimum is solved, not simulated)."""
     return [
         EngineStrategy(),
+        # The opt-in preset, scored beside the default for the trade-off it makes.
+        EngineStrategy("engine, ride-through", RIDE_THROUGH),
         UncontrolledStrategy(),
         StaticSplitStrategy(),
         EvccStrategy(),

@@ -70,8 +70,9 @@ def test_solar_stops_after_180_s_without_surplus() -> None:
     t0 = sim.now
     while sim.now < t0 + 180:
         d = sim.step(CLOUDY)
-        # Keeps its minimum from the grid meanwhile, so a passing cloud costs no stop.
-        assert d.chargers["car"].current == 6
+        # Keeps charging meanwhile (at least its minimum, from the grid), so a passing
+        # cloud costs no stop.
+        assert d.chargers["car"].current in (6, 7)
         assert d.chargers["car"].status is Status.CHARGING
     d = sim.step(CLOUDY)  # t0 + 180 s
     assert d.chargers["car"].current == 0
@@ -86,7 +87,7 @@ def test_solar_stop_timer_restarts_when_the_sun_returns() -> None:
         sim.step(CLOUDY)
     sim.step(SUNNY)
     for _ in range(18):  # another 180 s, minus one step
-        assert sim.step(CLOUDY).chargers["car"].current == 6
+        assert sim.step(CLOUDY).chargers["car"].current in (6, 7)
     assert sim.step(CLOUDY).chargers["car"].current == 0
 
 
@@ -104,7 +105,8 @@ def test_solar_min_gets_its_minimum_always_plus_the_surplus() -> None:
     d = sim.step(dark)
     assert d.chargers["car"].current == 6  # from the grid, at once
     assert d.chargers["car"].status is Status.CHARGING
-    d = sim.step(SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(11)))
+    sunny = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(11))
+    d = sim.step(sunny)
     # 6 A from the grid and the whole 10 kW surplus on top: floor(14140 / 690).
     assert d.chargers["car"].current == 20
 
@@ -138,7 +140,10 @@ def test_higher_priority_takes_the_surplus_first() -> None:
         d = sim.step(SiteInput(kw(25), 0.0, solar_w=kw(6)))
     assert d.chargers["prem"].current == 8
     assert d.chargers["std"].current == 0
-    for _ in range(10):
+    for _ in range(7):  # the standard car starts on the surplus left after 60 s
+        d = sim.step(SiteInput(kw(25), 0.0, solar_w=kw(20)))
+    assert (d.chargers["std"].current or 0) >= 6
+    for _ in range(400):  # and the top-ups follow the averaged surplus up
         d = sim.step(SiteInput(kw(25), 0.0, solar_w=kw(20)))
     assert d.chargers["prem"].current == 16
     assert d.chargers["std"].current == 12  # 20 kW - 11.04 kW = 8.96 kW

@@ -6,6 +6,7 @@ exactly the same decisions from the same inputs.
 
 from .allocate import decide
 from .model import (
+    RIDE_THROUGH,
     ChargerDecision,
     ChargerInput,
     ChargerState,
@@ -19,6 +20,7 @@ from .model import (
 )
 
 __all__ = [
+    "RIDE_THROUGH",
     "ChargerDecision",
     "ChargerInput",
     "ChargerState",

@@ -34,6 +34,8 @@ SATURATED_A = 0.25  # drawing within this of the offer is "taking all it gets"
 CAP_HEADROOM_A = 0.75  # a cap is at least this (and under 1.75 A) above the draw
 # Under 1 A on one phase a car is not charging: a charging car takes at least 6 A.
 IDLE_A = 1.0
+# The restart delay grows at most this many times (it is capped long before anyway).
+MAX_BACKOFF_STEPS = 16
 
 
 @dataclass(slots=True, eq=False)
@@ -48,6 +50,7 @@ class _Slot:
     full: bool = False  # its car took nothing when offered power: served last
     target: int = 0
     capped: bool = False  # paused because the budget could not fit its minimum
+    follows: bool = False  # its top-up follows the (averaged) surplus
 
     @property
     def fits(self) -> bool:
@@ -91,16 +94,19 @@ def decide(
         household = site.household_w
         net_load = site.household_w - site.solar_w
         surplus = site.solar_w - site.household_w - disabled_w
+        average = _average(state, surplus, now, config)
     elif state.last_household_w is not None:
         # Nothing is known now: assume the last household seen and no solar at all.
         household = state.last_household_w
         net_load = max(household, 0.0)
         surplus = 0.0
+        average = None
     else:
         # No household was ever seen, so no current can be shown to fit: pause all.
         household = 0.0
         net_load = math.inf
         surplus = 0.0
+        average = None
     budget = site.grid_limit_w - site.safety_margin_w - net_load - disabled_w
     budget_w = max(budget, 0.0)
 
@@ -109,8 +115,10 @@ def decide(
         if charger.enabled and charger.connected and charger.mode is not Mode.OFF:
             slots[charger.id] = _make_slot(charger, site, states[charger.id], config)
 
-    if site.inputs_usable:
-        _allocate(list(slots.values()), site, states, budget, surplus, now, config)
+    if average is not None:
+        _allocate(
+            list(slots.values()), site, states, budget, surplus, average, now, config
+        )
     else:
         _allocate_failsafe(list(slots.values()), site, budget)
 
@@ -118,6 +126,8 @@ def decide(
     decreases: list[tuple[int, str]] = []
     increases: list[tuple[int, str]] = []
     deadband = config.deadband_a
+    surplus_deadband = config.surplus_deadband_a
+    held: list[_Slot] = []  # surplus top-ups lowered within the dead-band
     for charger in chargers:
         if not charger.enabled:
             decisions[charger.id] = ChargerDecision(
@@ -131,15 +141,21 @@ def decide(
             status = Status.OFF if charger.connected else Status.DISCONNECTED
         else:
             current = slot.target
-            if (
-                last is not None
-                and current > last
-                and (not allow_increase or (last > 0 and current - last < deadband))
+            if last is not None and current > last:
+                if not allow_increase or (last > 0 and current - last < deadband):
+                    # Hold the box where it is: increases wait for a regular cycle, and
+                    # a move inside the dead-band is not worth a write. A held setpoint
+                    # must still be valid (last < current <= ceiling: only the minimum
+                    # can fail).
+                    current = last if last >= slot.min_current else 0
+            elif (
+                slot.follows
+                and last is not None
+                and current >= slot.min_current
+                and current < last <= slot.ceiling
+                and last - current < surplus_deadband
             ):
-                # Hold the box where it is: increases wait for a regular cycle, and a
-                # move inside the dead-band is not worth a write. A held setpoint must
-                # still be valid (last < current <= ceiling: only the minimum can fail).
-                current = last if last >= slot.min_current else 0
+                held.append(slot)
             status = _status(slot, current, site)
         write = last is None or current != last
         decisions[charger.id] = ChargerDecision(
@@ -154,6 +170,11 @@ def decide(
             (decreases if last is None or step < 0 else increases).append(
                 (step, charger.id)
             )
+    if held and not any(s.capped for s in slots.values()):
+        room_w = budget - sum(d.power_w for d in decisions.values())
+        kept = _hold_small_decreases(held, room_w, decisions, site)
+        if kept:
+            decreases = [d for d in decreases if d[1] not in kept]
     decreases.sort()
     increases.sort(reverse=True)
     write_order = tuple(cid for _, cid in decreases) + tuple(
@@ -173,6 +194,7 @@ def decide(
             last_household_w=site.household_w
             if site.inputs_usable
             else state.last_household_w,
+            surplus_avg_w=average,
         ),
     )
 
@@ -212,6 +234,7 @@ def _advance_states(
                 kept.deficit_since,
                 served,
                 demand,
+                kept.solar_stops,
             )
         states[charger.id] = kept
     return states
@@ -392,11 +415,16 @@ def _allocate(
     states: dict[str, ChargerState],
     budget: float,
     surplus: float,
+    average: float,
     now: float,
     config: EngineConfig,
 ) -> None:
     """Share the budget tier by tier: premium first, the rest to standard; cars that
-    took nothing when offered power (full) get their minimum only from what is left."""
+    took nothing when offered power (full) get their minimum only from what is left.
+
+    `surplus` is the surplus now, `average` its exponential average: both are lowered
+    alike by what each charger takes. Starts and stops look at both; top-ups follow
+    the average (within the budget, which is always the one of now)."""
     full: list[_Slot] = []
     for tier in TIERS:
         members = sorted((s for s in slots if s.charger.profile is tier), key=_rank)
@@ -414,7 +442,7 @@ def _allocate(
                         full.append(slot)
                     else:
                         states[cid] = _solar_hysteresis(
-                            states[cid], surplus >= slot.min_w, now, config
+                            states[cid], surplus, average, slot.min_w, now, config
                         )
                         if states[cid].solar_running:
                             full.append(slot)
@@ -433,7 +461,11 @@ def _allocate(
             if kept.solar_running or kept.surplus_since is not None:
                 # Not on surplus now (e.g. off-peak began): when it is again, it has to
                 # earn its start afresh instead of resuming on a stale timer.
-                states[cid] = ChargerState(served_s=kept.served_s, demand=kept.demand)
+                states[cid] = ChargerState(
+                    served_s=kept.served_s,
+                    demand=kept.demand,
+                    solar_stops=kept.solar_stops,
+                )
 
         # Solar chargers first: running ones keep their minimum, then starters in
         # rank order, each reserving its minimum, so two cars never start on one
@@ -443,7 +475,7 @@ def _allocate(
         for slot in solar:
             cid = slot.charger.id
             states[cid] = _solar_hysteresis(
-                states[cid], surplus >= slot.min_w, now, config
+                states[cid], surplus, average, slot.min_w, now, config
             )
             if not states[cid].solar_running:
                 continue
@@ -451,6 +483,7 @@ def _allocate(
                 running.append(slot)
                 budget -= slot.min_w
                 surplus -= slot.min_w
+                average -= slot.min_w
             else:
                 slot.capped = True
 
@@ -464,10 +497,15 @@ def _allocate(
                     # A solar_min minimum comes from the grid: the surplus goes on
                     # top of it (SPEC §4).
                     surplus -= slot.min_w
+                    average -= slot.min_w
             else:
                 slot.capped = True
-        for slot in running + floored:
+        for slot in running:
             slot.target = slot.min_current
+            slot.follows = True
+        for slot in floored:
+            slot.target = slot.min_current
+            slot.follows = slot.charger.mode is Mode.SOLAR_MIN
 
         # Surplus first to the chargers that can only charge from it, then on top of
         # the solar_min minimums (which the grid already covers), then the grid
@@ -476,14 +514,16 @@ def _allocate(
             running,
             [s for s in floored if s.charger.mode is Mode.SOLAR_MIN],
         ):
-            used = _water_fill(topped, min(max(surplus, 0.0), budget))
+            used = _water_fill(topped, min(max(average, 0.0), budget))
             budget -= used
             surplus -= used
+            average -= used
         used = _water_fill(
             [s for s in floored if s.charger.mode is not Mode.SOLAR_MIN], budget
         )
         budget -= used
         surplus -= used
+        average -= used
         if any(s.capped for s in members):
             # A premium charger left paused by the cap keeps standard ones from
             # taking the power it could not fit in: premium is served first.
@@ -563,19 +603,93 @@ def _level(floors: list[float], ceilings: list[float], total: float) -> float:
     return math.inf
 
 
+def _average(
+    state: EngineState, surplus: float, now: float, config: EngineConfig
+) -> float:
+    """The surplus as an exponential average over surplus_smoothing_s."""
+    previous = state.surplus_avg_w
+    tau = config.surplus_smoothing_s
+    if previous is None or state.last_time is None or tau <= 0:
+        return surplus
+    elapsed = max(now - state.last_time, 0.0)
+    return previous + (surplus - previous) * -math.expm1(-elapsed / tau)
+
+
 def _solar_hysteresis(
-    state: ChargerState, covered: bool, now: float, config: EngineConfig
+    state: ChargerState,
+    surplus: float,
+    average: float,
+    min_w: float,
+    now: float,
+    config: EngineConfig,
 ) -> ChargerState:
-    """Start once the surplus covered the minimum for a while; stop once it did not."""
-    if covered:
+    """Start once the surplus covered the minimum for a while; stop once it did not.
+
+    SPEC §4's delays, refined for a fluctuating surplus. The first start and stop of
+    a session follow the plain delays exactly. A stop shows that the surplus comes
+    and goes: from then on each restart needs a longer run of surplus (doubled per
+    stop, capped) and the average to cover most of the minimum, and a running car
+    rides a cloud out while the average still covers a share of its minimum, for at
+    most solar_ride_max_s; a steady deficit brings the average down and stops it.
+    An hour or so without surplus (a night) starts the count afresh.
+    """
+    stops = state.solar_stops
+    if surplus >= min_w:
         since = state.surplus_since if state.surplus_since is not None else now
-        running = state.solar_running or now - since >= config.solar_start_delay_s
-        return ChargerState(running, since, None, state.served_s, state.demand)
+        running = state.solar_running
+        if not running and now - since >= config.solar_start_delay_s:
+            running = stops == 0 or (
+                now - since
+                >= min(
+                    config.solar_start_delay_s
+                    * config.solar_restart_backoff ** min(stops, MAX_BACKOFF_STEPS),
+                    config.solar_start_delay_max_s,
+                )
+                and average >= min_w * config.solar_restart_share
+            )
+        return ChargerState(running, since, None, state.served_s, state.demand, stops)
     since = state.deficit_since if state.deficit_since is not None else now
-    running = state.solar_running and now - since < config.solar_stop_delay_s
-    return ChargerState(
-        running, None, since if running else None, state.served_s, state.demand
+    lasted = now - since
+    running = state.solar_running and (
+        lasted < config.solar_stop_delay_s
+        or (
+            stops > 0
+            and lasted < config.solar_ride_max_s
+            and average >= min_w * config.solar_ride_share
+        )
     )
+    if state.solar_running and not running:
+        stops += 1
+    elif not running and lasted >= config.solar_stops_reset_s:
+        stops = 0  # a long time without surplus (a night): a fresh start
+    return ChargerState(running, None, since, state.served_s, state.demand, stops)
+
+
+def _hold_small_decreases(
+    held: list[_Slot],
+    room_w: float,
+    decisions: dict[str, ChargerDecision],
+    site: SiteInput,
+) -> set[str]:
+    """Keep surplus top-ups that fell by less than the dead-band where they are, as
+    far as the budget of now leaves room (`room_w`): a decrease the cap needs is never
+    held, nor one while a charger is paused by the cap. Returns the ids kept."""
+    kept: set[str] = set()
+    for slot in sorted(held, key=_rank):
+        charger = slot.charger
+        last = charger.last_command or 0
+        extra = (last - slot.target) * slot.watts_per_amp
+        if extra <= room_w + 1e-6:
+            room_w -= extra
+            kept.add(charger.id)
+            decisions[charger.id] = ChargerDecision(
+                charger.id,
+                last,
+                decisions[charger.id].status,
+                last * site.voltage * charger.phases,
+                write=False,
+            )
+    return kept
 
 
 def _rank(slot: _Slot) -> tuple[float, int, str]:
