@@ -12,8 +12,9 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -86,6 +87,27 @@ def wallbox_current(hass: HomeAssistant, name: str) -> float:
     state = hass.states.get(f"input_number.{name}")
     assert state is not None
     return float(state.state)
+
+
+def flaky_wallbox(hass: HomeAssistant, box: dict[str, Any]) -> str:
+    """A wallbox integration whose set_value fails while box["broken"] is set."""
+
+    async def set_value(call: ServiceCall) -> None:
+        box["calls"] += 1
+        if box["broken"]:
+            raise box.get("error", HomeAssistantError("wallbox offline"))
+        hass.states.async_set(
+            call.data["entity_id"][0], str(call.data["value"]), {"min": 0, "max": 32}
+        )
+
+    hass.services.async_register(
+        "flaky",
+        "set_value",
+        set_value,
+        schema=cv.make_entity_service_schema({"value": float}),
+    )
+    hass.states.async_set("flaky.box", "0", {"min": 0, "max": 32, "step": 1})
+    return "flaky.box"
 
 
 async def settle(hass: HomeAssistant) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentry
-from homeassistant.core import HomeAssistant, ServiceCall, State
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import (
-    config_validation as cv,
     device_registry as dr,
     issue_registry as ir,
 )
@@ -34,6 +33,7 @@ from tests.conftest import (
     SOLAR,
     charger_data,
     find_entity,
+    flaky_wallbox,
     power_state,
     settle,
     setup_wallboxes,
@@ -220,22 +220,8 @@ async def test_failing_write_is_retried_and_others_are_served(
     site_entry_factory: EntryFactory,
 ) -> None:
     await setup_wallboxes(hass, "wb1")
-    # A wallbox integration whose set_value service fails until it comes back.
-    box = {"broken": True, "calls": 0}
-
-    async def set_value(call: ServiceCall) -> None:
-        box["calls"] += 1
-        if box["broken"]:
-            raise HomeAssistantError("wallbox offline")
-        hass.states.async_set(call.data["entity_id"][0], str(call.data["value"]))
-
-    hass.services.async_register(
-        "flaky",
-        "set_value",
-        set_value,
-        schema=cv.make_entity_service_schema({"value": float}),
-    )
-    hass.states.async_set("flaky.box", "0", {"min": 0, "max": 32, "step": 1})
+    box: dict[str, Any] = {"broken": True, "calls": 0}
+    flaky_wallbox(hass, box)
     power_state(hass, HOUSEHOLD, 0)
     entry = await site_entry_factory(
         [charger_data("Broken", "flaky.box"), charger_data("Fine", "input_number.wb1")],

@@ -10,11 +10,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     area_registry as ar,
-    config_validation as cv,
     device_registry as dr,
     issue_registry as ir,
 )
@@ -27,6 +25,7 @@ from tests.conftest import (
     HOUSEHOLD,
     charger_data,
     find_entity,
+    flaky_wallbox,
     power_state,
     settle,
     setup_wallboxes,
@@ -37,27 +36,6 @@ from tests.conftest import (
 type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
 WATTS_PER_AMP = 690  # 230 V x 3 phases
 LIMIT_W = 36000
-
-
-def flaky_wallbox(hass: HomeAssistant, box: dict[str, Any]) -> str:
-    """A wallbox integration whose set_value fails while box["broken"] is set."""
-
-    async def set_value(call: ServiceCall) -> None:
-        box["calls"] += 1
-        if box["broken"]:
-            raise box.get("error", HomeAssistantError("wallbox offline"))
-        hass.states.async_set(
-            call.data["entity_id"][0], str(call.data["value"]), {"min": 0, "max": 32}
-        )
-
-    hass.services.async_register(
-        "flaky",
-        "set_value",
-        set_value,
-        schema=cv.make_entity_service_schema({"value": float}),
-    )
-    hass.states.async_set("flaky.box", "0", {"min": 0, "max": 32, "step": 1})
-    return "flaky.box"
 
 
 def amps(hass: HomeAssistant, entity_id: str) -> float:
