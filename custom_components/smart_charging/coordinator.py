@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+import contextlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -96,6 +97,11 @@ class ChargerRuntime:
     boost_restore: tuple[Mode, Profile] | None = None
     keep_alive_s: float | None = None  # the box's failsafe timer wants a refresh
     read_error: str | None = None
+    # The lowest current the box can hold, once it showed it cannot pause below it.
+    floor: int = 0
+    # A current whose write failed: retried on the back-off, unless lower.
+    attempted: int | None = None
+    written_at: float = 0.0  # when this coordinator last wrote to the box
 
     @property
     def failing(self) -> bool:
@@ -136,6 +142,16 @@ class ChargerRuntime:
     @property
     def power_w(self) -> float:
         return self.current * self.voltage * self.phases
+
+    def held_above(self, decided: int) -> int:
+        """Amps the box may draw beyond `decided`: one failing keeps what it holds
+        (its maximum when that is unknown), one that cannot pause its floor."""
+        if not self.enabled or not self.connected:
+            return 0
+        if self.failing:
+            held = self.max_current if self.last_command is None else self.last_command
+            return max(held - decided, 0)
+        return max(self.floor - decided, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,8 +340,9 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         site = self.site = self._read_site(now)
         try:
             decision = self._decide(site, now, allow_increase)
-        except Exception:  # a bug must not stop the site: hold every box as it is
-            LOGGER.exception("The engine failed; holding the chargers as they are")
+        except Exception:  # a bug must not leave the boxes unguarded
+            LOGGER.exception("The engine failed; chargers go to the failsafe current")
+            await self._async_fall_back()
             return self.data
         self.engine_state = decision.state
         await self._async_write(decision, now)
@@ -335,10 +352,9 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         return decision
 
     def _decide(self, site: SiteReading, now: float, allow_increase: bool) -> Decision:
-        household_w = self._household_w(site)
         site_input = SiteInput(
             grid_limit_w=float(self.option(CONF_GRID_LIMIT_KW)) * 1000,
-            household_w=household_w,
+            household_w=self._household_w(site),
             solar_w=site.solar_w or 0.0,
             safety_margin_w=float(
                 self.option(CONF_SAFETY_MARGIN_KW, DEFAULT_SAFETY_MARGIN_KW)
@@ -356,27 +372,27 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             ),
         )
         inputs = [self._charger_input(charger) for charger in self.chargers.values()]
-        decision = decide(
-            site_input, inputs, self.engine_state, now, allow_increase=allow_increase
-        )
-        # A box that cannot pause keeps drawing its minimum when told 0 A: decide
-        # again with that power set aside, so the others never count on it.
-        stuck_w = sum(
-            charger.min_current * self.voltage * charger.phases
-            for charger in self.chargers.values()
-            if not charger.backend.can_pause
-            and charger.enabled
-            and charger.connected
-            and decision.chargers[charger.id].current == 0
-        )
-        if stuck_w:
+        # A box that fails, or cannot pause, may draw more than it is told: decide
+        # again with that power set aside (a lower limit holds in failsafe too),
+        # until the set-aside no longer changes.
+        reserved_w = 0.0
+        for _ in range(4):
             decision = decide(
-                replace(site_input, household_w=household_w + stuck_w),
+                replace(site_input, grid_limit_w=site_input.grid_limit_w - reserved_w),
                 inputs,
                 self.engine_state,
                 now,
                 allow_increase=allow_increase,
             )
+            needed_w = sum(
+                charger.held_above(decision.chargers[charger.id].current or 0)
+                * charger.voltage
+                * charger.phases
+                for charger in self.chargers.values()
+            )
+            if needed_w <= reserved_w:
+                break
+            reserved_w = needed_w
         return decision
 
     def _count_energy(self, now: float) -> None:
@@ -421,9 +437,11 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 charger.boost_restore = None
             if (
                 reading.setpoint is not None
-                and reading.setpoint != charger.last_command
+                and reading.setpoint > (charger.last_command or 0)
+                and now - charger.written_at >= RAMP_S
             ):
-                # Changed behind our back (or rebooted): trust the box.
+                # Raised behind our back (a reboot, another automation): trust the
+                # box. A lower value is safe as it is and would only start a fight.
                 self._set_held(charger, reading.setpoint, now)
             charger.reading = reading
 
@@ -517,37 +535,60 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
     async def _async_write(self, decision: Decision, now: float) -> None:
         """Write decreases first, then increases.
 
-        Decreases are always tried, back-off or not. Increases wait while any box
-        holds more than it was told (a decrease failed, or a box is unreachable):
-        the engine counted on that power being freed.
+        A decrease is tried at once unless the same or a lower one failed within
+        the back-off. Increases wait for the next step when, after the decreases,
+        a box holds more than the decision counted on (a decrease just failed, or
+        a box just showed it cannot pause).
         """
         decreases: list[str] = []
         increases: list[str] = []
         for cid in decision.write_order:
-            current = decision.chargers[cid].current
             charger = self.chargers[cid]
-            if current is None:
+            current = decision.chargers[cid].current
+            if current is None or current == charger.last_command:
                 continue
+            if current < charger.floor and charger.last_command == charger.floor:
+                continue  # the box is as low as it goes
+            backing_off = charger.retry_at > now
             if charger.last_command is None or current < charger.last_command:
-                decreases.append(cid)
-            elif charger.retry_at <= now:
+                if not backing_off or current < (charger.attempted or 0):
+                    decreases.append(cid)
+            elif not backing_off:
                 increases.append(cid)
+        counted = {
+            charger.id: charger.held_above(decision.chargers[charger.id].current or 0)
+            for charger in self.chargers.values()
+        }
         await asyncio.gather(
             *(self._async_write_one(cid, decision, now) for cid in decreases)
         )
         if any(
-            charger.failing
-            and charger.enabled
-            and (
-                charger.last_command is None
-                or charger.last_command > (result.current or 0)
-            )
+            charger.held_above(decision.chargers[charger.id].current or 0)
+            > counted[charger.id]
             for charger in self.chargers.values()
-            if (result := decision.chargers.get(charger.id)) is not None
         ):
             return
         await asyncio.gather(
             *(self._async_write_one(cid, decision, now) for cid in increases)
+        )
+
+    async def _async_fall_back(self) -> None:
+        """Lower every box to the failsafe current (never raising one)."""
+        failsafe = int(self.option(CONF_FAILSAFE_CURRENT, DEFAULT_FAILSAFE_CURRENT))
+
+        async def lower(charger: ChargerRuntime) -> None:
+            current = min(charger.current, failsafe)
+            if current < charger.min_current:
+                current = 0
+            with contextlib.suppress(Exception):  # the next step tries again
+                self._set_held(
+                    charger,
+                    await charger.backend.async_set_current(current),
+                    dt_util.utcnow().timestamp(),
+                )
+
+        await asyncio.gather(
+            *(lower(charger) for charger in self.chargers.values() if charger.enabled)
         )
 
     async def _async_write_one(self, cid: str, decision: Decision, now: float) -> None:
@@ -557,9 +598,14 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             return
         try:
             held = await charger.backend.async_set_current(current)
-        except Exception as err:
+        except Exception as err:  # any failure is the box's error
+            charger.attempted = current
             self._write_failed(charger, current, err, now)
             return
+        if held > current:
+            charger.floor = held  # it cannot go lower than this
+        charger.attempted = None
+        charger.written_at = now
         self._set_held(charger, held, now)
         charger.keep_alive_at = now
         if charger.failing_since is not None:

@@ -10,9 +10,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import (
     area_registry as ar,
+    config_validation as cv,
     device_registry as dr,
     issue_registry as ir,
 )
@@ -23,6 +24,7 @@ from custom_components.smart_charging.const import DOMAIN
 from tests.conftest import (
     GRID,
     HOUSEHOLD,
+    SOLAR,
     charger_data,
     find_entity,
     flaky_wallbox,
@@ -319,3 +321,175 @@ async def test_repair_issues_go_with_a_reconfigured_sensor(
     await hass.config_entries.async_remove(entry.entry_id)
     await settle(hass)
     assert not [i for (d, i) in issues.issues if d == DOMAIN]
+
+
+def service_calls(hass: HomeAssistant, domain: str, service: str) -> list[Any]:
+    """Every call of domain.service from now on."""
+    calls: list[Any] = []
+
+    def listener(event: Any) -> None:
+        if (event.data["domain"], event.data["service"]) == (domain, service):
+            calls.append(event.data["service_data"])
+
+    hass.bus.async_listen("call_service", listener)
+    return calls
+
+
+async def test_a_box_that_never_answered_does_not_block_the_others(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await setup_wallboxes(hass, "wb1")
+    hass.states.async_set("input_boolean.plug", "off")
+    power_state(hass, HOUSEHOLD, 5000)
+    await site_entry_factory(
+        [
+            charger_data("Gone", "number.gone"),  # its integration did not load
+            charger_data(
+                "B", "input_number.wb1", connected_entity="input_boolean.plug"
+            ),
+        ]
+    )
+    await tick(hass, freezer)
+    hass.states.async_set("input_boolean.plug", "on")
+    for _ in range(3):
+        await tick(hass, freezer)
+    # B gets what is left once the unknown box is counted at its maximum.
+    assert wallbox_current(hass, "wb1") > 0
+
+
+async def test_a_failing_box_is_not_flooded_by_a_chattering_meter(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await setup_wallboxes(hass, "wb2")
+    box: dict[str, Any] = {"broken": False, "calls": 0}
+    power_state(hass, HOUSEHOLD, 5000)
+    entry = await site_entry_factory(
+        [
+            charger_data("A", flaky_wallbox(hass, box), profile="premium"),
+            charger_data("B", "input_number.wb2"),
+        ],
+        stale_after_s=0,
+    )
+    a, _ = list(entry.subentries)
+    await tick(hass, freezer)
+    box["broken"] = True
+    await select(hass, find_entity(hass, "select", f"{a}_mode"), "off")
+    before = box["calls"]
+    for i in range(60):  # the meter reports every second for a minute
+        power_state(hass, HOUSEHOLD, 5000 + i % 2)
+        await tick(hass, freezer, 1)
+    assert box["calls"] - before <= 6  # the back-off: 10, 20, 40 s
+
+
+async def test_a_box_that_cannot_pause_is_counted_at_once_and_left_alone(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    wallbox = {"min": 6, "max": 32, "step": 1, "initial": 6, "unit_of_measurement": "A"}
+    await async_setup_component(
+        hass,
+        "input_number",
+        {"input_number": {"wb1": wallbox, "wb2": {**wallbox, "min": 0}}},
+    )
+    power_state(hass, HOUSEHOLD, 26000)
+    entry = await site_entry_factory(
+        [
+            charger_data("A", "input_number.wb1", profile="premium"),
+            charger_data("B", "input_number.wb2", profile="premium"),
+        ]
+    )
+    a, _ = list(entry.subentries)
+    await tick(hass, freezer)
+    calls = service_calls(hass, "input_number", "set_value")
+    await select(hass, find_entity(hass, "select", f"{a}_mode"), "off")
+    # The step that finds it cannot pause raises nobody.
+    held = wallbox_current(hass, "wb1") + wallbox_current(hass, "wb2")
+    assert 26000 + held * WATTS_PER_AMP <= LIMIT_W
+    for i in range(60):
+        power_state(hass, HOUSEHOLD, 26000 + i % 2)
+        await tick(hass, freezer, 1)
+    assert len([c for c in calls if c["entity_id"] == "input_number.wb1"]) == 1
+
+
+async def test_an_entity_minimum_above_the_charger_minimum_is_counted(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    wallbox = {"min": 8, "max": 32, "step": 1, "initial": 8, "unit_of_measurement": "A"}
+    await async_setup_component(
+        hass,
+        "input_number",
+        {"input_number": {"wb1": wallbox, "wb2": {**wallbox, "min": 0}}},
+    )
+    power_state(hass, HOUSEHOLD, 27500)  # 8.5 kW: 6 A each, below wb1's 8 A
+    await site_entry_factory(
+        [
+            charger_data("A", "input_number.wb1", profile="premium"),
+            charger_data("B", "input_number.wb2", profile="premium"),
+        ]
+    )
+    for _ in range(5):
+        await tick(hass, freezer)
+        held = wallbox_current(hass, "wb1") + wallbox_current(hass, "wb2")
+        assert 27500 + held * WATTS_PER_AMP <= LIMIT_W
+
+
+async def test_a_late_switch_state_does_not_start_a_fight(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    """A cloud switch whose state follows long after turn_on."""
+    await setup_wallboxes(hass, "wb1")
+    turned: list[str] = []
+
+    async def record(call: ServiceCall) -> None:
+        turned.append(call.service)
+
+    for service in ("turn_on", "turn_off"):
+        hass.services.async_register(
+            "cloud", service, record, schema=cv.make_entity_service_schema({})
+        )
+    hass.states.async_set("cloud.switch", "off")
+    power_state(hass, HOUSEHOLD, 5000)
+    await site_entry_factory(
+        [charger_data("A", "input_number.wb1", switch_entity="cloud.switch")]
+    )
+    for _ in range(6):
+        await tick(hass, freezer)
+    assert turned.count("turn_on") == 1
+
+
+async def test_failsafe_counts_a_box_that_cannot_pause(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    wallbox = {"min": 6, "max": 32, "step": 1, "initial": 6, "unit_of_measurement": "A"}
+    await async_setup_component(
+        hass,
+        "input_number",
+        {"input_number": {"wb1": wallbox, "wb2": {**wallbox, "min": 0}}},
+    )
+    power_state(hass, HOUSEHOLD, 30000)
+    power_state(hass, SOLAR, 10000)
+    await site_entry_factory(
+        [
+            charger_data("A", "input_number.wb1"),
+            charger_data("B", "input_number.wb2", profile="premium", max_current=8),
+        ],
+        solar_power_entity=SOLAR,
+    )
+    await tick(hass, freezer)
+    hass.states.async_set(SOLAR, "unavailable")  # failsafe assumes no solar
+    await settle(hass)
+    for _ in range(3):
+        await tick(hass, freezer)
+        held = wallbox_current(hass, "wb1") + wallbox_current(hass, "wb2")
+        assert 30000 + held * WATTS_PER_AMP <= LIMIT_W
