@@ -63,23 +63,25 @@ class Session:
         return self.car_kw * 1000.0 * min(1.0, max(factor, 0.0))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Scenario:
     """Everything one benchmark run of a day needs."""
 
     name: str
     title: str
     start_clock_s: int  # time of day at t = 0
-    duration_s: int
-    tick_s: int  # simulation step
-    sensor_period_s: int  # household and solar are sampled this often ...
-    sensor_delay_s: int  # ... and seen this much later: lag = delay .. delay + period
-    lp_step_s: int  # the optimum's time step (coarser is faster)
-    lp_min_current: bool  # the optimum keeps to the minimum current (a MILP)
+    duration_s: int = DAY_S
+    tick_s: int = 5  # simulation step
+    sensor_period_s: int = 15  # household and solar are sampled this often ...
+    sensor_delay_s: int = (
+        5  # ... and seen this much later: lag = delay .. delay + period
+    )
+    lp_step_s: int = 300  # the optimum's time step (coarser is faster)
+    lp_min_current: bool = True  # the optimum keeps to the minimum current (a MILP)
     grid_limit_kw: float
-    safety_margin_kw: float
-    standard_max_kw: float
-    voltage: float
+    safety_margin_kw: float = 0.0
+    standard_max_kw: float = 0.0
+    voltage: float = 230.0
     offpeak_hours: tuple[tuple[float, float], ...]  # clock hours [start, end)
     price_peak: float  # per kWh
     price_offpeak: float
