@@ -56,6 +56,29 @@ async def select(hass: HomeAssistant, entity_id: str, option: str) -> None:
     await settle(hass)
 
 
+async def failing_premium_turned_off(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> dict[str, Any]:
+    """Premium A on a box that stops taking writes is turned off; B runs beside it."""
+    await setup_wallboxes(hass, "wb2")
+    box: dict[str, Any] = {"broken": False, "calls": 0}
+    power_state(hass, HOUSEHOLD, 5000)
+    entry = await site_entry_factory(
+        [
+            charger_data("A", flaky_wallbox(hass, box), profile="premium"),
+            charger_data("B", "input_number.wb2"),
+        ],
+        stale_after_s=0,
+    )
+    a, _ = list(entry.subentries)
+    await tick(hass, freezer)
+    box["broken"] = True
+    await select(hass, find_entity(hass, "select", f"{a}_mode"), "off")
+    return box
+
+
 async def test_a_chattering_meter_does_not_hold_increases_back(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -77,20 +100,7 @@ async def test_a_failed_decrease_holds_the_others_back(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    await setup_wallboxes(hass, "wb2")
-    box: dict[str, Any] = {"broken": False, "calls": 0}
-    power_state(hass, HOUSEHOLD, 5000)
-    entry = await site_entry_factory(
-        [
-            charger_data("A", flaky_wallbox(hass, box), profile="premium"),
-            charger_data("B", "input_number.wb2"),
-        ],
-        stale_after_s=0,
-    )
-    a, _ = list(entry.subentries)
-    await tick(hass, freezer)
-    box["broken"] = True
-    await select(hass, find_entity(hass, "select", f"{a}_mode"), "off")
+    await failing_premium_turned_off(hass, freezer, site_entry_factory)
     for _ in range(3):
         await tick(hass, freezer)
         held = amps(hass, "flaky.box") + wallbox_current(hass, "wb2")
@@ -364,20 +374,7 @@ async def test_a_failing_box_is_not_flooded_by_a_chattering_meter(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    await setup_wallboxes(hass, "wb2")
-    box: dict[str, Any] = {"broken": False, "calls": 0}
-    power_state(hass, HOUSEHOLD, 5000)
-    entry = await site_entry_factory(
-        [
-            charger_data("A", flaky_wallbox(hass, box), profile="premium"),
-            charger_data("B", "input_number.wb2"),
-        ],
-        stale_after_s=0,
-    )
-    a, _ = list(entry.subentries)
-    await tick(hass, freezer)
-    box["broken"] = True
-    await select(hass, find_entity(hass, "select", f"{a}_mode"), "off")
+    box = await failing_premium_turned_off(hass, freezer, site_entry_factory)
     before = box["calls"]
     for i in range(60):  # the meter reports every second for a minute
         power_state(hass, HOUSEHOLD, 5000 + i % 2)
