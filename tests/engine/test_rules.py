@@ -236,6 +236,25 @@ def test_dead_band_skips_small_increases_but_not_starts_or_decreases() -> None:
     assert run(5, 7) == (0, True)  # a held 5 A would be invalid: pause instead
 
 
+def test_surplus_top_up_rises_by_one_amp() -> None:
+    """A top-up following the surplus moves by 1 A both ways: with the wider dead-band
+    of grid chargers it would sink one amp under the surplus at every dip and stay."""
+    site = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(1) + 9 * 230)
+
+    def run(config: EngineConfig) -> int | None:
+        c = ChargerInput(
+            id="a", phases=1, max_current=32, mode=Mode.SOLAR_MIN, last_command=14
+        )
+        return decide(site, [c], EngineState(), 0.0, config=config).chargers["a"].current
+
+    assert run(EngineConfig()) == 15  # minimum 6 A + 9 A of surplus
+    # A wider band for the surplus holds it too (RIDE_THROUGH).
+    assert run(EngineConfig(surplus_deadband_a=2)) == 14
+    # Grid chargers keep their own band.
+    fast = ChargerInput(id="a", phases=1, max_current=15, last_command=14)
+    assert decide(BIG, [fast], EngineState(), 0.0).chargers["a"].current == 14
+
+
 def test_decrease_only_step_holds_increases() -> None:
     c = ChargerInput(id="a", last_command=8, max_current=16)
     d = decide(BIG, [c], EngineState(), 0.0, allow_increase=False).chargers["a"]

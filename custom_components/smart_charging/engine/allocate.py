@@ -142,7 +142,11 @@ def decide(
         else:
             current = slot.target
             if last is not None and current > last:
-                if not allow_increase or (last > 0 and current - last < deadband):
+                # A top-up following the surplus has its own dead-band: the surplus
+                # moves both ways, and a wider band for increases than for the
+                # decreases would ratchet it below the surplus under noise.
+                band = surplus_deadband if slot.follows else deadband
+                if not allow_increase or (last > 0 and current - last < band):
                     # Hold the box where it is: increases wait for a regular cycle, and
                     # a move inside the dead-band is not worth a write. A held setpoint
                     # must still be valid (last < current <= ceiling: only the minimum

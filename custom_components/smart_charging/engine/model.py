@@ -48,7 +48,7 @@ class EngineConfig:
     rotation_period_s: float = 900.0
     # An increase smaller than this is not written (SPEC §5 rule 4 asks for at least
     # 1 A; 2 A halves the writes when a budget hovers between two amps). Decreases,
-    # pauses and starts are always written.
+    # pauses and starts are always written. Surplus top-ups use surplus_deadband_a.
     deadband_a: int = 2
     # Learning what a car takes (from ChargerInput.measured_power_w): a draw is judged
     # only once the setpoint has stood this long (the car and the meter follow late),
@@ -64,8 +64,8 @@ class EngineConfig:
     # follow the plain delays above. The surplus is also followed as an exponential
     # average with this time constant (0 = off):
     surplus_smoothing_s: float = 0.0
-    # Top-ups from the surplus (solar running, solar_min) follow that average, and one
-    # is lowered, when the cap does not need it, only once it fell by this many amps.
+    # Top-ups from the surplus (solar running, solar_min) follow that average; one
+    # moves only by this many amps or more: up, or down when the cap does not need it.
     surplus_deadband_a: int = 1
     # Once a solar car has been stopped in a session, the surplus is taken as
     # fluctuating: each stop multiplies the next start delay by this (up to
