@@ -237,6 +237,7 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
             "voltage": 120,
             "failsafe_current": 0,
             "stale_after_s": 90.5,
+            "solar_ride_through": True,
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -252,6 +253,7 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         "voltage": 120.0,
         "failsafe_current": 0,
         "stale_after_s": 90.5,
+        "solar_ride_through": True,
     }
     assert result["result"].unique_id == "fleet_depot"
 
@@ -455,12 +457,24 @@ async def test_reconfigure_site(
 async def test_reconfigure_site_keeps_name_and_drops_cleared_entity(
     hass: HomeAssistant,
 ) -> None:
-    """The site's own name is no clash; an entity left empty is removed."""
+    """The site's own name is no clash; an entity left empty is removed, and so is
+    ride-through once switched off."""
     entry = _site_entry(hass)
     hass.config_entries.async_update_entry(
-        entry, data={**SITE_DATA, "solar_power_entity": "sensor.solar_power"}
+        entry,
+        data={
+            **SITE_DATA,
+            "solar_power_entity": "sensor.solar_power",
+            "solar_ride_through": True,
+        },
     )
     result = await entry.start_reconfigure_flow(hass)
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested["solar_ride_through"] is True
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], SITE_INPUT
     )

@@ -26,6 +26,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, callback, split_entity_id, valid_entity_id
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
@@ -64,6 +65,7 @@ from .const import (
     CONF_SETPOINT_SCALE,
     CONF_SETPOINT_TYPE,
     CONF_SOLAR_POWER_ENTITY,
+    CONF_SOLAR_RIDE_THROUGH,
     CONF_STALE_AFTER_S,
     CONF_STANDARD_MAX_KW,
     CONF_STATUS_REGISTER,
@@ -81,6 +83,7 @@ from .const import (
     DEFAULT_SETPOINT_SCALE,
     DEFAULT_SETPOINT_TYPE,
     DEFAULT_SITE_NAME,
+    DEFAULT_SOLAR_RIDE_THROUGH,
     DEFAULT_STALE_AFTER_S,
     DEFAULT_STANDARD_MAX_KW,
     DEFAULT_UNIT_ID,
@@ -180,6 +183,9 @@ SITE_SCHEMA = probatio.Schema(
         probatio.Required(CONF_STALE_AFTER_S, default=DEFAULT_STALE_AFTER_S): _number(
             "s"
         ),
+        probatio.Required(
+            CONF_SOLAR_RIDE_THROUGH, default=DEFAULT_SOLAR_RIDE_THROUGH
+        ): BooleanSelector(),
     }
 )
 
@@ -366,6 +372,9 @@ def _validate_site(
         CONF_FAILSAFE_CURRENT: int(failsafe),
         CONF_STALE_AFTER_S: int(stale) if stale.is_integer() else stale,
     }
+    if user_input.get(CONF_SOLAR_RIDE_THROUGH, DEFAULT_SOLAR_RIDE_THROUGH):
+        # Stored only when on: a site as the spec describes it has the spec's keys.
+        data[CONF_SOLAR_RIDE_THROUGH] = True
     _validate_entities(hass, user_input, SITE_ENTITY_RULES, data, errors)
     if not user_input.get(CONF_HOUSEHOLD_POWER_ENTITY) and not user_input.get(
         CONF_GRID_POWER_ENTITY

@@ -20,6 +20,8 @@ CONF_STANDARD_MAX_KW: Final = "standard_max_kw"
 CONF_VOLTAGE: Final = "voltage"
 CONF_FAILSAFE_CURRENT: Final = "failsafe_current"
 CONF_STALE_AFTER_S: Final = "stale_after_s"
+# Not in the spec: off by default, so SPEC §4's solar delays hold exactly.
+CONF_SOLAR_RIDE_THROUGH: Final = "solar_ride_through"
 
 DEFAULT_SITE_NAME: Final = "Home"
 DEFAULT_SAFETY_MARGIN_KW: Final = 0.0
@@ -27,6 +29,7 @@ DEFAULT_STANDARD_MAX_KW: Final = 0.0
 DEFAULT_VOLTAGE: Final = 230.0
 DEFAULT_FAILSAFE_CURRENT: Final = 6
 DEFAULT_STALE_AFTER_S: Final = 300
+DEFAULT_SOLAR_RIDE_THROUGH: Final = False
 
 # Charger (config subentry) keys.
 SUBENTRY_CHARGER: Final = "charger"

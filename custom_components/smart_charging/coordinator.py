@@ -31,11 +31,13 @@ from .const import (
     CONF_PROFILE,
     CONF_SAFETY_MARGIN_KW,
     CONF_SOLAR_POWER_ENTITY,
+    CONF_SOLAR_RIDE_THROUGH,
     CONF_STALE_AFTER_S,
     CONF_STANDARD_MAX_KW,
     CONF_VOLTAGE,
     DEFAULT_FAILSAFE_CURRENT,
     DEFAULT_SAFETY_MARGIN_KW,
+    DEFAULT_SOLAR_RIDE_THROUGH,
     DEFAULT_STALE_AFTER_S,
     DEFAULT_STANDARD_MAX_KW,
     DEFAULT_VOLTAGE,
@@ -48,8 +50,10 @@ from .const import (
     WRITE_RETRY_MAX_S,
 )
 from .engine import (
+    RIDE_THROUGH,
     ChargerInput,
     Decision,
+    EngineConfig,
     EngineState,
     Mode,
     Profile,
@@ -372,6 +376,11 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             ),
         )
         inputs = [self._charger_input(charger) for charger in self.chargers.values()]
+        config = (
+            RIDE_THROUGH
+            if self.option(CONF_SOLAR_RIDE_THROUGH, DEFAULT_SOLAR_RIDE_THROUGH)
+            else EngineConfig()
+        )
         # A box that fails, or cannot pause, may draw more than it is told: decide
         # again with that power set aside (a lower limit holds in failsafe too),
         # until the set-aside no longer changes.
@@ -383,6 +392,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 self.engine_state,
                 now,
                 allow_increase=allow_increase,
+                config=config,
             )
             needed_w = sum(
                 charger.held_above(decision.chargers[charger.id].current or 0)

@@ -245,7 +245,9 @@ def test_surplus_top_up_rises_by_one_amp() -> None:
         c = ChargerInput(
             id="a", phases=1, max_current=32, mode=Mode.SOLAR_MIN, last_command=14
         )
-        return decide(site, [c], EngineState(), 0.0, config=config).chargers["a"].current
+        return (
+            decide(site, [c], EngineState(), 0.0, config=config).chargers["a"].current
+        )
 
     assert run(EngineConfig()) == 15  # minimum 6 A + 9 A of surplus
     # A wider band for the surplus holds it too (RIDE_THROUGH).
