@@ -4,6 +4,7 @@ gives the rest of the budget up), and the dead-band default."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
 from custom_components.smart_charging.engine import (
     ChargerInput,
@@ -169,11 +170,35 @@ def test_full_car_is_paused_for_others_and_reprobed() -> None:
     amps = [run(sim, site, cars, 10).chargers["full"].current for _ in range(70)]
     assert any(amps), amps
     assert amps[-1] == 0
-    # The car wants power again (its own timer): seen at the next probe.
+    # The car wants power again (its own timer): seen at the next probe, which comes
+    # twice as late after an offer it refused.
     cars["full"] = draws(16, 3)
+    d = run(sim, site, cars, 700)
+    assert d.state.chargers["full"].demand.full_since is not None
+    assert d.chargers["full"].current == 0
     d = run(sim, site, cars, 700)
     assert d.state.chargers["full"].demand.full_since is None
     assert d.chargers["full"].current >= 14
+
+
+def test_reprobe_wait_doubles_up_to_its_maximum() -> None:
+    """Each refused offer doubles the wait: 10, 20, 40, then 60 minutes at most."""
+    site = SiteInput(grid_limit_w=kw(13.8 + 5), household_w=kw(5))  # 20 A x 3
+    sim = Sim.of(box("full", profile=Profile.PREMIUM), box("other"))
+    sim.config = EngineConfig(demand_reprobe_s=600.0, demand_reprobe_max_s=3600.0)
+    cars = {"full": draws(0, 3), "other": draws(32, 3)}
+    offers: list[float] = []
+    was_offered = True
+    for _ in range(1800):  # 5 hours
+        d = run(sim, site, cars, 10)
+        offered = bool(d.chargers["full"].current)
+        if offered and not was_offered:
+            offers.append(sim.now)
+        was_offered = offered
+    gaps = [round((b - a) / 60) for a, b in pairwise(offers)]
+    # Each gap is the wait plus the ~1 minute an offer lasts before it is refused.
+    assert gaps[:3] == [21, 41, 61], gaps
+    assert set(gaps[3:]) == {61}, gaps
 
 
 def test_full_car_keeps_its_minimum_when_nobody_needs_the_power() -> None:

@@ -275,6 +275,7 @@ def _learn_demand(
             kept.cap,
             kept.probing,
             kept.full_since,
+            kept.refused,
         )
     power = charger.measured_power_w
     if (
@@ -285,11 +286,15 @@ def _learn_demand(
         if (
             command == 0
             and kept.full_since is not None
-            and now - kept.full_since >= config.demand_reprobe_s
+            and now - kept.full_since >= _reprobe_after(kept.refused, config)
         ):
             # Paused as full for a while: offer it power again to see.
             return DemandState(
-                command, kept.command_since, kept.phases, kept.phases_known
+                command,
+                kept.command_since,
+                kept.phases,
+                kept.phases_known,
+                refused=kept.refused + 1,
             )
         return kept
     power = max(power, 0.0)
@@ -361,11 +366,19 @@ def _learn_demand(
             kept.cap,
             kept.probing,
             kept.full_since,
+            kept.refused,
         )
     # Taken less for the whole window: learn from its peak draw in it, then watch
     # a new window (the taper goes on lowering it).
     if peak < IDLE_A * voltage:
-        return DemandState(command, kept.command_since, phases, known, full_since=now)
+        return DemandState(
+            command,
+            kept.command_since,
+            phases,
+            known,
+            full_since=now,
+            refused=kept.refused,
+        )
     # While fewer phases are not ruled out, the cap first assumes them all: if the
     # car then takes all of that smaller offer, its phases are known and the cap
     # goes; if not, the offer was not what held it and the cap stands.
@@ -373,6 +386,14 @@ def _learn_demand(
     cap = math.ceil(peak / (counted * voltage) + CAP_HEADROOM_A)
     return DemandState(
         command, kept.command_since, phases, known, cap=cap, probing=not known
+    )
+
+
+def _reprobe_after(refused: int, config: EngineConfig) -> float:
+    """How long a full car waits paused before it is offered power again."""
+    return min(
+        config.demand_reprobe_s * 2.0 ** min(refused, MAX_BACKOFF_STEPS),
+        max(config.demand_reprobe_max_s, config.demand_reprobe_s),
     )
 
 

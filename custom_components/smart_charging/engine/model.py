@@ -57,8 +57,11 @@ class EngineConfig:
     # it draws plus 1 A (or, drawing nothing, taken as full),
     demand_window_s: float = 30.0
     # and a full car that had to be paused is offered power again after this long, in
-    # case it wants some again (its own timer, climate).
+    # case it wants some again (its own timer, climate); each offer it still refuses
+    # doubles the wait, up to demand_reprobe_max_s: every offer is a start/stop of
+    # the box and holds power others are waiting for.
     demand_reprobe_s: float = 900.0
+    demand_reprobe_max_s: float = 3600.0
     # Riding out clouds, off by default (SPEC §4's delays hold exactly); the preset
     # RIDE_THROUGH below turns it on. The first start and stop of a session always
     # follow the plain delays above. The surplus is also followed as an exponential
@@ -147,6 +150,7 @@ class DemandState:
     full_since: float | None = (
         None  # it has drawn nothing when offered power since then
     )
+    refused: int = 0  # offers of power it refused in a row while taken as full
 
 
 NO_DEMAND = DemandState()
