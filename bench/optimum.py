@@ -20,6 +20,9 @@ parking lots, where the budget dwarfs the minimums) it is the plain LP relaxatio
 Either way there are no whole amps and no sensor lag, so it bounds what a controller
 can deliver. Per-step surplus is the step's mean (slightly optimistic at coarse steps);
 the plan is replayed on the simulator's tick grid for the metrics.
+
+`equal_share` applies the relaxation's rules tick by tick without foresight, to show
+what knowing the departure times is worth.
 """
 
 from __future__ import annotations
@@ -247,4 +250,71 @@ def replay(scenario: Scenario, plan: Plan, world: World | None = None) -> Trace:
         starts=None,
         writes=None,
         run_s=plan.solve_s,
+    )
+
+
+EQUAL_SHARE = "equal share, no foresight"
+
+
+def _water_fill(caps: FloatArray, pool: float) -> FloatArray:
+    """Equal shares of the pool, none above its cap; what a capped one leaves goes on
+    to the others."""
+    out = np.zeros(len(caps))
+    for n, i in enumerate(np.argsort(caps)):
+        out[i] = min(caps[i], pool / (len(caps) - n))
+        pool -= out[i]
+    return out
+
+
+def equal_share(scenario: Scenario, world: World | None = None) -> Trace:
+    """The LP relaxation's rules without knowing departures, a reference like the
+    optimum: each tick the true headroom (no sensor lag) is shared by equal
+    water-filling in continuous power, premium chargers first, then standard, each car
+    up to what it takes now (`ceiling_kw`, its taper as in the simulator, what is left
+    of its request). Unlike the LP it has every tick's headroom, not the step's
+    minimum. Only for `fast` sessions where the optimum is the relaxation."""
+    if scenario.lp_min_current or any(s.mode != "fast" for s in scenario.sessions):
+        raise ValueError(f"{EQUAL_SHARE}: only fast sessions under the LP relaxation")
+    world = world or make_world(scenario)
+    started = time.perf_counter()
+    sessions = scenario.sessions
+    dt = float(scenario.tick_s)
+    specs = {c.id: c for c in scenario.chargers}
+    top = [ceiling_kw(scenario, s) * 1000.0 for s in sessions]
+    premium = np.array([specs[s.charger].profile == "premium" for s in sessions])
+    arrive = np.array([s.arrive_s for s in sessions])
+    depart = np.array([s.depart_s for s in sessions])
+    headroom = np.maximum(
+        scenario.limit_w
+        - scenario.safety_margin_kw * 1000.0
+        - world.household
+        + world.solar,
+        0.0,
+    )
+    delivered = [0.0] * len(sessions)
+    ev = np.zeros(len(world.times))
+
+    def left_w(i: int) -> float:
+        return (sessions[i].energy_kwh - delivered[i]) * 3.6e6 / dt
+
+    for k, t in enumerate(world.times):
+        present = (arrive <= t) & (t < depart)
+        pool = float(headroom[k])
+        for tier in (present & premium, present & ~premium):
+            idx = np.flatnonzero(tier).tolist()
+            caps = [
+                min(top[i], sessions[i].taper_w(delivered[i]), left_w(i)) for i in idx
+            ]
+            power = _water_fill(np.maximum(caps, 0.0), pool)
+            for i, p in zip(idx, power, strict=True):
+                delivered[i] += float(p) * dt / 3.6e6
+            pool -= float(power.sum())
+            ev[k] += float(power.sum())
+    return Trace(
+        strategy=EQUAL_SHARE,
+        ev_w=ev,
+        delivered_kwh=tuple(delivered),
+        starts=None,
+        writes=None,
+        run_s=time.perf_counter() - started,
     )

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from bench.metrics import Score, Target, engine_targets
+from bench.optimum import EQUAL_SHARE
 from bench.scenario import FloatArray, Scenario
 from bench.sim import Trace, World
 
@@ -50,13 +51,19 @@ def scenario_table(result: ScenarioResult) -> list[str]:
     sc = result.scenario
     opt = result.optimum
     optimum_kind = "MILP, min current kept" if sc.lp_min_current else "LP relaxation"
+    reference = (
+        f" *{EQUAL_SHARE}*: the LP relaxation's rules without knowing departures — the "
+        "gap between it and the optimum is what foresight of departure times is worth."
+        if any(s.strategy == EQUAL_SHARE for s in result.scores)
+        else ""
+    )
     lines = [
         f"### {sc.name}: {sc.title}",
         "",
         f"{sc.notes} {len(sc.chargers)} chargers, {len(sc.sessions)} sessions, "
         f"{sc.requested_kwh():.0f} kWh requested; tick {sc.tick_s} s, sensors seen "
         f"{sc.sensor_delay_s}-{sc.sensor_delay_s + sc.sensor_period_s} s late; "
-        f"optimum: {optimum_kind}, {sc.lp_step_s // 60} min steps.",
+        f"optimum: {optimum_kind}, {sc.lp_step_s // 60} min steps.{reference}",
         "",
         "| strategy | over limit kWh | over limit s | over s (sensors) | delivered kWh "
         "| % of request | % of optimum | solar used | % of optimum's solar | cost | "
@@ -177,10 +184,13 @@ def plot(result: ScenarioResult, path: Path) -> None:
         hours, headroom, color="grey", ls="--", lw=0.8, label="limit - net load"
     )
     for trace in result.traces:
+        reference = trace.strategy == EQUAL_SHARE
         bottom.plot(
             hours,
             _minutes(trace.ev_w, sc.tick_s) / 1000.0,
-            lw=0.9,
+            lw=1.2 if reference else 0.9,
+            ls=":" if reference else "-",
+            color="black" if reference else None,
             label=trace.strategy,
         )
     bottom.set_ylabel("charging kW (1-min mean)")
