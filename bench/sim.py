@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from bench.scenario import BoolArray, ChargerSpec, FloatArray, Scenario, Session
 from custom_components.smart_charging.engine import (
-    RIDE_THROUGH,
+    RIDE_THROUGH as RIDE_THROUGH_CONFIG,
     ChargerInput,
     EngineConfig,
     EngineState,
@@ -34,6 +34,9 @@ from custom_components.smart_charging.engine import (
 IntArray = npt.NDArray[np.int64]
 DEFAULT_CONFIG = EngineConfig()
 ENGINE_CYCLE_S = 10  # the integration's regular update interval
+ENGINE = "engine"
+# The engine as it runs with the site option solar_ride_through on.
+RIDE_THROUGH = "engine, ride-through"
 EVCC_INTERVAL_S = 30
 EVCC_ENABLE_S = 60.0
 EVCC_DISABLE_S = 180.0
@@ -186,7 +189,7 @@ class EngineStrategy:
     soon as a lagged household or solar reading changes (as the coordinator does)."""
 
     def __init__(
-        self, name: str = "engine", config: EngineConfig = DEFAULT_CONFIG
+        self, name: str = ENGINE, config: EngineConfig = DEFAULT_CONFIG
     ) -> None:
         self.name = name
         self.config = config
@@ -349,7 +352,7 @@ def strategies() -> list[Strategy]:
     return [
         EngineStrategy(),
         # The opt-in preset, scored beside the default for the trade-off it makes.
-        EngineStrategy("engine, ride-through", RIDE_THROUGH),
+        EngineStrategy(RIDE_THROUGH, RIDE_THROUGH_CONFIG),
         UncontrolledStrategy(),
         StaticSplitStrategy(),
         EvccStrategy(),

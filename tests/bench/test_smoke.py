@@ -35,6 +35,7 @@ def test_tiny_benchmark_writes_table_and_plot(tmp_path: Path) -> None:
     for name in STRATEGIES:
         assert f"| {name} |" in text
     assert "| tiny |" in text  # the engine's target row
+    assert "| tiny, engine, ride-through |" in text  # and with solar_ride_through
     assert "pass" in text
     assert (tmp_path / "tiny.png").stat().st_size > 10_000
 
