@@ -37,6 +37,7 @@ class Score:
     cycles_max: int | None  # start/stop cycles of the worst session
     cycles_mean: float | None
     run_s: float
+    idle_kwh: float | None = None  # commanded but not drawn (Trace.idle_kwh)
 
     @property
     def delivered_share(self) -> float:
@@ -96,6 +97,7 @@ def score(scenario: Scenario, world: World, trace: Trace) -> Score:
         cycles_max=max(starts, default=0) if starts is not None else None,
         cycles_mean=float(np.mean(starts)) if starts else None,
         run_s=trace.run_s,
+        idle_kwh=trace.idle_kwh,
     )
 
 

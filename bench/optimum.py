@@ -36,7 +36,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
 from bench.scenario import TAPER_END, TAPER_SOC, FloatArray, Scenario, Session
-from bench.sim import Trace, World, make_world
+from bench.sim import Trace, World, box_ceiling_a, make_world
 
 ENERGY_WEIGHT = 10.0  # per kWh: far above any price, so energy comes first
 
@@ -55,10 +55,7 @@ class Plan:
 def ceiling_kw(scenario: Scenario, session: Session) -> float:
     """The most a session can take: box ceiling, standard profile ceiling, car."""
     spec = next(c for c in scenario.chargers if c.id == session.charger)
-    amps = spec.max_current
-    if spec.profile == "standard" and scenario.standard_max_kw > 0:
-        per_amp = scenario.voltage * spec.phases
-        amps = min(amps, math.floor(scenario.standard_max_kw * 1000.0 / per_amp + 1e-9))
+    amps = box_ceiling_a(scenario, spec)
     phases = min(spec.phases, session.car_phases)
     car_amps = session.car_kw * 1000.0 / (scenario.voltage * session.car_phases)
     return min(amps, car_amps) * scenario.voltage * phases / 1000.0

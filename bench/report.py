@@ -70,8 +70,9 @@ def scenario_table(result: ScenarioResult) -> list[str]:
         "",
         "| strategy | over limit kWh | over limit s | over s (sensors) | delivered kWh "
         "| % of request | % of optimum | solar used | % of optimum's solar | cost | "
-        "cost/kWh | writes/charger-h (median) | cycles/session max (mean) | run s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "cost/kWh | writes/charger-h (median) | cycles/session max (mean) | "
+        "commanded, not drawn kWh | run s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in result.scores:
         share = s.solar_share
@@ -90,7 +91,8 @@ def scenario_table(result: ScenarioResult) -> list[str]:
             f"| {vs_opt:.1%} "
             f"| {_opt(share, '.1%')} | {_opt(solar_vs, '.1%')} | {s.cost:.2f} "
             f"| {s.cost / s.delivered_kwh if s.delivered_kwh else 0.0:.3f} "
-            f"| {_opt(s.writes_per_charger_h, '.1f')} | {cycles} | {s.run_s:.1f} |"
+            f"| {_opt(s.writes_per_charger_h, '.1f')} | {cycles} "
+            f"| {_opt(s.idle_kwh, '.1f')} | {s.run_s:.1f} |"
         )
     return [*lines, ""]
 
@@ -158,8 +160,10 @@ def markdown(
         "power covered by solar minus household, over all such surplus of the day. "
         "Cost: the grid energy the vehicles take, at the tariff. Writes: setpoint "
         "writes per hour a car is plugged, median over the chargers. Cycles: 0 -> >0 "
-        "setpoint "
-        "transitions per session.",
+        "setpoint transitions per session. Commanded, not drawn: budget (setpoint x "
+        "voltage x the box's phases) the plugged cars did not draw while another car "
+        "could have taken more — a one-phase car on a three-phase box, the taper, a "
+        "full car.",
         "",
     ]
     for r in results:

@@ -121,6 +121,11 @@ class Trace:
     starts: tuple[int, ...] | None  # per session: setpoint 0 -> > 0 transitions
     writes: dict[str, int] | None  # per charger
     run_s: float = 0.0
+    # Power commanded (setpoint x voltage x the box's phases) that the plugged cars
+    # did not draw while another car could have taken more: budget held by a car that
+    # could not use it (a one-phase car on a three-phase box, the taper, a full car).
+    # None for the planned references.
+    idle_kwh: float | None = None
 
 
 def simulate(
@@ -139,6 +144,8 @@ def simulate(
     starts = [0] * len(scenario.sessions)
     offered = [False] * len(scenario.sessions)
     dt = float(scenario.tick_s)
+    idle_j = 0.0
+    ceiling = {cid: box_ceiling_a(scenario, spec) for cid, spec in world.specs.items()}
     for k, t in enumerate(world.times):
         for cid, items in by_charger.items():
             idx = current[cid]
@@ -156,6 +163,8 @@ def simulate(
                     cursor[cid] = pos + 1
         strategy.step(world, k)
         total = 0.0
+        idle_w = 0.0
+        waiting = False  # a car takes less than its box, profile and battery allow
         for cid, idx in current.items():
             if idx is None:
                 world.power_w[cid] = 0.0
@@ -166,22 +175,38 @@ def simulate(
                 starts[idx] += 1
             offered[idx] = amps > 0
             phases = min(sess.car_phases, world.specs[cid].phases)
-            amps_f = min(float(amps), sess.car_kw * 1000.0 / (volts * sess.car_phases))
-            power = min(amps_f * volts * phases, sess.taper_w(delivered[idx]))
-            left_j = (sess.energy_kwh - delivered[idx]) * 3.6e6
-            power = max(min(power, left_j / dt), 0.0)
+            car_amps = sess.car_kw * 1000.0 / (volts * sess.car_phases)
+            amps_f = min(float(amps), car_amps)
+            left_w = (sess.energy_kwh - delivered[idx]) * 3.6e6 / dt
+            taken_w = min(sess.taper_w(delivered[idx]), left_w)
+            power = max(min(amps_f * volts * phases, taken_w), 0.0)
+            could_w = min(min(float(ceiling[cid]), car_amps) * volts * phases, taken_w)
+            waiting = waiting or power < could_w - 1.0
             delivered[idx] += power * dt / 3.6e6
+            idle_w += max(amps * volts * world.specs[cid].phases - power, 0.0)
             world.power_w[cid] = power
             world.charger_w[cid][k] = power
             total += power
         world.ev_w[k] = total
+        if waiting:
+            idle_j += idle_w * dt
     return Trace(
         strategy=strategy.name,
         ev_w=world.ev_w.copy(),
         delivered_kwh=tuple(delivered),
         starts=tuple(starts),
         writes=dict(world.writes),
+        idle_kwh=idle_j / 3.6e6,
     )
+
+
+def box_ceiling_a(scenario: Scenario, spec: ChargerSpec) -> int:
+    """The most a box may give: its maximum, and the standard profile's ceiling."""
+    if spec.profile == "standard" and scenario.standard_max_kw > 0:
+        per_amp = scenario.voltage * spec.phases
+        limit = math.floor(scenario.standard_max_kw * 1000.0 / per_amp + 1e-9)
+        return min(spec.max_current, limit)
+    return spec.max_current
 
 
 class EngineStrategy:

@@ -34,8 +34,26 @@ def test_car_draws_up_to_its_on_board_limit_and_stops_when_done() -> None:
 def test_one_phase_car_on_a_three_phase_box_draws_one_phase() -> None:
     sc = scenario((session(energy_kwh=20.0, car_kw=7.4, car_phases=1),))
     world = make_world(sc)
-    simulate(sc, UncontrolledStrategy(), world)
+    trace = simulate(sc, UncontrolledStrategy(), world)
     assert world.charger_w["c1"][0] == pytest.approx(16 * 230.0)
+    assert trace.idle_kwh == 0.0  # 2/3 of its budget unused, but nobody wanted it
+
+
+def test_budget_a_car_cannot_use_counts_while_another_waits() -> None:
+    # 12 kW split in two: 8 A per box. The one-phase car draws 8 A on one phase of
+    # its 5.52 kW budget, the three-phase car could take 16 A: 3.68 kW idle the hour.
+    sc = scenario(
+        (
+            session("c1", energy_kwh=20.0, car_kw=7.4, car_phases=1),
+            session("c2", energy_kwh=20.0),
+        ),
+        household_w=(0,),
+        grid_limit_kw=12.0,
+        chargers=(ChargerSpec("c1", 3, 16), ChargerSpec("c2", 3, 16)),
+    )
+    trace = simulate(sc, StaticSplitStrategy())
+    assert trace.delivered_kwh == pytest.approx((8 * 230 / 1000, 8 * 690 / 1000))
+    assert trace.idle_kwh == pytest.approx(8 * 460 / 1000)
 
 
 def test_taper_near_full() -> None:
