@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import json
 from pathlib import Path
 from typing import Any
+import zlib
 
 import numpy as np
 import numpy.typing as npt
@@ -86,6 +87,10 @@ class Scenario:
     price_peak: float  # per kWh
     price_offpeak: float
     profile_step_s: int
+    # Each profile step after the first starts a seeded random whole number of ticks
+    # in [0, profile_jitter_s) late: loads change at any moment, not on the sensors'
+    # sampling grid, so a change is seen after the full range of sensor lags.
+    profile_jitter_s: int = 0
     household_w: tuple[int, ...]
     solar_w: tuple[int, ...]
     chargers: tuple[ChargerSpec, ...]
@@ -105,13 +110,23 @@ class Scenario:
     def ticks(self) -> FloatArray:
         return np.arange(0, self.duration_s, self.tick_s, dtype=np.float64)
 
-    def profile_at(self, values: tuple[int, ...], times: FloatArray) -> FloatArray:
-        """A profile held constant over each of its steps, at the given times."""
+    def profile_at(
+        self, values: tuple[int, ...], times: FloatArray, salt: str
+    ) -> FloatArray:
+        """A profile held constant over each of its steps, at the given times (`salt`
+        draws each profile's step offsets apart)."""
         if not values:
             return np.zeros(len(times))
-        idx = np.minimum((times // self.profile_step_s).astype(int), len(values) - 1)
+        starts = np.arange(len(values), dtype=np.float64) * self.profile_step_s
+        jitter_ticks = self.profile_jitter_s // self.tick_s
+        if jitter_ticks > 1:
+            rng = np.random.default_rng(
+                [zlib.crc32(self.name.encode()), zlib.crc32(salt.encode())]
+            )
+            starts[1:] += rng.integers(0, jitter_ticks, len(values) - 1) * self.tick_s
+        idx = np.searchsorted(starts, times, side="right") - 1
         table = np.asarray(values, dtype=np.float64)
-        return np.asarray(table[idx], dtype=np.float64)
+        return np.asarray(table[np.maximum(idx, 0)], dtype=np.float64)
 
     def offpeak_at(self, times: FloatArray) -> BoolArray:
         hours = ((times + self.start_clock_s) % DAY_S) / 3600.0
@@ -152,6 +167,7 @@ class Scenario:
             "price_peak": self.price_peak,
             "price_offpeak": self.price_offpeak,
             "profile_step_s": self.profile_step_s,
+            "profile_jitter_s": self.profile_jitter_s,
             "household_w": list(self.household_w),
             "solar_w": list(self.solar_w),
             "chargers": [
@@ -197,6 +213,7 @@ class Scenario:
             price_peak=float(data["price_peak"]),
             price_offpeak=float(data["price_offpeak"]),
             profile_step_s=int(data["profile_step_s"]),
+            profile_jitter_s=int(data.get("profile_jitter_s", 0)),
             household_w=tuple(int(v) for v in data["household_w"]),
             solar_w=tuple(int(v) for v in data["solar_w"]),
             chargers=tuple(

@@ -74,8 +74,8 @@ def make_world(scenario: Scenario) -> World:
     if period % tick or delay % tick:
         raise ValueError("sensor period and delay must be multiples of the tick")
     times = scenario.ticks()
-    household = scenario.profile_at(scenario.household_w, times)
-    solar = scenario.profile_at(scenario.solar_w, times)
+    household = scenario.profile_at(scenario.household_w, times, "household")
+    solar = scenario.profile_at(scenario.solar_w, times, "solar")
     sample = np.maximum(np.floor((times - delay) / period), 0.0) * period
     seen_idx = (sample // tick).astype(np.int64)
     household_seen = household[seen_idx]

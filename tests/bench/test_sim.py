@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 from bench.metrics import score
@@ -99,3 +102,20 @@ def test_evcc_waits_a_minute_before_starting_on_surplus() -> None:
     first = int((world.charger_w["c1"] > 0).argmax()) * sc.tick_s
     assert 60 <= first <= 120
     assert trace.starts == (1,)
+
+
+def test_load_changes_off_the_sensor_grid_are_seen_5_to_20_s_late() -> None:
+    # A new household level every minute; each starts 0, 5 or 10 s into its minute.
+    sc = replace(
+        scenario((session(),), household_w=tuple(range(1000, 61000, 1000))),
+        profile_step_s=60,
+        profile_jitter_s=15,
+    )
+    world = make_world(sc)
+    assert np.array_equal(world.household, make_world(sc).household)  # seeded
+    changed = np.flatnonzero(np.diff(world.household)) + 1
+    assert len(changed) == 59
+    assert set(world.times[changed] % 60) == {0.0, 5.0, 10.0}
+    seen = np.flatnonzero(np.diff(world.household_seen)) + 1
+    lags = set(world.times[seen] - world.times[changed])
+    assert lags == {5.0, 10.0, 15.0}, lags  # within the sensors' 5-20 s
