@@ -217,7 +217,10 @@ def test_full_solar_min_car_waits_when_its_minimum_does_not_fit() -> None:
     site = SiteInput(grid_limit_w=kw(4.14 + 5), household_w=kw(5))  # one minimum
     sim = Sim.of(box("full", mode=Mode.SOLAR_MIN), box("fast"))
     cars = {"full": draws(0, 3), "fast": draws(32, 3)}
-    d = run(sim, site, cars, 300)
+    d = run(sim, WIDE, cars, 300)  # room for both: the car is seen to be full
+    assert d.state.chargers["full"].demand.full_since is not None
+    assert d.chargers["full"].current == 6
+    d = run(sim, site, cars, 10)
     assert d.chargers["full"].current == 0
     assert d.chargers["full"].status is Status.PAUSED_BY_CAP
     assert d.chargers["fast"].current == 6
