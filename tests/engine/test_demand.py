@@ -200,6 +200,27 @@ def test_reprobe_wait_doubles_up_to_its_maximum() -> None:
     assert gaps[:3] == [21, 41, 61], gaps
     assert set(gaps[3:]) == {61}, gaps
 
+    # Charging again resets the count: once full again, the first wait is 10 minutes.
+    def charge_then_fill(refusals: int) -> list[int]:
+        """It charges (taking all it is offered) for an hour, then is full again:
+        the minutes between the offers it refuses."""
+        cars["full"] = draws(32, 3)
+        d = run(sim, site, cars, 3700)
+        assert d.chargers["full"].current == 20
+        assert d.state.chargers["full"].demand.refused == 0
+        cars["full"] = draws(0, 3)
+        offers: list[float] = []
+        was_offered = True
+        while len(offers) < refusals:
+            offered = bool(run(sim, site, cars, 10).chargers["full"].current)
+            if offered and not was_offered:
+                offers.append(sim.now)
+            was_offered = offered
+        return [round((b - a) / 60) for a, b in pairwise(offers)]
+
+    assert charge_then_fill(3) == [21, 41]  # its phases are known by now
+    assert charge_then_fill(3) == [21, 41]  # the refusals before do not count
+
 
 def test_full_car_keeps_its_minimum_when_nobody_needs_the_power() -> None:
     sim = Sim.of(box("full"), box("other"))

@@ -34,7 +34,8 @@ SATURATED_A = 0.25  # drawing within this of the offer is "taking all it gets"
 CAP_HEADROOM_A = 0.75  # a cap is at least this (and under 1.75 A) above the draw
 # Under 1 A on one phase a car is not charging: a charging car takes at least 6 A.
 IDLE_A = 1.0
-# The restart delay grows at most this many times (it is capped long before anyway).
+# The solar restart delay and a full car's wait for the next offer double at most this
+# many times (both are capped long before anyway).
 MAX_BACKOFF_STEPS = 16
 
 
@@ -294,7 +295,7 @@ def _learn_demand(
                 kept.command_since,
                 kept.phases,
                 kept.phases_known,
-                refused=kept.refused + 1,
+                refused=kept.refused,
             )
         return kept
     power = max(power, 0.0)
@@ -322,6 +323,7 @@ def _learn_demand(
             and phases == kept.phases
             and kept.below_since is None
             and kept.full_since is None
+            and not kept.refused
         ):
             return kept
         return DemandState(
@@ -337,6 +339,7 @@ def _learn_demand(
         if (
             kept.below_since is None
             and kept.full_since is None
+            and not kept.refused
             and phases == kept.phases
             and known is kept.phases_known
         ):
@@ -377,7 +380,7 @@ def _learn_demand(
             phases,
             known,
             full_since=now,
-            refused=kept.refused,
+            refused=kept.refused + 1,
         )
     # While fewer phases are not ruled out, the cap first assumes them all: if the
     # car then takes all of that smaller offer, its phases are known and the cap
@@ -390,9 +393,10 @@ def _learn_demand(
 
 
 def _reprobe_after(refused: int, config: EngineConfig) -> float:
-    """How long a full car waits paused before it is offered power again."""
+    """How long a full car waits paused before it is offered power again: twice as
+    long for each time in a row it was found full."""
     return min(
-        config.demand_reprobe_s * 2.0 ** min(refused, MAX_BACKOFF_STEPS),
+        config.demand_reprobe_s * 2.0 ** min(max(refused - 1, 0), MAX_BACKOFF_STEPS),
         max(config.demand_reprobe_max_s, config.demand_reprobe_s),
     )
 

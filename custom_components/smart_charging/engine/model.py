@@ -150,7 +150,7 @@ class DemandState:
     full_since: float | None = (
         None  # it has drawn nothing when offered power since then
     )
-    refused: int = 0  # offers of power it refused in a row while taken as full
+    refused: int = 0  # times in a row it was found full (drawing power resets it)
 
 
 NO_DEMAND = DemandState()
