@@ -19,8 +19,8 @@ RESULTS_DIR = Path(__file__).parent / "results"
 
 
 def run_scenario(scenario: Scenario) -> ScenarioResult:
-    """Every strategy and the optimum on one scenario (and, where the optimum is the
-    LP relaxation, its equal share without foresight)."""
+    """Every strategy and the optimum on one scenario (and, on the lots, equal
+    shares without foresight)."""
     world = make_world(scenario)
     traces = []
     for strategy in strategies():
@@ -29,7 +29,7 @@ def run_scenario(scenario: Scenario) -> ScenarioResult:
         traces.append(replace(trace, run_s=time.perf_counter() - started))
     plan = optimum.solve(scenario, world)
     traces.append(optimum.replay(scenario, plan, world))
-    if not scenario.lp_min_current:
+    if optimum.equal_share_applies(scenario):
         traces.append(optimum.equal_share(scenario, world))
     scores = [score(scenario, world, t) for t in traces]
     return ScenarioResult(scenario, world, traces, scores)

@@ -115,7 +115,7 @@ def engine_targets(scenario: Scenario, engine: Score, optimum: Score) -> list[Ta
     targets = [
         Target(
             "0 kWh over the limit (true power)",
-            f"{engine.over_kwh:.3f} kWh",
+            f"{engine.over_kwh:.2g} kWh",
             engine.over_kwh <= 0.0,
         ),
         Target(

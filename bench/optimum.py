@@ -21,8 +21,8 @@ Either way there are no whole amps and no sensor lag, so it bounds what a contro
 can deliver. Per-step surplus is the step's mean (slightly optimistic at coarse steps);
 the plan is replayed on the simulator's tick grid for the metrics.
 
-`equal_share` applies the relaxation's rules tick by tick without foresight, to show
-what knowing the departure times is worth.
+`equal_share` shares the relaxation's power equally tick by tick without foresight, a
+reference for what knowing the day ahead (above all the departure times) is worth.
 """
 
 from __future__ import annotations
@@ -263,6 +263,13 @@ def _water_fill(caps: FloatArray, pool: float) -> FloatArray:
     return out
 
 
+def equal_share_applies(scenario: Scenario) -> bool:
+    """Fast sessions only, where the optimum is the LP relaxation (the lots)."""
+    return not scenario.lp_min_current and all(
+        s.mode == "fast" for s in scenario.sessions
+    )
+
+
 def equal_share(scenario: Scenario, world: World | None = None) -> Trace:
     """The LP relaxation's rules without knowing departures, a reference like the
     optimum: each tick the true headroom (no sensor lag) is shared by equal
@@ -270,7 +277,7 @@ def equal_share(scenario: Scenario, world: World | None = None) -> Trace:
     up to what it takes now (`ceiling_kw`, its taper as in the simulator, what is left
     of its request). Unlike the LP it has every tick's headroom, not the step's
     minimum. Only for `fast` sessions where the optimum is the relaxation."""
-    if scenario.lp_min_current or any(s.mode != "fast" for s in scenario.sessions):
+    if not equal_share_applies(scenario):
         raise ValueError(f"{EQUAL_SHARE}: only fast sessions under the LP relaxation")
     world = world or make_world(scenario)
     started = time.perf_counter()

@@ -27,10 +27,6 @@ class ScenarioResult:
     traces: list[Trace]
     scores: list[Score]
 
-    @property
-    def engine(self) -> Score:
-        return self.score(ENGINE)
-
     def score(self, strategy: str) -> Score:
         return next(s for s in self.scores if s.strategy == strategy)
 
@@ -55,8 +51,9 @@ def scenario_table(result: ScenarioResult) -> list[str]:
     opt = result.optimum
     optimum_kind = "MILP, min current kept" if sc.lp_min_current else "LP relaxation"
     reference = (
-        f" *{EQUAL_SHARE}*: the LP relaxation's rules without knowing departures — the "
-        "gap between it and the optimum is what foresight of departure times is worth."
+        f" *{EQUAL_SHARE}*: a reference, the LP relaxation's power shared equally "
+        "(premium first) tick by tick, knowing nothing of the day ahead; its gap to "
+        "the optimum is mostly what knowing the departure times is worth."
         if any(s.strategy == EQUAL_SHARE for s in result.scores)
         else ""
     )
@@ -65,7 +62,8 @@ def scenario_table(result: ScenarioResult) -> list[str]:
         "",
         f"{sc.notes} {len(sc.chargers)} chargers, {len(sc.sessions)} sessions, "
         f"{sc.requested_kwh():.0f} kWh requested; tick {sc.tick_s} s, sensors seen "
-        f"{sc.sensor_delay_s}-{sc.sensor_delay_s + sc.sensor_period_s} s late; "
+        f"{sc.sensor_delay_s}-{sc.sensor_delay_s + sc.sensor_period_s - sc.tick_s} s "
+        "late; "
         f"optimum: {optimum_kind}, {sc.lp_step_s // 60} min steps.{reference}",
         "",
         "| strategy | over limit kWh | over limit s | over s (sensors) | delivered kWh "

@@ -73,10 +73,9 @@ class Scenario:
     start_clock_s: int  # time of day at t = 0
     duration_s: int = DAY_S
     tick_s: int = 5  # simulation step
-    sensor_period_s: int = 15  # household and solar are sampled this often ...
-    sensor_delay_s: int = (
-        5  # ... and seen this much later: lag = delay .. delay + period
-    )
+    sensor_period_s: int = 20  # household and solar are sampled this often ...
+    # ... and seen this much later: lag = delay .. delay + period - tick
+    sensor_delay_s: int = 5
     lp_step_s: int = 300  # the optimum's time step (coarser is faster)
     lp_min_current: bool = True  # the optimum keeps to the minimum current (a MILP)
     grid_limit_kw: float
@@ -117,6 +116,8 @@ class Scenario:
         draws each profile's step offsets apart)."""
         if not values:
             return np.zeros(len(times))
+        if self.profile_jitter_s > self.profile_step_s:
+            raise ValueError("profile_jitter_s must not exceed profile_step_s")
         starts = np.arange(len(values), dtype=np.float64) * self.profile_step_s
         jitter_ticks = self.profile_jitter_s // self.tick_s
         if jitter_ticks > 1:

@@ -7,7 +7,8 @@ Each tick (`Scenario.tick_s`, at most 10 s):
    until it has what its driver asked for.
 
 Household and solar are sampled every `sensor_period_s` and seen `sensor_delay_s`
-later, so the strategy always looks `delay .. delay + period` seconds into the past.
+later, so the strategy always looks `delay .. delay + period - tick` seconds into the
+past; load steps fall anywhere between two samples (`Scenario.profile_jitter_s`).
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ class Strategy(Protocol):
     """Decides the boxes' setpoints; called once per tick after arrivals."""
 
     name: str
+    # It keeps the sum of its setpoints within the budget, so a setpoint a car does
+    # not draw is power the others go without (Trace.idle_kwh).
+    budgets_by_setpoint: bool
 
     def step(self, world: World, k: int) -> None: ...
 
@@ -121,10 +125,10 @@ class Trace:
     starts: tuple[int, ...] | None  # per session: setpoint 0 -> > 0 transitions
     writes: dict[str, int] | None  # per charger
     run_s: float = 0.0
-    # Power commanded (setpoint x voltage x the box's phases) that the plugged cars
-    # did not draw while another car could have taken more: budget held by a car that
+    # Power commanded (setpoint x voltage x the box's phases) that a plugged car did
+    # not draw while another car could have taken more: budget held by a car that
     # could not use it (a one-phase car on a three-phase box, the taper, a full car).
-    # None for the planned references.
+    # None where setpoints are not a budget (see Strategy.budgets_by_setpoint).
     idle_kwh: float | None = None
 
 
@@ -163,8 +167,9 @@ def simulate(
                     cursor[cid] = pos + 1
         strategy.step(world, k)
         total = 0.0
-        idle_w = 0.0
-        waiting = False  # a car takes less than its box, profile and battery allow
+        # Per plugged car: setpoint power it does not draw, and whether it takes less
+        # than its box, profile and battery allow.
+        idle: list[tuple[float, bool]] = []
         for cid, idx in current.items():
             if idx is None:
                 world.power_w[cid] = 0.0
@@ -181,22 +186,26 @@ def simulate(
             taken_w = min(sess.taper_w(delivered[idx]), left_w)
             power = max(min(amps_f * volts * phases, taken_w), 0.0)
             could_w = min(min(float(ceiling[cid]), car_amps) * volts * phases, taken_w)
-            waiting = waiting or power < could_w - 1.0
             delivered[idx] += power * dt / 3.6e6
-            idle_w += max(amps * volts * world.specs[cid].phases - power, 0.0)
+            idle.append(
+                (
+                    max(amps * volts * world.specs[cid].phases - power, 0.0),
+                    power < could_w - 1.0,
+                )
+            )
             world.power_w[cid] = power
             world.charger_w[cid][k] = power
             total += power
         world.ev_w[k] = total
-        if waiting:
-            idle_j += idle_w * dt
+        waiting = sum(w for _, w in idle)
+        idle_j += sum(watts for watts, w in idle if waiting > w) * dt
     return Trace(
         strategy=strategy.name,
         ev_w=world.ev_w.copy(),
         delivered_kwh=tuple(delivered),
         starts=tuple(starts),
         writes=dict(world.writes),
-        idle_kwh=idle_j / 3.6e6,
+        idle_kwh=idle_j / 3.6e6 if strategy.budgets_by_setpoint else None,
     )
 
 
@@ -217,6 +226,7 @@ class EngineStrategy:
         self, name: str = ENGINE, config: EngineConfig = DEFAULT_CONFIG
     ) -> None:
         self.name = name
+        self.budgets_by_setpoint = True
         self.config = config
         self.state = EngineState()
         self.modes: dict[str, Mode] = {}
@@ -268,6 +278,7 @@ class UncontrolledStrategy:
     """Every box at its maximum all day: each car charges at full power on arrival."""
 
     name = "uncontrolled"
+    budgets_by_setpoint = False
 
     def step(self, world: World, k: int) -> None:
         if k == 0:
@@ -280,6 +291,7 @@ class StaticSplitStrategy:
     installation, so never written again); below the minimum current it stays off."""
 
     name = "static split"
+    budgets_by_setpoint = True
 
     def step(self, world: World, k: int) -> None:
         if k:
@@ -306,6 +318,7 @@ class EvccStrategy:
     charge as `now` while off-peak, else as `pv`."""
 
     name = "evcc-style"
+    budgets_by_setpoint = False  # it regulates on the measured grid power
 
     def __init__(self) -> None:
         self.points: dict[str, _EvccPoint] = {}

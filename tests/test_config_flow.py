@@ -476,7 +476,7 @@ async def test_reconfigure_site_keeps_name_and_drops_cleared_entity(
     }
     assert suggested["solar_ride_through"] is True
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], SITE_INPUT
+        result["flow_id"], {**SITE_INPUT, "solar_ride_through": False}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"

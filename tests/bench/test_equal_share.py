@@ -76,7 +76,7 @@ def test_row_follows_the_optimum_only_under_the_relaxation() -> None:
     sc = _lot(3440, (3600, 5.52), (3600, 20.0))
     result = cli.run_scenario(sc)
     assert [s.strategy for s in result.scores][-2:] == ["optimum (LP)", EQUAL_SHARE]
-    assert "what foresight of departure times is worth" in scenario_table(result)[2]
+    assert "what knowing the departure times is worth" in scenario_table(result)[2]
     assert f"| {EQUAL_SHARE} |" in "\n".join(scenario_table(result))
     strict = cli.run_scenario(replace(sc, lp_min_current=True))
     assert EQUAL_SHARE not in [s.strategy for s in strict.scores]

@@ -39,7 +39,10 @@ def test_one_phase_car_on_a_three_phase_box_draws_one_phase() -> None:
     world = make_world(sc)
     trace = simulate(sc, UncontrolledStrategy(), world)
     assert world.charger_w["c1"][0] == pytest.approx(16 * 230.0)
-    assert trace.idle_kwh == 0.0  # 2/3 of its budget unused, but nobody wanted it
+    assert trace.idle_kwh is None  # uncontrolled: setpoints are no budget
+    # Split to 8 A it could take more itself, but nobody else waits for its budget.
+    split = replace(sc, grid_limit_kw=8 * 690 / 1000)
+    assert simulate(split, StaticSplitStrategy()).idle_kwh == 0.0
 
 
 def test_budget_a_car_cannot_use_counts_while_another_waits() -> None:
@@ -105,17 +108,21 @@ def test_evcc_waits_a_minute_before_starting_on_surplus() -> None:
 
 
 def test_load_changes_off_the_sensor_grid_are_seen_5_to_20_s_late() -> None:
-    # A new household level every minute; each starts 0, 5 or 10 s into its minute.
+    # A new household level every minute, each starting 0-15 s into its minute; the
+    # sensors report every 20 s, 5 s late (as in the generated scenarios).
     sc = replace(
         scenario((session(),), household_w=tuple(range(1000, 61000, 1000))),
         profile_step_s=60,
-        profile_jitter_s=15,
+        profile_jitter_s=20,
+        sensor_period_s=20,
     )
     world = make_world(sc)
     assert np.array_equal(world.household, make_world(sc).household)  # seeded
     changed = np.flatnonzero(np.diff(world.household)) + 1
     assert len(changed) == 59
-    assert set(world.times[changed] % 60) == {0.0, 5.0, 10.0}
+    assert set(world.times[changed] % 60) == {0.0, 5.0, 10.0, 15.0}
     seen = np.flatnonzero(np.diff(world.household_seen)) + 1
     lags = set(world.times[seen] - world.times[changed])
-    assert lags == {5.0, 10.0, 15.0}, lags  # within the sensors' 5-20 s
+    assert lags == {5.0, 10.0, 15.0, 20.0}, lags
+    with pytest.raises(ValueError, match="profile_jitter_s"):
+        make_world(replace(sc, profile_jitter_s=65))
