@@ -38,6 +38,7 @@ class Score:
     cycles_mean: float | None
     run_s: float
     idle_kwh: float | None = None  # commanded but not drawn (Trace.idle_kwh)
+    idle_one_phase_kwh: float | None = None
 
     @property
     def delivered_share(self) -> float:
@@ -98,6 +99,7 @@ def score(scenario: Scenario, world: World, trace: Trace) -> Score:
         cycles_mean=float(np.mean(starts)) if starts else None,
         run_s=trace.run_s,
         idle_kwh=trace.idle_kwh,
+        idle_one_phase_kwh=trace.idle_one_phase_kwh,
     )
 
 

@@ -46,6 +46,12 @@ def _opt(value: float | None, fmt: str) -> str:
     return "n/a" if value is None else format(value, fmt)
 
 
+def _idle(s: Score) -> str:
+    if s.idle_kwh is None:
+        return "n/a"
+    return f"{s.idle_kwh:.1f} ({s.idle_one_phase_kwh or 0.0:.1f})"
+
+
 def scenario_table(result: ScenarioResult) -> list[str]:
     sc = result.scenario
     opt = result.optimum
@@ -69,7 +75,7 @@ def scenario_table(result: ScenarioResult) -> list[str]:
         "| strategy | over limit kWh | over limit s | over s (sensors) | delivered kWh "
         "| % of request | % of optimum | solar used | % of optimum's solar | cost | "
         "cost/kWh | writes/charger-h (median) | cycles/session max (mean) | "
-        "commanded, not drawn kWh | run s |",
+        "commanded, not drawn kWh (one-phase cars) | run s |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in result.scores:
@@ -90,7 +96,7 @@ def scenario_table(result: ScenarioResult) -> list[str]:
             f"| {_opt(share, '.1%')} | {_opt(solar_vs, '.1%')} | {s.cost:.2f} "
             f"| {s.cost / s.delivered_kwh if s.delivered_kwh else 0.0:.3f} "
             f"| {_opt(s.writes_per_charger_h, '.1f')} | {cycles} "
-            f"| {_opt(s.idle_kwh, '.1f')} | {s.run_s:.1f} |"
+            f"| {_idle(s)} | {s.run_s:.1f} |"
         )
     return [*lines, ""]
 
@@ -160,8 +166,8 @@ def markdown(
         "writes per hour a car is plugged, median over the chargers. Cycles: 0 -> >0 "
         "setpoint transitions per session. Commanded, not drawn: budget (setpoint x "
         "voltage x the box's phases) the plugged cars did not draw while another car "
-        "could have taken more — a one-phase car on a three-phase box, the taper, a "
-        "full car.",
+        "could have taken more — a one-phase car on a three-phase box (in brackets), "
+        "the taper, a full car.",
         "",
     ]
     for r in results:

@@ -130,6 +130,7 @@ class Trace:
     # could not use it (a one-phase car on a three-phase box, the taper, a full car).
     # None where setpoints are not a budget (see Strategy.budgets_by_setpoint).
     idle_kwh: float | None = None
+    idle_one_phase_kwh: float | None = None  # of it, one-phase cars on 3-phase boxes
 
 
 def simulate(
@@ -149,6 +150,7 @@ def simulate(
     offered = [False] * len(scenario.sessions)
     dt = float(scenario.tick_s)
     idle_j = 0.0
+    idle_one_phase_j = 0.0
     ceiling = {cid: box_ceiling_a(scenario, spec) for cid, spec in world.specs.items()}
     for k, t in enumerate(world.times):
         for cid, items in by_charger.items():
@@ -167,9 +169,9 @@ def simulate(
                     cursor[cid] = pos + 1
         strategy.step(world, k)
         total = 0.0
-        # Per plugged car: setpoint power it does not draw, and whether it takes less
-        # than its box, profile and battery allow.
-        idle: list[tuple[float, bool]] = []
+        # Per plugged car: setpoint power it does not draw, whether it takes less than
+        # its box, profile and battery allow, and whether it draws on fewer phases.
+        idle: list[tuple[float, bool, bool]] = []
         for cid, idx in current.items():
             if idx is None:
                 world.power_w[cid] = 0.0
@@ -191,14 +193,18 @@ def simulate(
                 (
                     max(amps * volts * world.specs[cid].phases - power, 0.0),
                     power < could_w - 1.0,
+                    phases < world.specs[cid].phases,
                 )
             )
             world.power_w[cid] = power
             world.charger_w[cid][k] = power
             total += power
         world.ev_w[k] = total
-        waiting = sum(w for _, w in idle)
-        idle_j += sum(watts for watts, w in idle if waiting > w) * dt
+        waiting = sum(w for _, w, _ in idle)
+        idle_j += sum(watts for watts, w, _ in idle if waiting > w) * dt
+        idle_one_phase_j += (
+            sum(watts for watts, w, one in idle if waiting > w and one) * dt
+        )
     return Trace(
         strategy=strategy.name,
         ev_w=world.ev_w.copy(),
@@ -206,6 +212,9 @@ def simulate(
         starts=tuple(starts),
         writes=dict(world.writes),
         idle_kwh=idle_j / 3.6e6 if strategy.budgets_by_setpoint else None,
+        idle_one_phase_kwh=(
+            idle_one_phase_j / 3.6e6 if strategy.budgets_by_setpoint else None
+        ),
     )
 
 

@@ -60,6 +60,17 @@ def test_budget_a_car_cannot_use_counts_while_another_waits() -> None:
     trace = simulate(sc, StaticSplitStrategy())
     assert trace.delivered_kwh == pytest.approx((8 * 230 / 1000, 8 * 690 / 1000))
     assert trace.idle_kwh == pytest.approx(8 * 460 / 1000)
+    assert trace.idle_one_phase_kwh == trace.idle_kwh
+    # An 11 kW car (16 A) on a 32 A box split to 21 A: 5 A idle on three phases.
+    eleven = scenario(
+        (session("c1", energy_kwh=20.0), session("c2", energy_kwh=30.0, car_kw=22.0)),
+        household_w=(0,),
+        grid_limit_kw=30.0,
+        chargers=(ChargerSpec("c1", 3, 32), ChargerSpec("c2", 3, 32)),
+    )
+    trace = simulate(eleven, StaticSplitStrategy())
+    assert trace.idle_kwh == pytest.approx((21 * 690 - 11000) / 1000)
+    assert trace.idle_one_phase_kwh == 0.0
 
 
 def test_taper_near_full() -> None:
