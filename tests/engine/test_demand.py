@@ -222,6 +222,24 @@ def test_reprobe_wait_doubles_up_to_its_maximum() -> None:
     assert charge_then_fill(3) == [21, 41]  # the refusals before do not count
 
 
+def test_full_car_kept_at_its_minimum_is_not_counted_as_refusing() -> None:
+    """Judged full again every window while it keeps its minimum: that is one
+    refusal, not one per window, so once paused it waits the first interval."""
+    sim = Sim.of(box("full", profile=Profile.PREMIUM), box("other"))
+    sim.config = EngineConfig(demand_reprobe_s=600.0, demand_reprobe_max_s=3600.0)
+    cars = {"full": draws(0, 3), "other": draws(32, 3)}
+    d = run(sim, WIDE, cars, 900)
+    assert d.chargers["full"].current == 6
+    assert d.state.chargers["full"].demand.refused == 1
+    site = SiteInput(grid_limit_w=kw(13.8 + 5), household_w=kw(5))  # 20 A x 3
+    d = run(sim, site, cars, 10)
+    assert d.chargers["full"].current == 0  # paused for the other car
+    paused_at = sim.now
+    while not run(sim, site, cars, 10).chargers["full"].current:
+        assert sim.now - paused_at < 3600
+    assert round((sim.now - paused_at) / 60) == 10
+
+
 def test_full_car_keeps_its_minimum_when_nobody_needs_the_power() -> None:
     sim = Sim.of(box("full"), box("other"))
     cars = {"full": draws(0, 3), "other": draws(16, 3)}

@@ -369,7 +369,8 @@ def _learn_demand(
             kept.cap,
             kept.probing,
             kept.full_since,
-            kept.refused,
+            # Drawing power (not only less than offered) ends a run of refusals.
+            0 if power >= IDLE_A * voltage else kept.refused,
         )
     # Taken less for the whole window: learn from its peak draw in it, then watch
     # a new window (the taper goes on lowering it).
@@ -380,7 +381,9 @@ def _learn_demand(
             phases,
             known,
             full_since=now,
-            refused=kept.refused + 1,
+            # Only a verdict after an offer counts: a full car kept at its minimum
+            # (nobody else needs the power) is judged again every window.
+            refused=kept.refused + (kept.full_since is None),
         )
     # While fewer phases are not ruled out, the cap first assumes them all: if the
     # car then takes all of that smaller offer, its phases are known and the cap
