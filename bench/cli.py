@@ -23,7 +23,7 @@ def run_scenario(scenario: Scenario) -> ScenarioResult:
     shares without foresight)."""
     world = make_world(scenario)
     traces = []
-    for strategy in strategies():
+    for strategy in strategies(scenario):
         started = time.perf_counter()
         trace = simulate(scenario, strategy, make_world(scenario))
         traces.append(replace(trace, run_s=time.perf_counter() - started))

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from bench.metrics import Score, Target, engine_targets
+from bench.metrics import Score, Target, engine_targets, kwh_text
 from bench.optimum import EQUAL_SHARE
 from bench.scenario import FloatArray, Scenario
 from bench.sim import ENGINE, RIDE_THROUGH, Trace, World
@@ -90,7 +90,8 @@ def scenario_table(result: ScenarioResult) -> list[str]:
             else f"{s.cycles_max} ({s.cycles_mean or 0.0:.1f})"
         )
         lines.append(
-            f"| {s.strategy} | {s.over_kwh:.3f} | {s.over_s:.0f} | {s.over_seen_s:.0f} "
+            f"| {s.strategy} | {kwh_text(s.over_kwh)} | {s.over_s:.0f} "
+            f"| {s.over_seen_s:.0f} "
             f"| {s.delivered_kwh:.1f} | {s.delivered_share:.1%} "
             f"| {vs_opt:.1%} "
             f"| {_opt(share, '.1%')} | {_opt(solar_vs, '.1%')} | {s.cost:.2f} "
@@ -165,9 +166,9 @@ def markdown(
         "Cost: the grid energy the vehicles take, at the tariff. Writes: setpoint "
         "writes per hour a car is plugged, median over the chargers. Cycles: 0 -> >0 "
         "setpoint transitions per session. Commanded, not drawn: budget (setpoint x "
-        "voltage x the box's phases) the plugged cars did not draw while another car "
-        "could have taken more — a one-phase car on a three-phase box (in brackets), "
-        "the taper, a full car.",
+        "voltage x the box's phases) the plugged cars did not draw while other cars "
+        "took less than they could, up to what they lacked — a one-phase car on a "
+        "three-phase box (in brackets), the taper, a full car.",
         "",
     ]
     for r in results:

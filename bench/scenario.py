@@ -116,8 +116,13 @@ class Scenario:
         draws each profile's step offsets apart)."""
         if not values:
             return np.zeros(len(times))
-        if self.profile_jitter_s > self.profile_step_s:
-            raise ValueError("profile_jitter_s must not exceed profile_step_s")
+        if (
+            not 0 <= self.profile_jitter_s <= self.profile_step_s
+            or self.profile_jitter_s % self.tick_s
+        ):
+            raise ValueError(
+                "profile_jitter_s must be whole ticks, from 0 to profile_step_s"
+            )
         starts = np.arange(len(values), dtype=np.float64) * self.profile_step_s
         jitter_ticks = self.profile_jitter_s // self.tick_s
         if jitter_ticks > 1:

@@ -38,6 +38,7 @@ ENGINE_CYCLE_S = 10  # the integration's regular update interval
 ENGINE = "engine"
 # The engine as it runs with the site option solar_ride_through on.
 RIDE_THROUGH = "engine, ride-through"
+PHASES_AS_DRAWN = "engine, phases as drawn (not SPEC)"
 EVCC_INTERVAL_S = 30
 EVCC_ENABLE_S = 60.0
 EVCC_DISABLE_S = 180.0
@@ -109,7 +110,7 @@ class Strategy(Protocol):
 
     name: str
     # It keeps the sum of its setpoints within the budget, so a setpoint a car does
-    # not draw is power the others go without (Trace.idle_kwh).
+    # not draw may be power another car goes without (Trace.idle_kwh).
     budgets_by_setpoint: bool
 
     def step(self, world: World, k: int) -> None: ...
@@ -126,9 +127,10 @@ class Trace:
     writes: dict[str, int] | None  # per charger
     run_s: float = 0.0
     # Power commanded (setpoint x voltage x the box's phases) that a plugged car did
-    # not draw while another car could have taken more: budget held by a car that
-    # could not use it (a one-phase car on a three-phase box, the taper, a full car).
-    # None where setpoints are not a budget (see Strategy.budgets_by_setpoint).
+    # not draw while other cars took less than they could, up to what they could have
+    # taken more: budget held by a car that could not use it (a one-phase car on a
+    # three-phase box, the taper, a full car). None where setpoints are not a budget
+    # (see Strategy.budgets_by_setpoint).
     idle_kwh: float | None = None
     idle_one_phase_kwh: float | None = None  # of it, one-phase cars on 3-phase boxes
 
@@ -169,9 +171,9 @@ def simulate(
                     cursor[cid] = pos + 1
         strategy.step(world, k)
         total = 0.0
-        # Per plugged car: setpoint power it does not draw, whether it takes less than
-        # its box, profile and battery allow, and whether it draws on fewer phases.
-        idle: list[tuple[float, bool, bool]] = []
+        # Per plugged car: setpoint power it does not draw, how much more its box,
+        # profile and battery would let it take, and whether it draws on fewer phases.
+        idle: list[tuple[float, float, bool]] = []
         for cid, idx in current.items():
             if idx is None:
                 world.power_w[cid] = 0.0
@@ -192,7 +194,7 @@ def simulate(
             idle.append(
                 (
                     max(amps * volts * world.specs[cid].phases - power, 0.0),
-                    power < could_w - 1.0,
+                    max(could_w - power, 0.0),
                     phases < world.specs[cid].phases,
                 )
             )
@@ -200,11 +202,9 @@ def simulate(
             world.charger_w[cid][k] = power
             total += power
         world.ev_w[k] = total
-        waiting = sum(w for _, w, _ in idle)
-        idle_j += sum(watts for watts, w, _ in idle if waiting > w) * dt
-        idle_one_phase_j += (
-            sum(watts for watts, w, one in idle if waiting > w and one) * dt
-        )
+        held_w, one_phase_w = _held_from_others(idle)
+        idle_j += held_w * dt
+        idle_one_phase_j += one_phase_w * dt
     return Trace(
         strategy=strategy.name,
         ev_w=world.ev_w.copy(),
@@ -218,6 +218,22 @@ def simulate(
     )
 
 
+def _held_from_others(idle: list[tuple[float, float, bool]]) -> tuple[float, float]:
+    """Setpoint power the cars did not draw that the others could have taken, and the
+    part of it held by one-phase cars. A car's unused power counts up to what the
+    other cars lacked, and all of it together up to what all of them lacked."""
+    lacking_w = sum(lack for _, lack, _ in idle)
+    held = one_phase = 0.0
+    for unused, lack, one in idle:
+        counted = min(unused, lacking_w - lack)
+        held += counted
+        one_phase += counted if one else 0.0
+    if held > lacking_w:
+        scale = lacking_w / held
+        held, one_phase = held * scale, one_phase * scale
+    return held, one_phase
+
+
 def box_ceiling_a(scenario: Scenario, spec: ChargerSpec) -> int:
     """The most a box may give: its maximum, and the standard profile's ceiling."""
     if spec.profile == "standard" and scenario.standard_max_kw > 0:
@@ -229,13 +245,24 @@ def box_ceiling_a(scenario: Scenario, spec: ChargerSpec) -> int:
 
 class EngineStrategy:
     """The integration's engine: a regular step every 10 s, and a decrease-only step as
-    soon as a lagged household or solar reading changes (as the coordinator does)."""
+    soon as a lagged household or solar reading changes (as the coordinator does).
+
+    `phases_as_drawn` is a what-if outside the SPEC: each box is declared with the
+    phases its car draws on, so SPEC §5 rule 1 counts a one-phase car on a
+    three-phase box for one phase."""
 
     def __init__(
-        self, name: str = ENGINE, config: EngineConfig = DEFAULT_CONFIG
+        self,
+        name: str = ENGINE,
+        config: EngineConfig = DEFAULT_CONFIG,
+        *,
+        phases_as_drawn: bool = False,
     ) -> None:
         self.name = name
-        self.budgets_by_setpoint = True
+        # With phases as drawn its budget is not setpoint x the box's phases, so the
+        # idle figure (counted on the box's phases) would mislead: n/a.
+        self.budgets_by_setpoint = not phases_as_drawn
+        self.phases_as_drawn = phases_as_drawn
         self.config = config
         self.state = EngineState()
         self.modes: dict[str, Mode] = {}
@@ -260,10 +287,13 @@ class EngineStrategy:
             session = world.active[cid]
             if session is not None:
                 self.modes[cid] = Mode(session.mode)
+            phases = spec.phases
+            if self.phases_as_drawn and session is not None:
+                phases = min(phases, session.car_phases)
             inputs.append(
                 ChargerInput(
                     id=cid,
-                    phases=spec.phases,
+                    phases=phases,
                     min_current=spec.min_current,
                     max_current=spec.max_current,
                     profile=Profile(spec.profile),
@@ -394,13 +424,15 @@ class EvccStrategy:
             world.write(cid, target)
 
 
-def strategies() -> list[Strategy]:
+def strategies(scenario: Scenario) -> list[Strategy]:
     """The simulated strategies (the optimum is solved, not simulated)."""
-    return [
+    chosen: list[Strategy] = [
         EngineStrategy(),
         # The opt-in preset, scored beside the default for the trade-off it makes.
         EngineStrategy(RIDE_THROUGH, RIDE_THROUGH_CONFIG),
-        UncontrolledStrategy(),
-        StaticSplitStrategy(),
-        EvccStrategy(),
     ]
+    specs = {c.id: c for c in scenario.chargers}
+    if any(s.car_phases < specs[s.charger].phases for s in scenario.sessions):
+        # What counting one-phase cars for one phase would be worth (not the SPEC).
+        chosen.append(EngineStrategy(PHASES_AS_DRAWN, phases_as_drawn=True))
+    return [*chosen, UncontrolledStrategy(), StaticSplitStrategy(), EvccStrategy()]

@@ -80,3 +80,5 @@ def test_row_follows_the_optimum_only_under_the_relaxation() -> None:
     assert f"| {EQUAL_SHARE} |" in "\n".join(scenario_table(result))
     strict = cli.run_scenario(replace(sc, lp_min_current=True))
     assert EQUAL_SHARE not in [s.strategy for s in strict.scores]
+    solar = replace(sc, sessions=(replace(sc.sessions[0], mode="solar"),))
+    assert EQUAL_SHARE not in [s.strategy for s in cli.run_scenario(solar).scores]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.metrics import engine_targets, median_writes_per_hour, score
+from bench.metrics import engine_targets, kwh_text, median_writes_per_hour, score
 from bench.scenario import ChargerSpec
 from bench.sim import Trace, make_world
 
@@ -95,3 +95,10 @@ def test_targets_pass_and_fail() -> None:
         "median <= 12 writes per charger-hour": False,
         "<= 2 start/stop cycles per session": False,
     }
+
+
+def test_small_energies_never_read_as_zero() -> None:
+    assert kwh_text(0.0) == "0"
+    assert kwh_text(0.00039) == "0.00039"
+    assert kwh_text(0.0971) == "0.0971"
+    assert kwh_text(123.456) == "123.5"

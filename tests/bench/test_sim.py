@@ -10,12 +10,14 @@ import pytest
 from bench.metrics import score
 from bench.scenario import ChargerSpec
 from bench.sim import (
+    PHASES_AS_DRAWN,
     EngineStrategy,
     EvccStrategy,
     StaticSplitStrategy,
     UncontrolledStrategy,
     make_world,
     simulate,
+    strategies,
 )
 
 from .helpers import scenario, session
@@ -61,6 +63,9 @@ def test_budget_a_car_cannot_use_counts_while_another_waits() -> None:
     assert trace.delivered_kwh == pytest.approx((8 * 230 / 1000, 8 * 690 / 1000))
     assert trace.idle_kwh == pytest.approx(8 * 460 / 1000)
     assert trace.idle_one_phase_kwh == trace.idle_kwh
+    # Counted only up to what the other car lacks: a 9 A car (6.21 kW) at 8 A.
+    nine = replace(sc, sessions=(sc.sessions[0], session("c2", 0, 3600, 20.0, 6.21)))
+    assert simulate(nine, StaticSplitStrategy()).idle_kwh == pytest.approx(0.69)
     # An 11 kW car (16 A) on a 32 A box split to 21 A: 5 A idle on three phases.
     eleven = scenario(
         (session("c1", energy_kwh=20.0), session("c2", energy_kwh=30.0, car_kw=22.0)),
@@ -135,5 +140,29 @@ def test_load_changes_off_the_sensor_grid_are_seen_5_to_20_s_late() -> None:
     seen = np.flatnonzero(np.diff(world.household_seen)) + 1
     lags = set(world.times[seen] - world.times[changed])
     assert lags == {5.0, 10.0, 15.0, 20.0}, lags
-    with pytest.raises(ValueError, match="profile_jitter_s"):
-        make_world(replace(sc, profile_jitter_s=65))
+    for bad in (65, -5, 7):
+        with pytest.raises(ValueError, match="profile_jitter_s"):
+            make_world(replace(sc, profile_jitter_s=bad))
+
+
+def test_what_if_phases_as_drawn_frees_a_one_phase_cars_budget() -> None:
+    # 13.8 kW for a one-phase car and a three-phase car on two three-phase 16 A
+    # boxes: counted for three phases (SPEC rule 1) each gets 10 A; counted for the
+    # phase it draws on, the one-phase car's 16 A leave the other 14 A.
+    sc = scenario(
+        (
+            session("c1", energy_kwh=30.0, car_kw=7.4, car_phases=1),
+            session("c2", energy_kwh=30.0),
+        ),
+        household_w=(0,),
+        grid_limit_kw=13.8,
+        chargers=(ChargerSpec("c1", 3, 16), ChargerSpec("c2", 3, 16)),
+    )
+    names = [s.name for s in strategies(sc)]
+    assert PHASES_AS_DRAWN in names
+    spec = simulate(sc, EngineStrategy())
+    what_if = simulate(sc, EngineStrategy(PHASES_AS_DRAWN, phases_as_drawn=True))
+    assert spec.ev_w[-1] == pytest.approx(10 * 230 + 10 * 690)
+    assert what_if.ev_w[-1] == pytest.approx(16 * 230 + 14 * 690)
+    three_phase_only = replace(sc, sessions=(session("c1"), session("c2")))
+    assert PHASES_AS_DRAWN not in [s.name for s in strategies(three_phase_only)]
