@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bench.metrics import score
-from bench.scenario import ChargerSpec
+from bench.scenario import ChargerSpec, Scenario
 from bench.sim import (
     PHASES_AS_DRAWN,
     EngineStrategy,
@@ -47,18 +47,24 @@ def test_one_phase_car_on_a_three_phase_box_draws_one_phase() -> None:
     assert simulate(split, StaticSplitStrategy()).idle_kwh == 0.0
 
 
+def one_and_three_phase_cars(grid_limit_kw: float) -> Scenario:
+    """A one-phase car (c1) and a three-phase one (c2), each on a three-phase 16 A
+    box, wanting more than an hour gives, on a site with no other load."""
+    return scenario(
+        (
+            session("c1", energy_kwh=30.0, car_kw=7.4, car_phases=1),
+            session("c2", energy_kwh=30.0),
+        ),
+        household_w=(0,),
+        grid_limit_kw=grid_limit_kw,
+        chargers=(ChargerSpec("c1", 3, 16), ChargerSpec("c2", 3, 16)),
+    )
+
+
 def test_budget_a_car_cannot_use_counts_while_another_waits() -> None:
     # 12 kW split in two: 8 A per box. The one-phase car draws 8 A on one phase of
     # its 5.52 kW budget, the three-phase car could take 16 A: 3.68 kW idle the hour.
-    sc = scenario(
-        (
-            session("c1", energy_kwh=20.0, car_kw=7.4, car_phases=1),
-            session("c2", energy_kwh=20.0),
-        ),
-        household_w=(0,),
-        grid_limit_kw=12.0,
-        chargers=(ChargerSpec("c1", 3, 16), ChargerSpec("c2", 3, 16)),
-    )
+    sc = one_and_three_phase_cars(12.0)
     trace = simulate(sc, StaticSplitStrategy())
     assert trace.delivered_kwh == pytest.approx((8 * 230 / 1000, 8 * 690 / 1000))
     assert trace.idle_kwh == pytest.approx(8 * 460 / 1000)
@@ -149,15 +155,7 @@ def test_what_if_phases_as_drawn_frees_a_one_phase_cars_budget() -> None:
     # 13.8 kW for a one-phase car and a three-phase car on two three-phase 16 A
     # boxes: counted for three phases (SPEC rule 1) each gets 10 A; counted for the
     # phase it draws on, the one-phase car's 16 A leave the other 14 A.
-    sc = scenario(
-        (
-            session("c1", energy_kwh=30.0, car_kw=7.4, car_phases=1),
-            session("c2", energy_kwh=30.0),
-        ),
-        household_w=(0,),
-        grid_limit_kw=13.8,
-        chargers=(ChargerSpec("c1", 3, 16), ChargerSpec("c2", 3, 16)),
-    )
+    sc = one_and_three_phase_cars(13.8)
     names = [s.name for s in strategies(sc)]
     assert PHASES_AS_DRAWN in names
     spec = simulate(sc, EngineStrategy())
