@@ -301,13 +301,18 @@ def test_small_draw_is_capped_at_the_minimum_not_paused() -> None:
 
 
 def test_default_dead_band_holds_one_amp_increases() -> None:
-    site = SiteInput(grid_limit_w=kw(100), household_w=0.0)
-    c = ChargerInput(id="a", last_command=10, max_current=11)
-    d = decide(site, [c], EngineState(), 0.0).chargers["a"]
+    def room(amps: int) -> SiteInput:
+        return SiteInput(grid_limit_w=amps * 690.0, household_w=0.0)
+
+    c = ChargerInput(id="a", last_command=10, max_current=32)
+    d = decide(room(11), [c], EngineState(), 0.0).chargers["a"]
     assert (d.current, d.write) == (10, False)
-    c = ChargerInput(id="a", last_command=10, max_current=12)
-    d = decide(site, [c], EngineState(), 0.0).chargers["a"]
+    d = decide(room(12), [c], EngineState(), 0.0).chargers["a"]
     assert (d.current, d.write) == (12, True)
+    site = SiteInput(grid_limit_w=kw(100), household_w=0.0)
+    c = ChargerInput(id="a", last_command=10, max_current=11)  # its ceiling: written
+    d = decide(site, [c], EngineState(), 0.0).chargers["a"]
+    assert (d.current, d.write) == (11, True)
     c = ChargerInput(id="a", last_command=10, max_current=9)
     d = decide(site, [c], EngineState(), 0.0).chargers["a"]
     assert (d.current, d.write) == (9, True)

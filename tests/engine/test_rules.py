@@ -221,10 +221,11 @@ def test_decreases_are_written_before_increases() -> None:
 
 def test_dead_band_skips_small_increases_but_not_starts_or_decreases() -> None:
     config = EngineConfig(deadband_a=3)
-    site = SiteInput(grid_limit_w=kw(100), household_w=0.0)
 
-    def run(last: int | None, max_current: int) -> tuple[int | None, bool]:
-        c = ChargerInput(id="a", last_command=last, max_current=max_current)
+    def run(last: int | None, budget_a: int) -> tuple[int | None, bool]:
+        """A 32 A box on a site with room for budget_a amps."""
+        site = SiteInput(grid_limit_w=budget_a * 690.0, household_w=0.0)
+        c = ChargerInput(id="a", last_command=last, max_current=32)
         d = decide(site, [c], EngineState(), 0.0, config=config).chargers["a"]
         return d.current, d.write
 
@@ -234,6 +235,10 @@ def test_dead_band_skips_small_increases_but_not_starts_or_decreases() -> None:
     assert run(0, 6) == (6, True)  # a start crosses pause/charge
     assert run(None, 8) == (8, True)
     assert run(5, 7) == (0, True)  # a held 5 A would be invalid: pause instead
+    # Reaching its ceiling is written: with room to spare it would sit below it.
+    c = ChargerInput(id="a", last_command=30, max_current=32)
+    d = decide(BIG, [c], EngineState(), 0.0, config=config).chargers["a"]
+    assert (d.current, d.write) == (32, True)
 
 
 def test_surplus_top_up_rises_by_one_amp() -> None:
@@ -252,9 +257,10 @@ def test_surplus_top_up_rises_by_one_amp() -> None:
     assert run(EngineConfig()) == 15  # minimum 6 A + 9 A of surplus
     # A wider band for the surplus holds it too (RIDE_THROUGH).
     assert run(EngineConfig(surplus_deadband_a=2)) == 14
-    # Grid chargers keep their own band.
-    fast = ChargerInput(id="a", phases=1, max_current=15, last_command=14)
-    assert decide(BIG, [fast], EngineState(), 0.0).chargers["a"].current == 14
+    # Grid chargers keep their own band (here 15 A of room).
+    room = SiteInput(grid_limit_w=15 * 230.0, household_w=0.0)
+    fast = ChargerInput(id="a", phases=1, max_current=32, last_command=14)
+    assert decide(room, [fast], EngineState(), 0.0).chargers["a"].current == 14
 
 
 def test_decrease_only_step_holds_increases() -> None:

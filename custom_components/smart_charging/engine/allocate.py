@@ -147,11 +147,14 @@ def decide(
                 # moves both ways, and a wider band for increases than for the
                 # decreases would ratchet it below the surplus under noise.
                 band = surplus_deadband if slot.follows else deadband
-                if not allow_increase or (last > 0 and current - last < band):
+                if not allow_increase or (
+                    last > 0 and current - last < band and current < slot.ceiling
+                ):
                     # Hold the box where it is: increases wait for a regular cycle, and
-                    # a move inside the dead-band is not worth a write. A held setpoint
-                    # must still be valid (last < current <= ceiling: only the minimum
-                    # can fail).
+                    # a move inside the dead-band is not worth a write, unless it
+                    # reaches the ceiling (with room to spare it would sit below it).
+                    # A held setpoint must still be valid (last < current <= ceiling:
+                    # only the minimum can fail).
                     current = last if last >= slot.min_current else 0
             elif (
                 slot.follows

@@ -48,7 +48,8 @@ class EngineConfig:
     rotation_period_s: float = 900.0
     # An increase smaller than this is not written (SPEC §5 rule 4 asks for at least
     # 1 A; 2 A halves the writes when a budget hovers between two amps). Decreases,
-    # pauses and starts are always written. Surplus top-ups use surplus_deadband_a.
+    # pauses, starts and a rise to the charger's ceiling are always written. Surplus
+    # top-ups use surplus_deadband_a.
     deadband_a: int = 2
     # Learning what a car takes (from ChargerInput.measured_power_w): a draw is judged
     # only once the setpoint has stood this long (the car and the meter follow late),
