@@ -109,7 +109,11 @@ def kwh_text(value: float) -> str:
     but non-zero amount never reads as 0."""
     if value == 0:
         return "0"
-    return f"{value:.3g}" if value < 1 else f"{value:.1f}"
+    if value >= 1:
+        return f"{value:.1f}"
+    return np.format_float_positional(
+        value, precision=3, unique=False, fractional=False, trim="-"
+    )
 
 
 @dataclass(frozen=True, slots=True)

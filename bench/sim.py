@@ -202,7 +202,7 @@ def simulate(
             world.charger_w[cid][k] = power
             total += power
         world.ev_w[k] = total
-        held_w, one_phase_w = _held_from_others(idle)
+        held_w, one_phase_w = held_from_others(idle)
         idle_j += held_w * dt
         idle_one_phase_j += one_phase_w * dt
     return Trace(
@@ -218,7 +218,7 @@ def simulate(
     )
 
 
-def _held_from_others(idle: list[tuple[float, float, bool]]) -> tuple[float, float]:
+def held_from_others(idle: list[tuple[float, float, bool]]) -> tuple[float, float]:
     """Setpoint power the cars did not draw that the others could have taken, and the
     part of it held by one-phase cars. A car's unused power counts up to what the
     other cars lacked, and all of it together up to what all of them lacked."""

@@ -28,6 +28,15 @@ def test_over_the_limit_energy_and_seconds() -> None:
     assert result.over_seen_s == pytest.approx(600.0)
 
 
+def test_float_noise_at_the_limit_is_not_over() -> None:
+    # A car filling the limit exactly, as sums of floats land on it: 0 kWh, 0 s.
+    sc = scenario((session(),), household_w=(1000,), grid_limit_kw=10.0)
+    world = make_world(sc)
+    ev = np.full(len(world.times), 9000.0 + 1e-9)
+    result = score(sc, world, _trace(ev))
+    assert (result.over_kwh, result.over_s) == (0.0, 0.0)
+
+
 def test_over_counts_only_what_the_vehicles_cause() -> None:
     # The household alone is over the limit; a 1 kW car adds at most 1 kW of blame.
     sc = scenario((session(),), household_w=(12000,), grid_limit_kw=10.0)
@@ -99,6 +108,8 @@ def test_targets_pass_and_fail() -> None:
 
 def test_small_energies_never_read_as_zero() -> None:
     assert kwh_text(0.0) == "0"
+    assert kwh_text(0.0000387) == "0.0000387"
     assert kwh_text(0.00039) == "0.00039"
     assert kwh_text(0.0971) == "0.0971"
+    assert kwh_text(0.123456) == "0.123"
     assert kwh_text(123.456) == "123.5"

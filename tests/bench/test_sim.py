@@ -15,6 +15,7 @@ from bench.sim import (
     EvccStrategy,
     StaticSplitStrategy,
     UncontrolledStrategy,
+    held_from_others,
     make_world,
     simulate,
     strategies,
@@ -162,5 +163,15 @@ def test_what_if_phases_as_drawn_frees_a_one_phase_cars_budget() -> None:
     what_if = simulate(sc, EngineStrategy(PHASES_AS_DRAWN, phases_as_drawn=True))
     assert spec.ev_w[-1] == pytest.approx(10 * 230 + 10 * 690)
     assert what_if.ev_w[-1] == pytest.approx(16 * 230 + 14 * 690)
+    assert what_if.idle_kwh is None  # its budget is not the boxes' phases
     three_phase_only = replace(sc, sessions=(session("c1"), session("c2")))
     assert PHASES_AS_DRAWN not in [s.name for s in strategies(three_phase_only)]
+
+
+def test_idle_counts_up_to_what_the_others_lack() -> None:
+    # Two cars each leave 3 kW of their setpoints unused (one of them one-phase); a
+    # third lacks 1 kW: 1 kW counted, half of it the one-phase car's.
+    idle = [(3000.0, 0.0, True), (3000.0, 0.0, False), (0.0, 1000.0, False)]
+    assert held_from_others(idle) == pytest.approx((1000.0, 500.0))
+    # A car's own lack does not count against its own unused power.
+    assert held_from_others([(3000.0, 2000.0, True)]) == (0.0, 0.0)

@@ -4,10 +4,12 @@ gives the rest of the budget up), and the dead-band default."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from itertools import pairwise
 
 from custom_components.smart_charging.engine import (
     ChargerInput,
+    ChargerState,
     Decision,
     EngineConfig,
     EngineState,
@@ -17,6 +19,7 @@ from custom_components.smart_charging.engine import (
     Status,
     decide,
 )
+from custom_components.smart_charging.engine.model import DemandState
 
 from .helpers import Sim, kw
 
@@ -238,6 +241,20 @@ def test_full_car_kept_at_its_minimum_is_not_counted_as_refusing() -> None:
     while not run(sim, site, cars, 10).chargers["full"].current:
         assert sim.now - paused_at < 3600
     assert round((sim.now - paused_at) / 60) == 10
+
+
+def test_drawing_power_ends_a_run_of_refusals_at_once() -> None:
+    """Re-offered 6 A after two refusals, it draws 2 A: a window of taking less
+    starts, and the count goes already, in case a pause cuts the window short."""
+    demand = DemandState(command=6, command_since=0.0, phases=3, phases_known=True)
+    demand = replace(demand, refused=2)
+    state = EngineState(chargers={"car": ChargerState(demand=demand)}, last_time=20.0)
+    c = ChargerInput(
+        id="car", max_current=32, last_command=6, measured_power_w=2 * V * 3
+    )
+    d = decide(WIDE, [c], state, 30.0)
+    assert d.state.chargers["car"].demand.below_since == 30.0
+    assert d.state.chargers["car"].demand.refused == 0
 
 
 def test_full_car_keeps_its_minimum_when_nobody_needs_the_power() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from custom_components.smart_charging.engine import (
@@ -239,6 +241,27 @@ def test_dead_band_skips_small_increases_but_not_starts_or_decreases() -> None:
     c = ChargerInput(id="a", last_command=30, max_current=32)
     d = decide(BIG, [c], EngineState(), 0.0, config=config).chargers["a"]
     assert (d.current, d.write) == (32, True)
+
+
+def test_budget_hovering_at_the_ceiling_does_not_flood_the_box() -> None:
+    """Room for 16 A +- a little every 10 s for an hour: the rise back to the
+    ceiling waits for room for the whole dead-band, as any other rise does."""
+    rng = random.Random(7)
+    last: int | None = None
+    state = EngineState()
+    writes = 0
+    for step in range(360):
+        site = SiteInput(
+            grid_limit_w=kw(17), household_w=5950.0 + rng.uniform(-150.0, 150.0)
+        )
+        c = ChargerInput(id="a", max_current=16, last_command=last)
+        d = decide(site, [c], state, step * 10.0)
+        state = d.state
+        if d.chargers["a"].write:
+            writes += 1
+            last = d.chargers["a"].current
+    assert last in (15, 16)
+    assert writes <= 4, writes
 
 
 def test_surplus_top_up_rises_by_one_amp() -> None:

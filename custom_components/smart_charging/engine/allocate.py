@@ -129,6 +129,8 @@ def decide(
     deadband = config.deadband_a
     surplus_deadband = config.surplus_deadband_a
     held: list[_Slot] = []  # surplus top-ups lowered within the dead-band
+    # Budget left over by the allocation, for rises to a ceiling inside the dead-band.
+    spare_w = budget - sum(s.target * s.watts_per_amp for s in slots.values())
     for charger in chargers:
         if not charger.enabled:
             decisions[charger.id] = ChargerDecision(
@@ -147,15 +149,25 @@ def decide(
                 # moves both ways, and a wider band for increases than for the
                 # decreases would ratchet it below the surplus under noise.
                 band = surplus_deadband if slot.follows else deadband
+                # A rise to the ceiling inside the dead-band is written when the
+                # budget has room for the whole band, as if there were no ceiling:
+                # with room to spare a charger would else sit below its maximum,
+                # and a budget hovering at the ceiling still does not flood the box.
+                # Each such rise uses that room up.
+                room_w = (last + band - current) * slot.watts_per_amp
+                to_ceiling = (
+                    current == slot.ceiling and not slot.follows and spare_w >= room_w
+                )
                 if not allow_increase or (
-                    last > 0 and current - last < band and current < slot.ceiling
+                    last > 0 and current - last < band and not to_ceiling
                 ):
                     # Hold the box where it is: increases wait for a regular cycle, and
-                    # a move inside the dead-band is not worth a write, unless it
-                    # reaches the ceiling (with room to spare it would sit below it).
-                    # A held setpoint must still be valid (last < current <= ceiling:
-                    # only the minimum can fail).
+                    # a move inside the dead-band is not worth a write. A held setpoint
+                    # must still be valid (last < current <= ceiling: only the minimum
+                    # can fail).
                     current = last if last >= slot.min_current else 0
+                elif to_ceiling and current - last < band:
+                    spare_w -= room_w
             elif (
                 slot.follows
                 and last is not None
