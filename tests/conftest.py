@@ -82,6 +82,19 @@ async def setup_wallboxes(hass: HomeAssistant, *names: str, maximum: int = 32) -
     )
 
 
+async def one_car_site(
+    hass: HomeAssistant,
+    site_entry_factory: Callable[..., Awaitable[MockConfigEntry]],
+    household: float,
+    unit: str = "W",
+) -> MockConfigEntry:
+    """A site whose one charger, "Car", drives input_number.wb1, with this household
+    load."""
+    await setup_wallboxes(hass, "wb1")
+    power_state(hass, HOUSEHOLD, household, unit)
+    return await site_entry_factory([charger_data("Car", "input_number.wb1")])
+
+
 def wallbox_current(hass: HomeAssistant, name: str) -> float:
     """The current an input_number wallbox holds now."""
     state = hass.states.get(f"input_number.{name}")

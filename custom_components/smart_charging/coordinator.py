@@ -70,6 +70,8 @@ READ_TIMEOUT_S = 10.0
 # How long a car may take to follow a new setpoint, as a grid meter would see it.
 RAMP_S = 10.0
 FIRST_RETRY_S = 10.0
+# The engine's defaults: SPEC §4's solar delays exactly (site option off).
+SPEC_TIMING = EngineConfig()
 
 
 @dataclass
@@ -379,7 +381,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         config = (
             RIDE_THROUGH
             if self.option(CONF_SOLAR_RIDE_THROUGH, DEFAULT_SOLAR_RIDE_THROUGH)
-            else EngineConfig()
+            else SPEC_TIMING
         )
         # A box that fails, or cannot pause, may draw more than it is told: decide
         # again with that power set aside (a lower limit holds in failsafe too),

@@ -184,21 +184,27 @@ def test_full_car_is_paused_for_others_and_reprobed() -> None:
     assert d.chargers["full"].current >= 14
 
 
+def offer_gaps(
+    sim: Sim, site: SiteInput, cars: dict[str, Car], offers: int
+) -> list[int]:
+    """Minutes between the next `offers` times the car "full" is offered power."""
+    times: list[float] = []
+    was_offered = True
+    while len(times) < offers:
+        offered = bool(run(sim, site, cars, 10).chargers["full"].current)
+        if offered and not was_offered:
+            times.append(sim.now)
+        was_offered = offered
+    return [round((b - a) / 60) for a, b in pairwise(times)]
+
+
 def test_reprobe_wait_doubles_up_to_its_maximum() -> None:
     """Each refused offer doubles the wait: 10, 20, 40, then 60 minutes at most."""
     site = SiteInput(grid_limit_w=kw(13.8 + 5), household_w=kw(5))  # 20 A x 3
     sim = Sim.of(box("full", profile=Profile.PREMIUM), box("other"))
     sim.config = EngineConfig(demand_reprobe_s=600.0, demand_reprobe_max_s=3600.0)
     cars = {"full": draws(0, 3), "other": draws(32, 3)}
-    offers: list[float] = []
-    was_offered = True
-    for _ in range(1800):  # 5 hours
-        d = run(sim, site, cars, 10)
-        offered = bool(d.chargers["full"].current)
-        if offered and not was_offered:
-            offers.append(sim.now)
-        was_offered = offered
-    gaps = [round((b - a) / 60) for a, b in pairwise(offers)]
+    gaps = offer_gaps(sim, site, cars, 6)
     # Each gap is the wait plus the ~1 minute an offer lasts before it is refused.
     assert gaps[:3] == [21, 41, 61], gaps
     assert set(gaps[3:]) == {61}, gaps
@@ -212,14 +218,7 @@ def test_reprobe_wait_doubles_up_to_its_maximum() -> None:
         assert d.chargers["full"].current == 20
         assert d.state.chargers["full"].demand.refused == 0
         cars["full"] = draws(0, 3)
-        offers: list[float] = []
-        was_offered = True
-        while len(offers) < refusals:
-            offered = bool(run(sim, site, cars, 10).chargers["full"].current)
-            if offered and not was_offered:
-                offers.append(sim.now)
-            was_offered = offered
-        return [round((b - a) / 60) for a, b in pairwise(offers)]
+        return offer_gaps(sim, site, cars, refusals)
 
     assert charge_then_fill(3) == [21, 41]  # its phases are known by now
     assert charge_then_fill(3) == [21, 41]  # the refusals before do not count

@@ -34,6 +34,7 @@ from tests.conftest import (
     charger_data,
     find_entity,
     flaky_wallbox,
+    one_car_site,
     power_state,
     settle,
     setup_wallboxes,
@@ -61,9 +62,7 @@ async def test_unusable_input_means_failsafe_then_recovery(
     site_entry_factory: EntryFactory,
     bad: str,
 ) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 5000)
-    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    entry = await one_car_site(hass, site_entry_factory, 5000)
     await tick(hass, freezer, 10)
     assert wallbox_current(hass, "wb1") == 32
     cid = first_charger(entry)
@@ -134,9 +133,7 @@ async def test_kilowatts_and_watts_give_the_same_result(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 27.5, "kW")
-    await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    await one_car_site(hass, site_entry_factory, 27.5, "kW")
     await tick(hass, freezer, 10)
     in_kw = wallbox_current(hass, "wb1")
     power_state(hass, HOUSEHOLD, 27500, "W")
@@ -311,9 +308,7 @@ async def test_restart_keeps_settings(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 0)
-    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    entry = await one_car_site(hass, site_entry_factory, 0)
     cid = first_charger(entry)
     ids = {
         key: find_entity(hass, platform, f"{cid}_{key}")
@@ -430,9 +425,7 @@ async def test_diagnostics(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 0)
-    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    entry = await one_car_site(hass, site_entry_factory, 0)
     await tick(hass, freezer, 10)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     charger = diagnostics["chargers"][first_charger(entry)]
@@ -442,9 +435,7 @@ async def test_diagnostics(
 
 
 async def test_unload(hass: HomeAssistant, site_entry_factory: EntryFactory) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 0)
-    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    entry = await one_car_site(hass, site_entry_factory, 0)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await settle(hass)
     assert entry.state.value == "not_loaded"
@@ -455,9 +446,7 @@ async def test_charger_reconfigured_while_running(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 0)
-    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    entry = await one_car_site(hass, site_entry_factory, 0)
     await tick(hass, freezer, 10)
     assert wallbox_current(hass, "wb1") == 32
     subentry = entry.subentries[first_charger(entry)]

@@ -28,6 +28,7 @@ from tests.conftest import (
     charger_data,
     find_entity,
     flaky_wallbox,
+    one_car_site,
     power_state,
     settle,
     setup_wallboxes,
@@ -84,9 +85,7 @@ async def test_a_chattering_meter_does_not_hold_increases_back(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 30000)
-    await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    await one_car_site(hass, site_entry_factory, 30000)
     await tick(hass, freezer)
     low = wallbox_current(hass, "wb1")
     for i in range(24):  # the load drops; the meter reports every 5 s
@@ -169,17 +168,23 @@ async def test_a_disabled_charger_that_is_unplugged_stops_counting(
     assert 20000 + wallbox_current(hass, "wb1") * WATTS_PER_AMP <= LIMIT_W
 
 
-async def test_a_box_that_cannot_pause_keeps_its_share(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    site_entry_factory: EntryFactory,
-) -> None:
+async def setup_unpausable_and_plain_wallboxes(hass: HomeAssistant) -> None:
+    """input_number wb1 cannot go under 6 A (its box cannot pause); wb2 can. Both
+    start at 6 A."""
     wallbox = {"min": 6, "max": 32, "step": 1, "initial": 6, "unit_of_measurement": "A"}
     await async_setup_component(
         hass,
         "input_number",
         {"input_number": {"wb1": wallbox, "wb2": {**wallbox, "min": 0}}},
     )
+
+
+async def test_a_box_that_cannot_pause_keeps_its_share(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await setup_unpausable_and_plain_wallboxes(hass)
     power_state(hass, HOUSEHOLD, 26000)  # 10 kW for two chargers
     entry = await site_entry_factory(
         [
@@ -231,9 +236,7 @@ async def test_a_setpoint_changed_behind_its_back_is_corrected(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 30000)
-    await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    await one_car_site(hass, site_entry_factory, 30000)
     await tick(hass, freezer)
     granted = wallbox_current(hass, "wb1")
     await hass.services.async_call(  # the box rebooted to its default
@@ -248,9 +251,7 @@ async def test_a_charger_enabled_again_is_taken_in_hand(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 30000)
-    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    entry = await one_car_site(hass, site_entry_factory, 30000)
     switch = find_entity(hass, "switch", f"{next(iter(entry.subentries))}_enabled")
     await tick(hass, freezer)
     granted = wallbox_current(hass, "wb1")
@@ -270,9 +271,7 @@ async def test_a_charger_enabled_again_is_taken_in_hand(
 async def test_actions_target_an_area(
     hass: HomeAssistant, site_entry_factory: EntryFactory
 ) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 5000)
-    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    entry = await one_car_site(hass, site_entry_factory, 5000)
     cid = next(iter(entry.subentries))
     garage = ar.async_get(hass).async_create("Garage")
     devices = dr.async_get(hass)
@@ -294,9 +293,7 @@ async def test_a_profile_changed_in_the_settings_wins_over_the_restored_one(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 5000)
-    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    entry = await one_car_site(hass, site_entry_factory, 5000)
     cid = next(iter(entry.subentries))
     subentry = entry.subentries[cid]
     hass.config_entries.async_update_subentry(
@@ -314,9 +311,7 @@ async def test_repair_issues_go_with_a_reconfigured_sensor(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    await setup_wallboxes(hass, "wb1")
-    power_state(hass, HOUSEHOLD, 5000)
-    entry = await site_entry_factory([charger_data("Car", "input_number.wb1")])
+    entry = await one_car_site(hass, site_entry_factory, 5000)
     for _ in range(14):
         hass.states.async_set(HOUSEHOLD, "unavailable")
         await tick(hass, freezer)
@@ -387,12 +382,7 @@ async def test_a_box_that_cannot_pause_is_counted_at_once_and_left_alone(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    wallbox = {"min": 6, "max": 32, "step": 1, "initial": 6, "unit_of_measurement": "A"}
-    await async_setup_component(
-        hass,
-        "input_number",
-        {"input_number": {"wb1": wallbox, "wb2": {**wallbox, "min": 0}}},
-    )
+    await setup_unpausable_and_plain_wallboxes(hass)
     power_state(hass, HOUSEHOLD, 26000)
     entry = await site_entry_factory(
         [
@@ -468,12 +458,7 @@ async def test_failsafe_counts_a_box_that_cannot_pause(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    wallbox = {"min": 6, "max": 32, "step": 1, "initial": 6, "unit_of_measurement": "A"}
-    await async_setup_component(
-        hass,
-        "input_number",
-        {"input_number": {"wb1": wallbox, "wb2": {**wallbox, "min": 0}}},
-    )
+    await setup_unpausable_and_plain_wallboxes(hass)
     power_state(hass, HOUSEHOLD, 30000)
     power_state(hass, SOLAR, 10000)
     await site_entry_factory(
