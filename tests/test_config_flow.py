@@ -698,6 +698,119 @@ async def test_entity_step_errors_then_recovers(
     assert result["data"]["connected_entity"] == "binary_sensor.wallbox_plug"
 
 
+@pytest.mark.parametrize(
+    ("entity_max", "min_current", "shown_max"),
+    [(5, 0, "5"), (5.9, 6, "5"), (8, 10, "8")],
+)
+async def test_entity_below_the_charger_is_refused(
+    hass: HomeAssistant, entity_max: float, min_current: int, shown_max: str
+) -> None:
+    """An entity whose max is under 6 A, or under the minimum current, is refused."""
+    hass.states.async_set(
+        "number.small_box",
+        "0",
+        {"unit_of_measurement": "A", "min": 0, "max": entity_max},
+    )
+    entry = _site_entry(hass)
+    result = await _start_charger(hass, entry)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**CHARGER_INPUT, "min_current": min_current}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"current_entity": "number.small_box"}
+    )
+    _assert_errors(result, {"current_entity": "current_entity_range"}, CHARGER_STRINGS)
+    assert result["step_id"] == "entity"
+    assert result["description_placeholders"] == {
+        "name": "Garage",
+        "entity_max": shown_max,
+    }
+    assert _placeholders(CHARGER_STRINGS["error"]["current_entity_range"]) <= set(
+        result["description_placeholders"]
+    )
+    assert not entry.subentries
+
+
+async def test_max_current_capped_at_the_entity_max(hass: HomeAssistant) -> None:
+    """A maximum current above the entity's max is lowered, after a note."""
+    hass.states.async_set(
+        "number.wallbox_current", "0", {"unit_of_measurement": "A", "max": 13.5}
+    )
+    entry = _site_entry(hass)
+    result = await _start_charger(hass, entry)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], CHARGER_INPUT
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"current_entity": "number.wallbox_current"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "max_current_capped"
+    assert result["data_schema"] is None
+    placeholders = result["description_placeholders"]
+    assert placeholders == {"name": "Garage", "entity_max": "13", "max_current": "16"}
+    description = CHARGER_STRINGS["step"]["max_current_capped"]["description"]
+    assert _placeholders(description) <= set(placeholders)
+    assert not entry.subentries  # nothing created before the note is confirmed
+
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {**ENTITY_CHARGER, "max_current": 13}
+    (subentry,) = entry.subentries.values()
+    assert subentry.data["max_current"] == 13
+
+
+async def test_reconfigure_caps_max_current(hass: HomeAssistant) -> None:
+    """Reconfiguring goes through the same note and stores the capped value."""
+    hass.states.async_set(
+        "number.wallbox_current", "0", {"unit_of_measurement": "A", "max": 20}
+    )
+    entry = _site_entry(hass, chargers=[ENTITY_CHARGER])
+    subentry_id = _subentry_id(entry, "Garage")
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**CHARGER_INPUT, "max_current": 32}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"current_entity": "number.wallbox_current"}
+    )
+    assert result["step_id"] == "max_current_capped"
+    assert result["description_placeholders"]["entity_max"] == "20"
+    assert result["description_placeholders"]["max_current"] == "32"
+    assert entry.subentries[subentry_id].data["max_current"] == 16
+
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(entry.subentries[subentry_id].data) == {
+        **ENTITY_CHARGER,
+        "max_current": 20,
+    }
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [{}, {"min": 0, "max": 32}, {"max": 16}, {"max": "unknown"}, {"max": None}],
+)
+async def test_entity_range_that_fits_or_is_unknown(
+    hass: HomeAssistant, attributes: dict[str, Any]
+) -> None:
+    """An entity without a usable max, or one that fits, is taken as it is."""
+    hass.states.async_set(
+        "number.wallbox_current", "0", {"unit_of_measurement": "A", **attributes}
+    )
+    entry = _site_entry(hass)
+    result = await _start_charger(hass, entry)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], CHARGER_INPUT
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"current_entity": "number.wallbox_current"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == ENTITY_CHARGER
+
+
 # Charger: Modbus backend -----------------------------------------------------
 
 
@@ -1030,7 +1143,8 @@ def test_strings_describe_every_field() -> None:
     flows = [STRINGS["config"], *STRINGS["config_subentries"].values()]
     for flow in flows:
         for step_id, step in flow["step"].items():
-            assert step["data"].keys() == step["data_description"].keys(), step_id
+            fields = step.get("data", {}).keys()
+            assert fields == step.get("data_description", {}).keys(), step_id
     for text in _leaves(STRINGS).values():
         assert "[%key:" not in text
 
@@ -1087,6 +1201,8 @@ def test_selector_and_entity_translations() -> None:
     assert set(entity["select"]["mode"]["state"]) == {mode.value for mode in Mode}
     assert set(entity["select"]["profile"]["state"]) == {p.value for p in Profile}
     assert set(entity["sensor"]["status"]["state"]) == {s.value for s in Status}
+    boost = entity["sensor"]["status"]["state_attributes"]["boost"]
+    assert set(boost["state"]) == {"armed", "active"}
     assert set(entity["sensor"]) == {
         "allocated_current",
         "allocated_power",
@@ -1111,6 +1227,7 @@ def test_exception_and_issue_placeholders() -> None:
         "charger_not_found": {"target"},
         "invalid_mode": {"value", "options"},
         "invalid_profile": {"value", "options"},
+        "entity_unavailable": {"entity", "charger"},
     }
     issues = {
         key: _placeholders(value["title"]) | _placeholders(value["description"])
@@ -1120,6 +1237,7 @@ def test_exception_and_issue_placeholders() -> None:
         "failsafe": {"site", "entities"},
         "write_failed": {"charger", "error"},
         "cannot_pause": {"charger"},
+        "household_includes_chargers": {"site", "entity"},
     }
 
 

@@ -78,4 +78,8 @@ async def _async_update_listener(
     hass: HomeAssistant, entry: SmartChargingConfigEntry
 ) -> None:
     """Chargers added, changed or removed: reload so devices follow at once."""
+    # A removed charger's box is paused as the site unloads.
+    entry.runtime_data.removed = set(entry.runtime_data.chargers) - set(
+        entry.subentries
+    )
     await hass.config_entries.async_reload(entry.entry_id)

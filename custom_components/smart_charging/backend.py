@@ -19,6 +19,10 @@ class ChargerReading:
     power_w: float | None = None
     # The current the box holds now, where it can tell (0 = paused).
     setpoint: int | None = None
+    # The currents the box accepts, where it tells (an entity's min and max).
+    accepts: tuple[int, int] | None = None
+    # The last write was taken but the box does not show it: a failed write.
+    unconfirmed: str | None = None
 
 
 class ChargerBackend(Protocol):
@@ -27,6 +31,10 @@ class ChargerBackend(Protocol):
     @property
     def can_pause(self) -> bool:
         """False when 0 A is not accepted and pausing falls back to the minimum."""
+
+    @property
+    def measures_power(self) -> bool:
+        """Whether the box has a power reading (a sensor or a register)."""
 
     async def async_set_current(self, current: int) -> int:
         """Command `current` amps (0 pauses); returns the current the box holds,

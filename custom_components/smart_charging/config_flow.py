@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+import math
 from typing import Any, Literal, override
 
 from homeassistant.config_entries import (
@@ -292,6 +293,18 @@ CHARGER_ENTITY_RULES = {
 }
 
 
+def _entity_max(hass: HomeAssistant, entity_id: str) -> int | None:
+    """The whole amps a number or input_number accepts at most, from its `max`
+    attribute; None when it does not say."""
+    if (state := hass.states.get(entity_id)) is None:
+        return None
+    try:
+        maximum = float(state.attributes["max"])
+    except KeyError, TypeError, ValueError:
+        return None
+    return math.floor(maximum) if math.isfinite(maximum) else None
+
+
 def _check_entity(hass: HomeAssistant, entity_id: str, rule: _EntityRule) -> str | None:
     """The error key for an entity that cannot serve, or None when it can.
 
@@ -454,6 +467,7 @@ class ChargerSubentryFlowHandler(ConfigSubentryFlow):
         """Start with nothing chosen."""
         super().__init__()
         self._charger: dict[str, Any] = {}
+        self._capped: dict[str, Any] = {}  # the data waiting for the capped note
 
     @property
     def _is_new(self) -> bool:
@@ -550,8 +564,13 @@ class ChargerSubentryFlowHandler(ConfigSubentryFlow):
     async def async_step_entity(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """A charger driven through existing HA entities."""
+        """A charger driven through existing HA entities.
+
+        A current entity whose `max` is below what the charger needs is refused; one
+        below the charger's maximum current caps it, after a note.
+        """
         errors: dict[str, str] = {}
+        placeholders = {"name": self._charger[CONF_NAME]}
         if user_input is not None:
             entities: dict[str, Any] = {}
             _validate_entities(
@@ -563,8 +582,19 @@ class ChargerSubentryFlowHandler(ConfigSubentryFlow):
                 for other in self._other_chargers()
             ):
                 errors[CONF_CURRENT_ENTITY] = "already_in_use"
+            entity_max: int | None = None
+            if current_entity is not None and CONF_CURRENT_ENTITY not in errors:
+                entity_max = _entity_max(self.hass, current_entity)
+            needed = max(MIN_CHARGE_CURRENT_A, self._charger[CONF_MIN_CURRENT])
+            if entity_max is not None and entity_max < needed:
+                errors[CONF_CURRENT_ENTITY] = "current_entity_range"
+                placeholders["entity_max"] = str(entity_max)
             if not errors:
-                return self._async_finish({**self._charger, **entities})
+                data = {**self._charger, **entities}
+                if entity_max is not None and data[CONF_MAX_CURRENT] > entity_max:
+                    self._capped = {**data, CONF_MAX_CURRENT: entity_max}
+                    return await self.async_step_max_current_capped()
+                return self._async_finish(data)
             values: Mapping[str, Any] = user_input
         else:
             values = self._stored()
@@ -572,7 +602,22 @@ class ChargerSubentryFlowHandler(ConfigSubentryFlow):
             step_id="entity",
             data_schema=self.add_suggested_values_to_schema(ENTITY_SCHEMA, values),
             errors=errors,
-            description_placeholders={"name": self._charger[CONF_NAME]},
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_max_current_capped(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Tell that the maximum current is lowered to what the entity accepts."""
+        if user_input is not None:
+            return self._async_finish(self._capped)
+        return self.async_show_form(
+            step_id="max_current_capped",
+            description_placeholders={
+                "name": self._capped[CONF_NAME],
+                "entity_max": str(self._capped[CONF_MAX_CURRENT]),
+                "max_current": str(self._charger[CONF_MAX_CURRENT]),
+            },
         )
 
     async def async_step_modbus(

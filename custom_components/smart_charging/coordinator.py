@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-import contextlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_ON
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    EVENT_HOMEASSISTANT_STOP,
+    STATE_ON,
+)
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event
@@ -61,7 +64,16 @@ from .engine import (
     Status,
     decide,
 )
-from .entity_backend import EntityWallbox, parse_power_w
+from .engine.household_check import DoubleCountCheck
+from .engine.readings import (
+    Reading,
+    charger_power_range,
+    check_power,
+    grid_power_range,
+    read_power,
+    site_power_range,
+)
+from .entity_backend import EntityWallbox
 from .modbus import ModbusHub, ModbusWallbox, keep_alive_interval
 
 type SmartChargingConfigEntry = ConfigEntry[SmartChargingCoordinator]
@@ -99,8 +111,12 @@ class ChargerRuntime:
     retry_at: float = 0.0
     last_error: str = ""
     keep_alive_at: float = 0.0
-    # While boosted: the mode and profile to return to once the car is unplugged.
+    # While boosted: the mode and profile to return to once the car is unplugged,
+    # and whether a car has been plugged in since (until then the boost is armed).
     boost_restore: tuple[Mode, Profile] | None = None
+    boost_plugged: bool = False
+    # Why the power reading of a box that measures power is unusable now.
+    power_problem: str | None = None
     keep_alive_s: float | None = None  # the box's failsafe timer wants a refresh
     read_error: str | None = None
     # The lowest current the box can hold, once it showed it cannot pause below it.
@@ -149,6 +165,17 @@ class ChargerRuntime:
     def power_w(self) -> float:
         return self.current * self.voltage * self.phases
 
+    @property
+    def max_power_w(self) -> float:
+        return self.max_current * self.voltage * self.phases
+
+    @property
+    def boost(self) -> str | None:
+        """A boost waiting for the car (armed) or charging it (active)."""
+        if self.boost_restore is None:
+            return None
+        return "armed" if self.reading.connected is False else "active"
+
     def held_above(self, decided: int) -> int:
         """Amps the box may draw beyond `decided`: one failing keeps what it holds
         (its maximum when that is unknown), one that cannot pause its floor."""
@@ -181,6 +208,7 @@ class BrokenBackend:
     """A charger whose stored settings no longer fit a model: always an error."""
 
     can_pause = True
+    measures_power = False
 
     def __init__(self, reason: str) -> None:
         self._reason = reason
@@ -231,6 +259,9 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         self._failsafe_since: float | None = None
         self._decrease_pending = False
         self._started = False
+        # Chargers whose subentry was removed: their boxes are paused on unload.
+        self.removed: set[str] = set()
+        self._double_count = DoubleCountCheck()
 
     # Configuration --------------------------------------------------------------
 
@@ -283,16 +314,33 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 self.hass, self.input_entities(), self._async_on_input_change
             )
         )
+        self.config_entry.async_on_unload(
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._async_on_stop)
+        )
         await self.async_refresh()
 
     async def async_shutdown(self) -> None:
-        self._started = False
+        """Stop acting, leaving every box at the failsafe current or paused
+        (SPEC §5 rule 10): nobody guards the limit afterwards."""
+        running, self._started = self._started, False
         await super().async_shutdown()
         async with self._lock:  # a step in progress ends before the boxes close
+            if running:
+                told = await self._async_fall_back(leaving=True)
+                LOGGER.info(
+                    "%s stops; the wallboxes are left at: %s",
+                    self.config_entry.title,
+                    ", ".join(f"{name} {amps} A" for name, amps in told.items())
+                    or "nothing written",
+                )
             for charger in self.chargers.values():
                 await charger.backend.async_close()
             if self._modbus_hub is not None:
                 await self._modbus_hub.async_close()
+
+    async def _async_on_stop(self, event: Event) -> None:
+        """Home Assistant stops: leave the boxes safe."""
+        await self.async_shutdown()
 
     @callback
     def _async_on_input_change(self, event: Event[EventStateChangedData]) -> None:
@@ -355,6 +403,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         await self._async_keep_alive(now)
         self._publish(decision)
         self._update_failsafe_issue(site, now)
+        self._check_double_count(site, now)
         return decision
 
     def _decide(self, site: SiteReading, now: float, allow_increase: bool) -> Decision:
@@ -410,15 +459,16 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
     def _count_energy(self, now: float) -> None:
         """Add the energy of the last interval to each charging session.
 
-        Measured power when the charger has a sensor; otherwise what it was told,
-        but only while a car is known to be plugged in.
+        Measured power when the charger has a power reading, and nothing while
+        that reading is unusable; without one, what it was told, but only while a
+        car is known to be plugged in.
         """
         if self._last_step is not None and now > self._last_step:
             hours = (now - self._last_step) / 3600
             for charger in self.chargers.values():
                 power = charger.reading.power_w
                 if (
-                    power is None
+                    not charger.backend.measures_power
                     and charger.enabled
                     and (charger.reading.connected or charger.reading.charging)
                 ):
@@ -438,26 +488,70 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 charger.read_error = str(err) or type(err).__name__
                 # Keep whether a car is there; what it drew is no longer known.
                 charger.reading = ChargerReading(connected=charger.reading.connected)
+                charger.power_problem = None
                 return
             if charger.read_error is not None:
                 LOGGER.info("%s answers again", charger.name)
                 charger.read_error = None
             if reading.connected is True and charger.reading.connected is False:
                 charger.session_energy_kwh = 0.0  # a new plug-in starts a session
-            if reading.connected is False and charger.boost_restore is not None:
-                charger.mode, charger.profile = charger.boost_restore
-                charger.boost_restore = None
-            if (
-                reading.setpoint is not None
-                and reading.setpoint > (charger.last_command or 0)
-                and now - charger.written_at >= RAMP_S
-            ):
-                # Raised behind our back (a reboot, another automation): trust the
-                # box. A lower value is safe as it is and would only start a fight.
-                self._set_held(charger, reading.setpoint, now)
-            charger.reading = reading
+            self._follow_boost(charger, reading.connected)
+            self._follow_setpoint(charger, reading, now)
+            charger.reading = self._checked_power(charger, reading)
 
         await asyncio.gather(*(read(charger) for charger in self.chargers.values()))
+
+    def _follow_boost(self, charger: ChargerRuntime, connected: bool | None) -> None:
+        """A boost arms until a car is plugged in and ends when it is unplugged."""
+        if charger.boost_restore is None:
+            return
+        if connected is True:
+            charger.boost_plugged = True
+        elif connected is False and charger.boost_plugged:
+            charger.mode, charger.profile = charger.boost_restore
+            charger.boost_restore = None
+            charger.boost_plugged = False
+
+    def _follow_setpoint(
+        self, charger: ChargerRuntime, reading: ChargerReading, now: float
+    ) -> None:
+        """What the box shows of its setpoint: a write it did not take is a failed
+        write, one it took is what it holds."""
+        if reading.unconfirmed is not None:
+            self._write_failed(
+                charger, charger.attempted or 0, BackendError(reading.unconfirmed), now
+            )
+            return
+        setpoint = reading.setpoint
+        if setpoint is None:
+            return
+        if setpoint == charger.attempted and setpoint < (charger.last_command or 0):
+            # A lower setpoint shown late: the box holds it now.
+            charger.attempted = None
+            self._set_held(charger, setpoint, now)
+        elif (
+            setpoint > (charger.last_command or 0)
+            and now - charger.written_at >= RAMP_S
+        ):
+            # Raised behind our back (a reboot, another automation): trust the
+            # box. A lower value is safe as it is and would only start a fight.
+            self._set_held(charger, setpoint, now)
+
+    def _checked_power(
+        self, charger: ChargerRuntime, reading: ChargerReading
+    ) -> ChargerReading:
+        """The reading with its power checked: an implausible value is unusable."""
+        charger.power_problem = None
+        if not charger.backend.measures_power:
+            return reading
+        if reading.power_w is None:
+            charger.power_problem = "unavailable"
+            return reading
+        checked = check_power(
+            reading.power_w, *charger_power_range(charger.max_power_w)
+        )
+        charger.power_problem = checked.problem
+        return replace(reading, power_w=checked.watts)
 
     def _set_held(self, charger: ChargerRuntime, current: int, now: float) -> None:
         """Record what the box holds now."""
@@ -470,41 +564,64 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         charger.last_command = current
 
     def _read_site(self, now: float) -> SiteReading:
+        """The site's inputs, each converted and checked (SPEC §5 rule 8)."""
         unusable: list[str] = []
         stale_after = float(self.option(CONF_STALE_AFTER_S, DEFAULT_STALE_AFTER_S))
+        limit_w = float(self.option(CONF_GRID_LIMIT_KW)) * 1000
 
-        def power(key: str) -> float | None:
+        def power(key: str, low_w: float, high_w: float) -> float | None:
             entity_id = self.option(key)
             if not entity_id:
                 return None
             state = self.hass.states.get(entity_id)
-            value = None
-            if state is not None and not (
-                stale_after and now - state.last_reported.timestamp() > stale_after
-            ):
-                value = parse_power_w(
-                    state.state, state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+            if state is None:
+                reading = Reading(None, "missing")
+            elif stale_after and now - state.last_reported.timestamp() > stale_after:
+                reading = Reading(None, "stale")
+            else:
+                reading = read_power(
+                    state.state,
+                    state.attributes.get(ATTR_UNIT_OF_MEASUREMENT),
+                    low_w,
+                    high_w,
                 )
-            if value is None:
-                unusable.append(entity_id)
-            return value
+            if reading.problem is not None:
+                unusable.append(f"{entity_id} ({reading.problem})")
+            return reading.watts
 
-        household_w = power(CONF_HOUSEHOLD_POWER_ENTITY)
+        household_w = power(CONF_HOUSEHOLD_POWER_ENTITY, *site_power_range(limit_w))
         # The grid meter only matters when it stands in for a household sensor.
-        grid_w = None if household_w is not None else power(CONF_GRID_POWER_ENTITY)
+        grid_w = (
+            None
+            if household_w is not None
+            else power(CONF_GRID_POWER_ENTITY, *grid_power_range(limit_w))
+        )
+        solar_w = power(CONF_SOLAR_POWER_ENTITY, *site_power_range(limit_w))
         grid_entity = self.option(CONF_GRID_POWER_ENTITY)
         grid_state = self.hass.states.get(grid_entity) if grid_entity else None
         offpeak_entity = self.option(CONF_OFFPEAK_ENTITY)
         offpeak_state = self.hass.states.get(offpeak_entity) if offpeak_entity else None
-        return SiteReading(
+        site = SiteReading(
             household_w=household_w,
             grid_w=grid_w,
-            solar_w=power(CONF_SOLAR_POWER_ENTITY),
+            solar_w=solar_w,
             # Unknown off-peak state counts as peak: the cheaper assumption to be wrong.
             offpeak=offpeak_state is not None and offpeak_state.state == STATE_ON,
             unusable=tuple(unusable),
             grid_reported_at=grid_state.last_reported.timestamp() if grid_state else 0,
         )
+        if household_w is None and not unusable:
+            # Derived from the grid meter: the chargers' readings are inputs too.
+            unusable += [
+                f"{charger.name} power ({charger.power_problem})"
+                for charger in self.chargers.values()
+                if charger.power_problem is not None
+            ]
+            derived = check_power(self._household_w(site), *site_power_range(limit_w))
+            if derived.problem is not None:
+                unusable.append(f"{grid_entity} (household {derived.problem})")
+            site = replace(site, unusable=tuple(unusable))
+        return site
 
     def _household_w(self, site: SiteReading) -> float:
         """Household load, measured or derived from the grid meter.
@@ -529,12 +646,17 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         return (site.grid_w or 0.0) + (site.solar_w or 0.0) - chargers_w
 
     def _charger_input(self, charger: ChargerRuntime) -> ChargerInput:
+        min_current, ceiling = charger.min_current, charger.ceiling
+        if (accepts := charger.reading.accepts) is not None:
+            # Within what the box's entity accepts, so no write is clamped.
+            min_current = max(min_current, accepts[0])
+            ceiling = min(ceiling or charger.max_current, accepts[1])
         return ChargerInput(
             id=charger.id,
             phases=charger.phases,
-            min_current=charger.min_current,
+            min_current=min_current,
             max_current=charger.max_current,
-            ceiling=charger.ceiling,
+            ceiling=ceiling,
             profile=charger.profile,
             mode=charger.mode,
             connected=charger.connected,
@@ -584,24 +706,35 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             *(self._async_write_one(cid, decision, now) for cid in increases)
         )
 
-    async def _async_fall_back(self) -> None:
-        """Lower every box to the failsafe current (never raising one)."""
+    async def _async_fall_back(self, *, leaving: bool = False) -> dict[str, int]:
+        """Lower every box to the failsafe current, never raising one; the amps
+        each box was told, by name.
+
+        Leaving (unload, stop), a box whose holding is unknown is told the failsafe
+        current too, and a removed charger's box is paused: nobody guards them.
+        """
         failsafe = int(self.option(CONF_FAILSAFE_CURRENT, DEFAULT_FAILSAFE_CURRENT))
+        told: dict[str, int] = {}
 
         async def lower(charger: ChargerRuntime) -> None:
-            current = min(charger.current, failsafe)
-            if current < charger.min_current:
+            held = charger.last_command
+            if held is None and leaving:
+                held = failsafe
+            current = min(held or 0, failsafe)
+            if current < charger.min_current or charger.id in self.removed:
                 current = 0
-            with contextlib.suppress(Exception):  # the next step tries again
-                self._set_held(
-                    charger,
-                    await charger.backend.async_set_current(current),
-                    dt_util.utcnow().timestamp(),
-                )
+            try:
+                held = await charger.backend.async_set_current(current)
+            except Exception as err:  # the next step tries again
+                LOGGER.warning("Could not lower %s: %s", charger.name, err)
+                return
+            told[charger.name] = current
+            self._set_held(charger, held, dt_util.utcnow().timestamp())
 
         await asyncio.gather(
             *(lower(charger) for charger in self.chargers.values() if charger.enabled)
         )
+        return told
 
     async def _async_write_one(self, cid: str, decision: Decision, now: float) -> None:
         charger = self.chargers[cid]
@@ -614,12 +747,16 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
             charger.attempted = current
             self._write_failed(charger, current, err, now)
             return
-        if held > current:
-            charger.floor = held  # it cannot go lower than this
-        charger.attempted = None
         charger.written_at = now
         self._set_held(charger, held, now)
         charger.keep_alive_at = now
+        if held > current and charger.backend.can_pause:
+            # Not shown yet: the higher value stays counted until it is.
+            charger.attempted = current
+            return
+        if held > current:
+            charger.floor = held  # it cannot go lower than this
+        charger.attempted = None
         if charger.failing_since is not None:
             charger.failing_since = None
             charger.failures = 0
@@ -717,6 +854,21 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
                 {"site": self.config_entry.title, "entities": ", ".join(site.unusable)},
             )
 
+    def _check_double_count(self, site: SiteReading, now: float) -> None:
+        """A household sensor that moves with the chargers includes them."""
+        if site.household_w is None or site.unusable:
+            return
+        chargers_w = sum(c.power_w for c in self.chargers.values() if c.connected)
+        if self._double_count.update(now, site.household_w, chargers_w):
+            self._create_issue(
+                self._issue_id("household_includes_chargers"),
+                "household_includes_chargers",
+                {
+                    "site": self.config_entry.title,
+                    "entity": str(self.option(CONF_HOUSEHOLD_POWER_ENTITY)),
+                },
+            )
+
     def _issue_id(self, key: str, cid: str | None = None) -> str:
         """Repair issues carry the site's id, so they can be cleared with it."""
         entry_id = self.config_entry.entry_id
@@ -742,6 +894,8 @@ class SmartChargingCoordinator(DataUpdateCoordinator[Decision | None]):
         charger = self.chargers[cid]
         if charger.boost_restore is None:
             charger.boost_restore = (charger.mode, charger.profile)
+        # Pressed before the car is plugged in, it waits for it (armed).
+        charger.boost_plugged = charger.reading.connected is True
         await self.async_apply_setting(cid, mode=Mode.FAST, profile=Profile.PREMIUM)
 
     async def async_apply_setting(self, cid: str, **changes: Any) -> None:

@@ -12,11 +12,12 @@ from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     SERVICE_TURN_OFF,
     SERVICE_TURN_ON,
+    STATE_OFF,
     STATE_ON,
-    UnitOfPower,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.util.unit_conversion import PowerConverter
+from homeassistant.core import HomeAssistant, State
 
 from .backend import BackendError, ChargerReading
 from .const import (
@@ -25,6 +26,7 @@ from .const import (
     CONF_POWER_ENTITY,
     CONF_SWITCH_ENTITY,
 )
+from .engine.readings import parse_number, read_power
 
 CALL_TIMEOUT_S = 10.0
 
@@ -34,21 +36,6 @@ DISCONNECTED_WORDS = frozenset(
     | {"available", "no_vehicle", "unplugged"}
 )
 CHARGING_WORDS = frozenset({"c", "charging", "connected_charging", "c1", "c2"})
-
-
-def parse_power_w(value: str, unit: str | None) -> float | None:
-    """A power state in W, kW or MW as watts; None when it is not a usable number."""
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    if not math.isfinite(number):
-        return None
-    if unit is None:
-        return number
-    if unit not in PowerConverter.VALID_UNITS:
-        return None
-    return PowerConverter.convert(number, unit, UnitOfPower.WATT)
 
 
 def connected_from_state(domain: str, state: str) -> bool | None:
@@ -62,7 +49,11 @@ def connected_from_state(domain: str, state: str) -> bool | None:
 
 
 class EntityWallbox:
-    """A wallbox whose current is a `number`/`input_number` entity."""
+    """A wallbox whose current is a `number`/`input_number` entity.
+
+    A write counts only when confirmed (SPEC §5 rule 9): the target entities must be
+    available before the call, and show what was written by the next read.
+    """
 
     def __init__(self, hass: HomeAssistant, config: Mapping[str, Any]) -> None:
         self._hass = hass
@@ -71,18 +62,24 @@ class EntityWallbox:
         self._connected_entity: str | None = config.get(CONF_CONNECTED_ENTITY)
         self._power_entity: str | None = config.get(CONF_POWER_ENTITY)
         self._can_pause = True
+        # The setpoint last written and not yet shown by the entities.
+        self._expected: int | None = None
 
     @property
     def can_pause(self) -> bool:
         return self._can_pause
 
+    @property
+    def measures_power(self) -> bool:
+        return self._power_entity is not None
+
     async def async_set_current(self, current: int) -> int:
-        state = self._hass.states.get(self._current_entity)
-        if state is None:
-            raise BackendError(f"{self._current_entity} does not exist")
-        low = float(state.attributes.get("min", 0))
-        high = float(state.attributes.get("max", current))
-        step = float(state.attributes.get("step", 1)) or 1.0
+        state = self._available(self._current_entity)
+        if self._switch_entity:
+            self._available(self._switch_entity)
+        low = _attribute(state, "min", 0.0)
+        high = _attribute(state, "max", float(current))
+        step = _attribute(state, "step", 1.0) or 1.0
         # Below the target's own minimum the granted current cannot be honoured
         # without exceeding it: pause instead.
         if current >= low and current > 0:
@@ -90,33 +87,72 @@ class EntityWallbox:
             await self._async_set_value(value)
             if self._switch_entity:
                 await self._async_call_switch(SERVICE_TURN_ON)
-            return math.floor(value)
-        if self._switch_entity:
+            held = math.floor(value)
+        elif self._switch_entity:
             await self._async_call_switch(SERVICE_TURN_OFF)
-            return 0
-        # No switch: 0 A pauses where the target allows it, otherwise its minimum.
-        self._can_pause = low <= 0
-        await self._async_set_value(max(low, 0.0))
-        return math.ceil(max(low, 0.0))
+            held = 0
+        else:
+            # No switch: 0 A pauses where the target allows it, otherwise its minimum.
+            self._can_pause = low <= 0
+            await self._async_set_value(max(low, 0.0))
+            held = math.ceil(max(low, 0.0))
+        shown = self._setpoint()
+        if shown == held:
+            self._expected = None
+            return held
+        # Not shown yet: count the higher of the two until it is.
+        self._expected = held
+        return max(held, shown or 0)
 
     async def async_read(self) -> ChargerReading:
+        setpoint = self._setpoint()
+        if setpoint is None:
+            raise BackendError(f"{self._current_entity} does not show its current")
+        unconfirmed = None
+        if self._expected is not None and setpoint != self._expected:
+            unconfirmed = (
+                f"{self._current_entity} shows {setpoint} A, not the "
+                f"{self._expected} A written"
+            )
+        self._expected = None
         return ChargerReading(
             connected=self._connected(),
             power_w=self._power(),
-            setpoint=self._setpoint(),
+            setpoint=setpoint,
+            accepts=self._accepts(),
+            unconfirmed=unconfirmed,
         )
 
+    def _available(self, entity_id: str) -> State:
+        """The entity's state, which must be known: HA skips calls to unavailable
+        entities without an error."""
+        state = self._hass.states.get(entity_id)
+        if state is None:
+            raise BackendError(f"{entity_id} does not exist")
+        if state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+            raise BackendError(f"{entity_id} is {state.state}")
+        return state
+
     def _setpoint(self) -> int | None:
-        """What the box holds: its current entity, or 0 while its switch is off."""
+        """What the box holds: its current entity, or 0 while its switch is off;
+        None while that is unknown."""
         if self._switch_entity:
             switch = self._hass.states.get(self._switch_entity)
-            if switch is not None and switch.state == "off":
+            if switch is None or switch.state not in (STATE_ON, STATE_OFF):
+                return None
+            if switch.state == STATE_OFF:
                 return 0
         state = self._hass.states.get(self._current_entity)
-        try:
-            return math.ceil(float(state.state)) if state else None
-        except ValueError:
+        number = parse_number(state.state) if state else None
+        return None if number is None else math.ceil(number - 1e-9)
+
+    def _accepts(self) -> tuple[int, int] | None:
+        """The currents the target entity accepts, from its min and max."""
+        state = self._hass.states.get(self._current_entity)
+        if state is None or "max" not in state.attributes:
             return None
+        low = math.ceil(_attribute(state, "min", 0.0) - 1e-9)
+        return max(low, 0), math.floor(_attribute(state, "max", 0.0) + 1e-9)
 
     def _connected(self) -> bool | None:
         connected = None
@@ -127,10 +163,15 @@ class EntityWallbox:
         return connected
 
     def _power(self) -> float | None:
+        """The power sensor in W, converted but not range-checked (the caller
+        knows the charger's maximum); None while it is not a usable number."""
         if self._power_entity and (state := self._hass.states.get(self._power_entity)):
-            return parse_power_w(
-                state.state, state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-            )
+            return read_power(
+                state.state,
+                state.attributes.get(ATTR_UNIT_OF_MEASUREMENT),
+                -math.inf,
+                math.inf,
+            ).watts
         return None
 
     async def async_keep_alive(self) -> None:
@@ -162,6 +203,14 @@ class EntityWallbox:
             raise BackendError(
                 f"{domain}.{service}: {err or type(err).__name__}"
             ) from err
+
+
+def _attribute(state: State, name: str, default: float) -> float:
+    """A numeric attribute of the target entity, or the default."""
+    value = state.attributes.get(name)
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return default
 
 
 def _on_step(value: float, step: float) -> float:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import math
+from typing import Any
 
 from homeassistant.components.sensor import (
     RestoreSensor,
@@ -38,6 +40,7 @@ class ChargerSensorEntityDescription(SensorEntityDescription):
     """A charger sensor and where its value comes from."""
 
     value_fn: Callable[[ChargerRuntime], StateType]
+    attributes_fn: Callable[[ChargerRuntime], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +79,7 @@ CHARGER_SENSORS = (
         device_class=SensorDeviceClass.ENUM,
         options=[status.value for status in Status],
         value_fn=_status,
+        attributes_fn=lambda charger: {"boost": charger.boost},
     ),
 )
 
@@ -165,6 +169,12 @@ class ChargerSensorEntity(ChargerEntity, SensorEntity):
             return None
         return self.entity_description.value_fn(self.charger)
 
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.charger)
+
 
 class SessionEnergySensorEntity(ChargerEntity, RestoreSensor):
     """Energy delivered since plug-in; kept across restarts for the Energy dashboard."""
@@ -172,8 +182,11 @@ class SessionEnergySensorEntity(ChargerEntity, RestoreSensor):
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
         last = await self.async_get_last_sensor_data()
-        if last is not None and isinstance(last.native_value, int | float):
-            self.charger.session_energy_kwh = float(last.native_value)
+        value = last.native_value if last is not None else None
+        # Only a real amount of energy: a corrupt store must not start a session
+        # below zero (or at infinity).
+        if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
+            self.charger.session_energy_kwh = float(value)
 
     @property
     def native_value(self) -> float:

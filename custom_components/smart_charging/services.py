@@ -5,6 +5,13 @@ from __future__ import annotations
 from typing import NoReturn
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import (
+    ATTR_AREA_ID,
+    ATTR_DEVICE_ID,
+    ATTR_ENTITY_ID,
+    ATTR_FLOOR_ID,
+    ATTR_LABEL_ID,
+)
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
@@ -23,6 +30,13 @@ SERVICE_SET_PROFILE = "set_profile"
 SERVICE_BOOST = "boost"
 ATTR_MODE = "mode"
 ATTR_PROFILE = "profile"
+TARGET_FIELDS = (
+    ATTR_ENTITY_ID,
+    ATTR_DEVICE_ID,
+    ATTR_AREA_ID,
+    ATTR_FLOOR_ID,
+    ATTR_LABEL_ID,
+)
 
 # Values are checked in the handler, so a wrong one gets a translated error.
 SET_MODE_SCHEMA = cv.make_entity_service_schema({vol.Required(ATTR_MODE): cv.string})
@@ -107,16 +121,26 @@ def _targets(call: ServiceCall) -> list[tuple[SmartChargingCoordinator, str]]:
             entry_id
         )
         if entry is None or entry.state is not ConfigEntryState.LOADED:
-            _not_found(subentry_id or entry_id)
+            _not_found(_given_target(call))
         chargers = entry.runtime_data.chargers
         cids = [subentry_id] if subentry_id else list(chargers)
         targets.extend((entry.runtime_data, cid) for cid in cids if cid in chargers)
     if not targets:
-        _not_found(", ".join(sorted(selected.referenced)))
+        _not_found(_given_target(call))
     return sorted(set(targets), key=lambda target: target[1])
 
 
+def _given_target(call: ServiceCall) -> str:
+    """The target as the call gave it: its entity, device, area, floor and label ids."""
+    return ", ".join(
+        str(value)
+        for field in TARGET_FIELDS
+        for value in cv.ensure_list(call.data.get(field))
+    )
+
+
 def _not_found(target: str) -> NoReturn:
+    """No charger matches this target (ids as the call gave them)."""
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="charger_not_found",

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import area_registry as ar, device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -114,6 +114,52 @@ async def test_bad_calls_raise_translated_errors(
         await hass.services.async_call(DOMAIN, service, data, blocking=True)
     assert err.value.translation_key == key
     assert err.value.translation_domain == DOMAIN
+
+
+@pytest.mark.parametrize(
+    ("data", "target"),
+    [
+        ({"entity_id": "sensor.not_ours"}, "sensor.not_ours"),
+        ({"device_id": ["nope"]}, "nope"),
+        ({"area_id": "garage"}, "garage"),
+        ({"area_id": ["garage"], "label_id": "ev"}, "garage, ev"),
+        ({"floor_id": "basement"}, "basement"),
+    ],
+)
+async def test_no_charger_names_the_target(
+    hass: HomeAssistant,
+    site_entry_factory: EntryFactory,
+    data: dict[str, str | list[str]],
+    target: str,
+) -> None:
+    """The error says which of the given ids matched no charger."""
+    await two_chargers(hass, site_entry_factory)
+    ar.async_get(hass).async_create("Garage")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "boost", data, blocking=True)
+    assert err.value.translation_key == "charger_not_found"
+    assert err.value.translation_placeholders == {"target": target}
+
+
+async def test_unloaded_site_names_the_target(
+    hass: HomeAssistant, site_entry_factory: EntryFactory
+) -> None:
+    """A charger of an unloaded site matches nothing; the error names the call's
+    target."""
+    entry = await two_chargers(hass, site_entry_factory)
+    a, _ = list(entry.subentries)
+    device = device_of(hass, a)
+    mode = find_entity(hass, "select", f"{a}_mode")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    for data, target in (
+        ({"device_id": device}, device),
+        ({"entity_id": mode}, mode),
+    ):
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(DOMAIN, "boost", data, blocking=True)
+        assert err.value.translation_key == "charger_not_found"
+        assert err.value.translation_placeholders == {"target": target}
 
 
 async def test_boost_until_unplugged(

@@ -69,6 +69,11 @@ class ModbusWallbox:
         """False when the model cannot stop charging and holds its minimum."""
         return self._map.pause is not Pause.MINIMUM
 
+    @property
+    def measures_power(self) -> bool:
+        """Whether the map has a power register."""
+        return self._map.power is not None
+
     async def async_set_current(self, current: int) -> int:
         """Command `current` amps; 0 pauses the way the model pauses.
 
