@@ -25,14 +25,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smart_charging.backend import BackendError
-from custom_components.smart_charging.const import (
-    DOMAIN,
-    MODBUS_MODELS,
+from custom_components.smart_charging.const import DOMAIN
+from custom_components.smart_charging.engine import Mode, Profile, Status
+from custom_components.smart_charging.modbus import (
+    MODEL_GENERIC,
+    MODELS,
     SETPOINT_TYPES,
     WORD_ORDERS,
+    CannotConnect,
+    InvalidUnitId,
+    register_map,
 )
-from custom_components.smart_charging.engine import Mode, Profile, Status
-from custom_components.smart_charging.modbus import CannotConnect, InvalidUnitId
+from custom_components.smart_charging.schemas import MODBUS_SCHEMA
 from wallbox_sim import WallboxSimulator
 
 COMPONENT = Path(__file__).parent.parent / "custom_components" / DOMAIN
@@ -142,11 +146,14 @@ def _site_entry(
     hass: HomeAssistant,
     name: str = "Home",
     chargers: list[dict[str, Any]] | None = None,
+    unique_id: str | None = None,
 ) -> MockConfigEntry:
+    """A site as the flow makes it; `unique_id` for one made by an older version,
+    which set the slug of the name."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=name,
-        unique_id=name.lower(),
+        unique_id=unique_id,
         data={**SITE_DATA, "name": name},
         subentries_data=[
             ConfigSubentryData(
@@ -213,7 +220,7 @@ async def test_user_creates_site_with_defaults(
     assert result["title"] == "Home"
     assert result["data"] == SITE_DATA
     entry = result["result"]
-    assert entry.unique_id == "home"
+    assert entry.unique_id is None  # names change: they make no unique id
     assert not entry.subentries
     await hass.async_block_till_done()
     assert len(mock_setup_entry.mock_calls) == 1
@@ -255,7 +262,7 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         "stale_after_s": 90.5,
         "solar_ride_through": True,
     }
-    assert result["result"].unique_id == "fleet_depot"
+    assert result["result"].unique_id is None
 
 
 @pytest.mark.parametrize(
@@ -380,9 +387,12 @@ async def test_user_entity_from_registry(hass: HomeAssistant) -> None:
 
 
 @pytest.mark.parametrize("name", ["Home", "home", " HOME "])
-async def test_user_duplicate_site_aborts(hass: HomeAssistant, name: str) -> None:
-    """Sites are unique by name."""
-    _site_entry(hass)
+@pytest.mark.parametrize("unique_id", [None, "home"])
+async def test_user_duplicate_site_aborts(
+    hass: HomeAssistant, name: str, unique_id: str | None
+) -> None:
+    """Sites are unique by name, whether made now or by an older version."""
+    _site_entry(hass, unique_id=unique_id)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_USER}
     )
@@ -441,7 +451,7 @@ async def test_reconfigure_site(
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     assert entry.title == "Main house"
-    assert entry.unique_id == "main_house"
+    assert entry.unique_id is None
     assert entry.data == {
         **SITE_DATA,
         "name": "Main house",
@@ -500,6 +510,64 @@ async def test_reconfigure_loaded_site_reloads_through_its_listener(
     assert entry.data["grid_limit_kw"] == 20.0
     listener.assert_awaited_once()
     assert not mock_setup_entry.mock_calls
+
+
+async def test_reconfigure_refuses_another_sites_name(hass: HomeAssistant) -> None:
+    """A rename onto another site's name (in any case) is refused; the site keeps its
+    own name and no unique id is made of either."""
+    entry = _site_entry(hass)
+    _site_entry(hass, "Office")
+    result = await entry.start_reconfigure_flow(hass)
+    for name in ("Office", " office", "OFFICE"):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**SITE_INPUT, "name": name}
+        )
+        _assert_errors(result, {"name": "name_exists"}, SITE_STRINGS)
+        assert result["step_id"] == "reconfigure"
+    assert entry.title == "Home"
+    assert entry.data == SITE_DATA
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "name": "Office 2"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.title == "Office 2"
+    assert entry.unique_id is None
+    titles = {other.title for other in hass.config_entries.async_entries(DOMAIN)}
+    assert titles == {"Office", "Office 2"}
+
+
+async def test_site_of_an_older_version(hass: HomeAssistant) -> None:
+    """A site whose unique id is its old name's slug: renamed, it drops that id; its
+    old name is free again and its new one taken."""
+    entry = _site_entry(hass, unique_id="home")
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "name": "Main house"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.title == "Main house"
+    assert entry.unique_id is None
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "name": "main HOUSE"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], SITE_INPUT
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Home"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 2
 
 
 # Charger: entity backend -----------------------------------------------------
@@ -1193,7 +1261,7 @@ def test_selector_and_entity_translations() -> None:
         "mode": {mode.value for mode in Mode},
         "phases": {"1", "3"},
         "profile": {profile.value for profile in Profile},
-        "model": set(MODBUS_MODELS),
+        "model": set(MODELS),
         "setpoint_type": set(SETPOINT_TYPES),
         "word_order": set(WORD_ORDERS),
     }
@@ -1258,13 +1326,44 @@ def test_services_are_translated() -> None:
             assert set(options) == set(selector["options"])
 
 
-def test_models_match_the_modbus_presets() -> None:
-    """The model choices are the Modbus backend's presets."""
-    from custom_components.smart_charging import modbus  # noqa: PLC0415
+def _options(schema: probatio.Schema) -> dict[str, list[str]]:
+    """The values each dropdown of a form offers, as the frontend gets them."""
+    fields = probatio.to_field_list(schema, custom_serializer=cv.custom_serializer)
+    assert isinstance(fields, list)
+    return {
+        field["name"]: [
+            option["value"] if isinstance(option, dict) else option
+            for option in field["selector"]["select"]["options"]
+        ]
+        for field in fields
+        if "select" in field.get("selector", {})
+    }
 
-    assert set(MODBUS_MODELS) == set(modbus.MODELS)
-    assert set(SETPOINT_TYPES) == set(modbus.SETPOINT_TYPES)
-    assert set(WORD_ORDERS) == set(modbus.WORD_ORDERS)
+
+def test_modbus_form_offers_what_the_backend_takes() -> None:
+    """Every model, setpoint type, scale and word order the form offers makes a
+    register map, and the form offers every model, generic last."""
+    options = _options(MODBUS_SCHEMA)
+    assert options["model"] == list(MODELS)
+    assert options["model"][-1] == MODEL_GENERIC
+    for model in options["model"]:
+        if model != MODEL_GENERIC:
+            assert register_map({"model": model})
+    for dtype in options["setpoint_type"]:
+        for scale in options["setpoint_scale"]:
+            for order in options["word_order"]:
+                generic = register_map(
+                    {
+                        "model": MODEL_GENERIC,
+                        "setpoint_register": 1,
+                        "setpoint_type": dtype,
+                        "setpoint_scale": scale,
+                        "word_order": order,
+                    }
+                )
+                assert generic.setpoint.dtype == dtype
+                assert generic.setpoint.scale == float(scale)
+                assert generic.setpoint.word_order == order
 
 
 async def test_modbus_step_probes_a_real_box(

@@ -11,10 +11,10 @@ from .const import DOMAIN
 from .coordinator import (
     SmartChargingConfigEntry,
     SmartChargingCoordinator,
-    async_clear_issues,
     subentries_snapshot,
 )
 from .entity import site_device_info
+from .repairs import async_clear_issues
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)

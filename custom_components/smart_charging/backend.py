@@ -1,50 +1,67 @@
-"""What the coordinator needs of a wallbox, whatever talks to it."""
+"""Builds the backend that talks to a charger's wallbox."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.core import HomeAssistant
+
+from .const import BACKEND_MODBUS, CONF_BACKEND
+from .entity_backend import EntityWallbox
+from .modbus import ModbusHub, ModbusWallbox, keep_alive_interval
+from .wallbox import BackendError, ChargerBackend, ChargerReading
+
+__all__ = [
+    "BackendError",
+    "Backends",
+    "BrokenBackend",
+    "ChargerBackend",
+    "ChargerReading",
+]
 
 
-class BackendError(Exception):
-    """A wallbox did not take a command or could not be read."""
+class BrokenBackend:
+    """A charger whose stored settings no longer fit a model: always an error."""
 
+    can_pause = True
+    measures_power = False
+    pending = False
 
-@dataclass(frozen=True, slots=True)
-class ChargerReading:
-    """What a wallbox says of itself; None where it cannot tell."""
-
-    connected: bool | None = None
-    charging: bool | None = None
-    power_w: float | None = None
-    # The current the box holds now, where it can tell (0 = paused).
-    setpoint: int | None = None
-    # The currents the box accepts, where it tells (an entity's min and max).
-    accepts: tuple[int, int] | None = None
-    # The last write was taken but the box does not show it: a failed write.
-    unconfirmed: str | None = None
-
-
-class ChargerBackend(Protocol):
-    """One wallbox. Every call is bounded in time and raises only BackendError."""
-
-    @property
-    def can_pause(self) -> bool:
-        """False when 0 A is not accepted and pausing falls back to the minimum."""
-
-    @property
-    def measures_power(self) -> bool:
-        """Whether the box has a power reading (a sensor or a register)."""
+    def __init__(self, reason: str) -> None:
+        self._reason = reason
 
     async def async_set_current(self, current: int) -> int:
-        """Command `current` amps (0 pauses); returns the current the box holds,
-        which is more than asked when it cannot pause."""
+        raise BackendError(self._reason)
 
     async def async_read(self) -> ChargerReading:
-        """Read vehicle state and power."""
+        raise BackendError(self._reason)
 
     async def async_keep_alive(self) -> None:
-        """Refresh the setpoint or heartbeat before the box's own failsafe timeout."""
+        """Nothing to keep alive."""
 
     async def async_close(self) -> None:
-        """Release connections."""
+        """Nothing to close."""
+
+
+class Backends:
+    """Makes each charger's backend; Modbus boxes share one connection per host."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        self._hass = hass
+        self._modbus_hub: ModbusHub | None = None
+
+    def make(self, subentry: ConfigSubentry) -> tuple[ChargerBackend, float | None]:
+        """The backend, and how often its box's failsafe timer wants a keep-alive."""
+        if subentry.data.get(CONF_BACKEND) != BACKEND_MODBUS:
+            return EntityWallbox(self._hass, subentry.data), None
+        if self._modbus_hub is None:
+            self._modbus_hub = ModbusHub()
+        try:
+            backend = ModbusWallbox(self._modbus_hub, subentry.data)
+            return backend, keep_alive_interval(subentry.data)
+        except ValueError as err:
+            return BrokenBackend(str(err)), None
+
+    async def async_close(self) -> None:
+        """Close the shared connections."""
+        if self._modbus_hub is not None:
+            await self._modbus_hub.async_close()

@@ -31,5 +31,5 @@ class OffPeakBinarySensorEntity(SiteEntity, BinarySensorEntity):
 
     @property
     def is_on(self) -> bool | None:
-        site = self.coordinator.site
-        return None if site is None else site.offpeak
+        data = self.coordinator.data
+        return None if data is None else data.offpeak

@@ -1,4 +1,4 @@
-"""Diagnostics: the inputs, the last allocation and the engine's state."""
+"""Diagnostics: the chargers, the last step (inputs, allocation, state)."""
 
 from __future__ import annotations
 
@@ -21,28 +21,30 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """What a bug report needs to replay a decision."""
     coordinator = entry.runtime_data
-    decision = coordinator.data
+    result = coordinator.last_result
     diagnostics = {
         "site": dict(entry.data),
-        "inputs": asdict(coordinator.site) if coordinator.site else None,
+        "inputs": asdict(result.readings) if result else None,
         "chargers": {
             charger.id: {
                 "name": charger.name,
-                "config": async_redact_data(dict(charger.subentry.data), TO_REDACT),
-                "mode": charger.mode.value,
-                "profile": charger.profile.value,
-                "ceiling": charger.ceiling,
-                "enabled": charger.enabled,
+                "config": async_redact_data(
+                    dict(entry.subentries[charger.id].data), TO_REDACT
+                ),
+                "settings": asdict(charger.settings),
                 "reading": asdict(charger.reading),
-                "last_command": charger.last_command,
+                "power_problem": charger.power_problem,
+                "last_command": charger.link.holding.current,
                 "status": charger.status.value if charger.status else None,
-                "failures": charger.failures,
-                "last_error": charger.last_error,
+                "failures": charger.link.failures,
+                "last_error": charger.link.last_error,
+                "session_kwh": charger.metering.session_kwh,
             }
             for charger in coordinator.chargers.values()
         },
-        "last_allocation": asdict(decision) if decision else None,
-        "engine_state": asdict(coordinator.engine_state),
+        "last_allocation": asdict(result.decision) if result else None,
+        "unusable": list(result.unusable) if result else None,
+        "state": asdict(coordinator.state),
     }
     # Error texts and inputs may name a wallbox's address too.
     hosts = _hosts(entry)

@@ -9,14 +9,14 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import BACKEND_MODBUS, CONF_BACKEND, CONF_MODEL, DOMAIN
-from .coordinator import (
-    ChargerRuntime,
-    SmartChargingConfigEntry,
-    SmartChargingCoordinator,
-)
+from .const import BACKEND_MODBUS, CONF_BACKEND, DOMAIN
+from .coordinator import SmartChargingConfigEntry, SmartChargingCoordinator
+from .modbus import register_map
+from .runtime import ChargerRuntime
+from .snapshot import ChargerData
 
 MANUFACTURER = "Smart Charging"
+ENTITY_BACKEND_MODEL = "Home Assistant entities"
 
 
 def add_charger_entities(
@@ -37,6 +37,29 @@ def site_device_info(entry: SmartChargingConfigEntry) -> DeviceInfo:
         manufacturer=MANUFACTURER,
         model="Site",
         name=entry.title,
+    )
+
+
+def charger_device_info(
+    coordinator: SmartChargingCoordinator, charger: ChargerRuntime
+) -> DeviceInfo:
+    """A charger's device: the wallbox's make and model where the preset says."""
+    data = coordinator.config_entry.subentries[charger.id].data
+    manufacturer: str | None = MANUFACTURER
+    model = ENTITY_BACKEND_MODEL
+    if data.get(CONF_BACKEND) == BACKEND_MODBUS:
+        try:
+            preset = register_map(data)
+        except ValueError:
+            model = "Modbus"
+        else:
+            manufacturer, model = preset.brand, preset.title
+    return DeviceInfo(
+        identifiers={(DOMAIN, charger.id)},
+        manufacturer=manufacturer,
+        model=model,
+        name=charger.name,
+        via_device_id=coordinator.site_device_id,
     )
 
 
@@ -69,15 +92,15 @@ class ChargerEntity(CoordinatorEntity[SmartChargingCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         self.charger = charger
-        data = charger.subentry.data
-        model = "Entity"
-        if data.get(CONF_BACKEND) == BACKEND_MODBUS:
-            model = f"Modbus {data.get(CONF_MODEL, '')}".strip()
         self._attr_unique_id = f"{charger.id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, charger.id)},
-            manufacturer=MANUFACTURER,
-            model=model,
-            name=charger.name,
-            via_device_id=coordinator.site_device_id,
-        )
+        self._attr_device_info = charger_device_info(coordinator, charger)
+
+    @property
+    def charger_data(self) -> ChargerData | None:
+        """The charger in the last snapshot; None before the first step."""
+        data = self.coordinator.data
+        return None if data is None else data.chargers.get(self.charger.id)
+
+    @property
+    def available(self) -> bool:
+        return super().available and self.charger_data is not None

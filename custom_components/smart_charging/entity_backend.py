@@ -19,7 +19,6 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant, State
 
-from .backend import BackendError, ChargerReading
 from .const import (
     CONF_CONNECTED_ENTITY,
     CONF_CURRENT_ENTITY,
@@ -27,6 +26,7 @@ from .const import (
     CONF_SWITCH_ENTITY,
 )
 from .engine.readings import parse_number, read_power
+from .wallbox import BackendError, ChargerReading
 
 CALL_TIMEOUT_S = 10.0
 
@@ -72,6 +72,10 @@ class EntityWallbox:
     @property
     def measures_power(self) -> bool:
         return self._power_entity is not None
+
+    @property
+    def pending(self) -> bool:
+        return self._expected is not None
 
     async def async_set_current(self, current: int) -> int:
         state = self._available(self._current_entity)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
 from homeassistant.components.number import (
     NumberDeviceClass,
     NumberEntityDescription,
@@ -12,16 +15,23 @@ from homeassistant.const import EntityCategory, UnitOfElectricCurrent
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import (
-    ChargerRuntime,
-    SmartChargingConfigEntry,
-    SmartChargingCoordinator,
-)
+from .coordinator import SmartChargingConfigEntry, SmartChargingCoordinator
 from .entity import ChargerEntity, add_charger_entities
+from .runtime import ChargerRuntime, UserSettings
+from .snapshot import ChargerData
 
 PARALLEL_UPDATES = 0
 
-MAX_CURRENT = NumberEntityDescription(
+
+@dataclass(frozen=True, kw_only=True)
+class ChargerNumberEntityDescription(NumberEntityDescription):
+    """A charger setting set as a number."""
+
+    value_fn: Callable[[ChargerData], int]
+    set_fn: Callable[[UserSettings, int], UserSettings]
+
+
+MAX_CURRENT = ChargerNumberEntityDescription(
     key="max_current",
     translation_key="max_current",
     device_class=NumberDeviceClass.CURRENT,
@@ -29,6 +39,8 @@ MAX_CURRENT = NumberEntityDescription(
     native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
     native_step=1,
     mode=NumberMode.SLIDER,
+    value_fn=lambda charger: charger.ceiling,
+    set_fn=lambda settings, value: replace(settings, ceiling=value),
 )
 
 
@@ -42,38 +54,46 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         lambda coordinator, charger: [
-            MaxCurrentNumberEntity(coordinator, charger, MAX_CURRENT)
+            ChargerNumberEntity(coordinator, charger, MAX_CURRENT)
         ],
     )
 
 
-class MaxCurrentNumberEntity(ChargerEntity, RestoreNumber):
+class ChargerNumberEntity(ChargerEntity, RestoreNumber):
     """The most this charger may get, within its configured minimum and maximum."""
+
+    entity_description: ChargerNumberEntityDescription
 
     def __init__(
         self,
         coordinator: SmartChargingCoordinator,
         charger: ChargerRuntime,
-        description: NumberEntityDescription,
+        description: ChargerNumberEntityDescription,
     ) -> None:
         super().__init__(coordinator, charger, description)
-        self._attr_native_min_value = charger.min_current
-        self._attr_native_max_value = charger.max_current
+        self._attr_native_min_value = charger.config.min_current
+        self._attr_native_max_value = charger.config.max_current
+
+    def _within(self, value: float) -> int:
+        return int(min(max(value, self.native_min_value), self.native_max_value))
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
         last = await self.async_get_last_number_data()
         if last is not None and last.native_value is not None:
-            value = int(last.native_value)
-            self.charger.ceiling = min(
-                max(value, self.charger.min_current), self.charger.max_current
+            self.charger.settings = self.entity_description.set_fn(
+                self.charger.settings, self._within(last.native_value)
             )
 
     @property
-    def native_value(self) -> float:
-        if self.charger.ceiling is None:
-            return self.charger.max_current
-        return self.charger.ceiling
+    def native_value(self) -> float | None:
+        data = self.charger_data
+        return None if data is None else self.entity_description.value_fn(data)
 
     async def async_set_native_value(self, value: float) -> None:
-        await self.coordinator.async_apply_setting(self.charger.id, ceiling=int(value))
+        await self.coordinator.async_apply(
+            [self.charger.id],
+            lambda settings: self.entity_description.set_fn(
+                settings, self._within(value)
+            ),
+        )

@@ -14,23 +14,16 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import (
-    EntityCategory,
-    UnitOfElectricCurrent,
-    UnitOfEnergy,
-    UnitOfPower,
-)
+from homeassistant.const import UnitOfElectricCurrent, UnitOfEnergy, UnitOfPower
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .coordinator import (
-    ChargerRuntime,
-    SmartChargingConfigEntry,
-    SmartChargingCoordinator,
-)
-from .engine import Decision, Status
+from .coordinator import SmartChargingConfigEntry, SmartChargingCoordinator
+from .engine import Status
 from .entity import ChargerEntity, SiteEntity, add_charger_entities
+from .runtime import ChargerRuntime
+from .snapshot import ChargerData, SiteData
 
 PARALLEL_UPDATES = 0
 
@@ -39,19 +32,17 @@ PARALLEL_UPDATES = 0
 class ChargerSensorEntityDescription(SensorEntityDescription):
     """A charger sensor and where its value comes from."""
 
-    value_fn: Callable[[ChargerRuntime], StateType]
-    attributes_fn: Callable[[ChargerRuntime], dict[str, Any]] | None = None
+    value_fn: Callable[[ChargerData], StateType]
+    attributes_fn: Callable[[ChargerData], dict[str, Any]] | None = None
+    # Shown only while the box is read and its power reading is usable.
+    measured: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class SiteSensorEntityDescription(SensorEntityDescription):
     """A site sensor and where its value comes from."""
 
-    value_fn: Callable[[Decision], StateType]
-
-
-def _status(charger: ChargerRuntime) -> StateType:
-    return charger.status.value if charger.status else None
+    value_fn: Callable[[SiteData], StateType]
 
 
 CHARGER_SENSORS = (
@@ -78,18 +69,20 @@ CHARGER_SENSORS = (
         translation_key="status",
         device_class=SensorDeviceClass.ENUM,
         options=[status.value for status in Status],
-        value_fn=_status,
+        value_fn=lambda charger: charger.status.value,
         attributes_fn=lambda charger: {"boost": charger.boost},
     ),
 )
 
-SESSION_ENERGY = SensorEntityDescription(
+SESSION_ENERGY = ChargerSensorEntityDescription(
     key="session_energy",
     translation_key="session_energy",
     device_class=SensorDeviceClass.ENERGY,
     native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
     state_class=SensorStateClass.TOTAL_INCREASING,
     suggested_display_precision=2,
+    value_fn=lambda charger: charger.session_kwh,
+    measured=True,
 )
 
 SITE_SENSORS = (
@@ -100,7 +93,7 @@ SITE_SENSORS = (
         native_unit_of_measurement=UnitOfPower.WATT,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        value_fn=lambda decision: decision.budget_w,
+        value_fn=lambda site: site.budget_w,
     ),
     SiteSensorEntityDescription(
         key="solar_surplus",
@@ -109,7 +102,7 @@ SITE_SENSORS = (
         native_unit_of_measurement=UnitOfPower.WATT,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
-        value_fn=lambda decision: decision.surplus_w,
+        value_fn=lambda site: site.surplus_w,
     ),
     SiteSensorEntityDescription(
         key="household_power",
@@ -117,9 +110,8 @@ SITE_SENSORS = (
         device_class=SensorDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.WATT,
         state_class=SensorStateClass.MEASUREMENT,
-        entity_category=EntityCategory.DIAGNOSTIC,
         suggested_display_precision=0,
-        value_fn=lambda decision: decision.household_w,
+        value_fn=lambda site: site.household_w,
     ),
 )
 
@@ -153,9 +145,8 @@ class SiteSensorEntity(SiteEntity, SensorEntity):
 
     @property
     def native_value(self) -> StateType:
-        if self.coordinator.data is None:
-            return None
-        return self.entity_description.value_fn(self.coordinator.data)
+        data = self.coordinator.data
+        return None if data is None else self.entity_description.value_fn(data)
 
 
 class ChargerSensorEntity(ChargerEntity, SensorEntity):
@@ -164,19 +155,26 @@ class ChargerSensorEntity(ChargerEntity, SensorEntity):
     entity_description: ChargerSensorEntityDescription
 
     @property
+    def available(self) -> bool:
+        data = self.charger_data
+        if data is None or not super().available:
+            return False
+        return data.measured or not self.entity_description.measured
+
+    @property
     def native_value(self) -> StateType:
-        if self.coordinator.data is None:
-            return None
-        return self.entity_description.value_fn(self.charger)
+        data = self.charger_data
+        return None if data is None else self.entity_description.value_fn(data)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        if self.entity_description.attributes_fn is None:
+        data = self.charger_data
+        if data is None or self.entity_description.attributes_fn is None:
             return None
-        return self.entity_description.attributes_fn(self.charger)
+        return self.entity_description.attributes_fn(data)
 
 
-class SessionEnergySensorEntity(ChargerEntity, RestoreSensor):
+class SessionEnergySensorEntity(ChargerSensorEntity, RestoreSensor):
     """Energy delivered since plug-in; kept across restarts for the Energy dashboard."""
 
     async def async_added_to_hass(self) -> None:
@@ -186,8 +184,4 @@ class SessionEnergySensorEntity(ChargerEntity, RestoreSensor):
         # Only a real amount of energy: a corrupt store must not start a session
         # below zero (or at infinity).
         if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
-            self.charger.session_energy_kwh = float(value)
-
-    @property
-    def native_value(self) -> float:
-        return round(self.charger.session_energy_kwh, 3)
+            self.charger.metering.session_kwh = float(value)

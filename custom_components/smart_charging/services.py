@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NoReturn
 
 from homeassistant.config_entries import ConfigEntryState
@@ -22,8 +23,13 @@ from homeassistant.helpers.target import (
 import voluptuous as vol
 
 from .const import DOMAIN
-from .coordinator import SmartChargingConfigEntry, SmartChargingCoordinator
+from .coordinator import (
+    SettingsChange,
+    SmartChargingConfigEntry,
+    SmartChargingCoordinator,
+)
 from .engine import Mode, Profile
+from .runtime import UserSettings
 
 SERVICE_SET_MODE = "set_mode"
 SERVICE_SET_PROFILE = "set_profile"
@@ -62,19 +68,26 @@ def async_setup_services(hass: HomeAssistant) -> None:
 
 async def _async_set_mode(call: ServiceCall) -> None:
     mode = _parse(Mode, call.data[ATTR_MODE], "invalid_mode")
-    for coordinator, cid in _targets(call):
-        await coordinator.async_apply_setting(cid, mode=mode, boost_restore=None)
+    # A chosen mode ends a boost.
+    await _async_apply(call, lambda s: replace(s, mode=mode, boost_restore=None))
 
 
 async def _async_set_profile(call: ServiceCall) -> None:
     profile = _parse(Profile, call.data[ATTR_PROFILE], "invalid_profile")
-    for coordinator, cid in _targets(call):
-        await coordinator.async_apply_setting(cid, profile=profile)
+    await _async_apply(call, lambda s: replace(s, profile=profile))
 
 
 async def _async_boost(call: ServiceCall) -> None:
+    await _async_apply(call, UserSettings.boosted)
+
+
+async def _async_apply(call: ServiceCall, change: SettingsChange) -> None:
+    """Change every targeted charger, in one step per site."""
+    by_site: dict[SmartChargingCoordinator, list[str]] = {}
     for coordinator, cid in _targets(call):
-        await coordinator.async_boost(cid)
+        by_site.setdefault(coordinator, []).append(cid)
+    for coordinator, cids in by_site.items():
+        await coordinator.async_apply(cids, change)
 
 
 def _parse[T: (Mode, Profile)](kind: type[T], value: str, key: str) -> T:

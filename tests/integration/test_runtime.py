@@ -339,8 +339,8 @@ async def test_restart_keeps_settings(
     )
     assert await hass.config_entries.async_setup(entry.entry_id)
     await settle(hass)
-    runtime = entry.runtime_data.chargers[cid]
-    assert (runtime.mode, runtime.profile, runtime.ceiling, runtime.enabled) == (
+    settings = entry.runtime_data.chargers[cid].settings
+    assert (settings.mode, settings.profile, settings.ceiling, settings.enabled) == (
         "solar",
         "premium",
         20,

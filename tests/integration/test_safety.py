@@ -427,12 +427,11 @@ async def test_an_entity_minimum_above_the_charger_minimum_is_counted(
         assert 27500 + held * WATTS_PER_AMP <= LIMIT_W
 
 
-async def test_a_late_switch_state_does_not_start_a_fight(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    site_entry_factory: EntryFactory,
-) -> None:
-    """A cloud switch whose state follows long after turn_on."""
+async def cloud_switch_site(
+    hass: HomeAssistant, site_entry_factory: EntryFactory
+) -> tuple[str, list[str]]:
+    """A charger whose switch is a cloud switch: its state does not follow a call
+    by itself. The charger's id, and the calls."""
     await setup_wallboxes(hass, "wb1")
     turned: list[str] = []
 
@@ -445,12 +444,42 @@ async def test_a_late_switch_state_does_not_start_a_fight(
         )
     hass.states.async_set("cloud.switch", "off")
     power_state(hass, HOUSEHOLD, 5000)
-    await site_entry_factory(
+    entry = await site_entry_factory(
         [charger_data("A", "input_number.wb1", switch_entity="cloud.switch")]
     )
+    return next(iter(entry.subentries)), turned
+
+
+async def test_a_late_switch_state_does_not_start_a_fight(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    """A cloud switch whose state follows turn_on a few seconds later."""
+    cid, turned = await cloud_switch_site(hass, site_entry_factory)
+    await tick(hass, freezer, 5)
+    hass.states.async_set("cloud.switch", "on")
     for _ in range(6):
         await tick(hass, freezer)
     assert turned.count("turn_on") == 1
+    status = hass.states.get(find_entity(hass, "sensor", f"{cid}_status"))
+    assert status is not None
+    assert status.state == "charging"
+
+
+async def test_a_switch_that_never_follows_is_a_failed_write(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    """SPEC §5 rule 9: retried on the back-off, not every cycle."""
+    cid, turned = await cloud_switch_site(hass, site_entry_factory)
+    for _ in range(6):
+        await tick(hass, freezer)
+    status = hass.states.get(find_entity(hass, "sensor", f"{cid}_status"))
+    assert status is not None
+    assert status.state == "error"
+    assert 2 <= turned.count("turn_on") <= 3
 
 
 async def test_failsafe_counts_a_box_that_cannot_pause(

@@ -202,6 +202,6 @@ async def test_boost_survives_a_restart(
     )
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    charger = entry.runtime_data.chargers[a]
-    assert charger.boost_restore == ("fast", "standard")
-    assert charger.profile == "premium"
+    settings = entry.runtime_data.chargers[a].settings
+    assert settings.boost_restore == ("fast", "standard")
+    assert settings.profile == "premium"

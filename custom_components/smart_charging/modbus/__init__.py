@@ -10,19 +10,33 @@ from .hub import (
     ModbusLink,
 )
 from .registers import (
+    DEFAULT_PORT,
+    DEFAULT_SETPOINT_SCALE,
+    DEFAULT_SETPOINT_TYPE,
+    DEFAULT_UNIT_ID,
+    DEFAULT_WORD_ORDER,
     MAPS,
+    MODEL_GENERIC,
     MODELS,
     SETPOINT_SCALES,
     SETPOINT_TYPES,
     WORD_ORDERS,
     RegisterMap,
+    RegisterMapError,
+    generic_settings,
     register_map,
 )
 from .wallbox import ModbusWallbox, async_probe, keep_alive_interval
 
 __all__ = [
+    "DEFAULT_PORT",
+    "DEFAULT_SETPOINT_SCALE",
+    "DEFAULT_SETPOINT_TYPE",
+    "DEFAULT_UNIT_ID",
+    "DEFAULT_WORD_ORDER",
     "MAPS",
     "MODELS",
+    "MODEL_GENERIC",
     "SETPOINT_SCALES",
     "SETPOINT_TYPES",
     "WORD_ORDERS",
@@ -33,7 +47,9 @@ __all__ = [
     "ModbusLink",
     "ModbusWallbox",
     "RegisterMap",
+    "RegisterMapError",
     "async_probe",
+    "generic_settings",
     "keep_alive_interval",
     "register_map",
 ]

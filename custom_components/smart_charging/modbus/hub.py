@@ -10,7 +10,7 @@ from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException
 from pymodbus.pdu import ModbusPDU
 
-from ..backend import BackendError
+from ..wallbox import BackendError
 from .registers import Table
 
 _LOGGER = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 import struct
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 # Subentry keys (values of the constants in const.py; this package imports no HA).
 CONF_HOST = "host"
@@ -27,7 +27,9 @@ CONF_STATUS_REGISTER = "status_register"
 CONF_POWER_REGISTER = "power_register"
 
 DEFAULT_PORT = 502
+DEFAULT_UNIT_ID = 1
 IEC_MIN_CURRENT = 6  # IEC 61851: below this no vehicle charges
+REGISTER_MAX = 0xFFFF  # register addresses run from 0 to this
 
 WordOrder = Literal["big", "little"]
 
@@ -49,9 +51,15 @@ class DType(StrEnum):
     STRING = "string"  # ASCII, two characters per register, first in the high byte
 
 
-SETPOINT_TYPES: tuple[str, ...] = (DType.UINT16, DType.UINT32, DType.FLOAT32)
-SETPOINT_SCALES: tuple[float, ...] = (1.0, 0.1, 0.001)
-WORD_ORDERS: tuple[str, ...] = ("big", "little")
+# The generic model's choices (the values stored in a charger subentry).
+SETPOINT_TYPES: tuple[str, ...] = tuple(
+    dtype.value for dtype in (DType.UINT16, DType.UINT32, DType.FLOAT32)
+)
+SETPOINT_SCALES: tuple[float, ...] = (1.0, 0.1, 0.001)  # amps per register unit
+WORD_ORDERS: tuple[str, ...] = get_args(WordOrder)
+DEFAULT_SETPOINT_TYPE: str = DType.UINT16.value
+DEFAULT_SETPOINT_SCALE = 1.0
+DEFAULT_WORD_ORDER: WordOrder = "big"
 
 
 class Pause(StrEnum):
@@ -124,6 +132,7 @@ class RegisterMap:
     heartbeat: int | None = None
     # Seconds between refreshes; None = the box has no failsafe timer.
     keep_alive_s: float | None = None
+    brand: str | None = None  # the maker, for the device; None = not known
     notes: str = ""
 
 
@@ -136,6 +145,7 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
     {
         "alfen": RegisterMap(
             title="Alfen NG9xx",
+            brand="Alfen",
             unit_id=1,  # 1 = socket 1, 2 = socket 2 (200 = station)
             setpoint=Value(1210, DType.FLOAT32),
             write_multiple=True,
@@ -148,6 +158,7 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
         ),
         "abb_terra_ac": RegisterMap(
             title="ABB Terra AC",
+            brand="ABB",
             unit_id=1,
             setpoint=Value(0x4100, DType.UINT32, scale=0.001),
             write_multiple=True,
@@ -169,6 +180,7 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
         ),
         "phoenix_ev_cc": RegisterMap(
             title="Phoenix Contact EV-CC / Wallbe",
+            brand="Phoenix Contact",
             unit_id=255,
             setpoint=Value(528),  # some firmware uses 0.1 A (unverified)
             write_multiple=False,
@@ -180,6 +192,7 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
         ),
         "phoenix_em_cp": RegisterMap(
             title="Phoenix Contact EM-CP-PP-ETH",
+            brand="Phoenix Contact",
             unit_id=180,
             setpoint=Value(300),
             write_multiple=False,
@@ -189,6 +202,7 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
         ),
         "schneider_evlink_pro": RegisterMap(
             title="Schneider EVlink Pro AC",
+            brand="Schneider Electric",
             unit_id=255,
             setpoint=Value(4004),
             write_multiple=False,
@@ -201,6 +215,7 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
         ),
         "vestel_evc04": RegisterMap(
             title="Vestel EVC04 / Webasto Unite",
+            brand="Vestel",
             unit_id=255,
             setpoint=Value(5004),
             write_multiple=False,
@@ -214,6 +229,7 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
         ),
         "webasto_next": RegisterMap(
             title="Webasto NEXT",
+            brand="Webasto",
             unit_id=255,
             setpoint=Value(5004),
             write_multiple=False,
@@ -226,6 +242,7 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
         ),
         "keba_p30": RegisterMap(
             title="KEBA P30 c/x",
+            brand="KEBA",
             unit_id=255,
             setpoint=Value(5004, scale=0.001),  # mA, written as one register
             write_multiple=False,
@@ -248,6 +265,7 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
         ),
         "go_e": RegisterMap(
             title="go-e Charger v3/v4/Gemini",
+            brand="go-e",
             unit_id=1,  # unverified
             # 299 is volatile; never 300, which is stored in EEPROM.
             setpoint=Value(299),
@@ -259,6 +277,7 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
         ),
         "peblar": RegisterMap(
             title="Peblar",
+            brand="Peblar",
             unit_id=255,
             setpoint=Value(40000, DType.UINT32, scale=0.001),
             write_multiple=True,
@@ -270,46 +289,117 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
     }
 )
 
-MODELS: tuple[str, ...] = (*MAPS, "generic")
+# The model whose registers the user enters.
+MODEL_GENERIC = "generic"
+# Every model a charger subentry may name: the presets, then the generic model.
+MODELS: tuple[str, ...] = (*MAPS, MODEL_GENERIC)
+GENERIC_REGISTERS = (CONF_SETPOINT_REGISTER, CONF_STATUS_REGISTER, CONF_POWER_REGISTER)
 
 # Generic status register: an ASCII letter (as Phoenix) or 0 = A, 1 = B, 2 = C.
 _GENERIC_CODES = _codes(A=(0, 0x41, 0x4100), B=(1, 0x42, 0x4200), C=(2, 0x43, 0x4300))
 
 
-def _int(config: Mapping[str, Any], key: str) -> int | None:
-    """An optional register address from the config ("" or None = not set)."""
-    raw = config.get(key)
-    if raw is None or raw == "":
+class RegisterMapError(ValueError):
+    """Settings that fit no register map.
+
+    `problems` says, by subentry key, what is wrong: "not_supported" (a model,
+    setpoint type, scale or word order this package does not know),
+    "register_required" or "invalid_register" (the config flow's error keys).
+    """
+
+    def __init__(self, problems: Mapping[str, str], details: list[str]) -> None:
+        """Keep the problems; the message tells them in words."""
+        super().__init__("; ".join(details))
+        self.problems: dict[str, str] = dict(problems)
+
+
+def _address(raw: Any) -> int | None:
+    """A register address, None when `raw` is not a whole number in range."""
+    try:
+        number = float(raw)
+    except TypeError, ValueError:
         return None
-    return int(raw)
+    if not number.is_integer() or not 0 <= number <= REGISTER_MAX:
+        return None
+    return int(number)
+
+
+def _scale(raw: Any) -> float | None:
+    """A setpoint scale as a number ("0.1" as 0.1), None when it is none."""
+    try:
+        return float(raw)
+    except TypeError, ValueError:
+        return None
+
+
+# The generic model's choices: key, words for messages, default, allowed values.
+_CHOICES: tuple[tuple[str, str, Any, tuple[Any, ...]], ...] = (
+    (CONF_SETPOINT_TYPE, "setpoint type", DEFAULT_SETPOINT_TYPE, SETPOINT_TYPES),
+    (CONF_SETPOINT_SCALE, "setpoint scale", DEFAULT_SETPOINT_SCALE, SETPOINT_SCALES),
+    (CONF_WORD_ORDER, "word order", DEFAULT_WORD_ORDER, WORD_ORDERS),
+)
+
+
+def generic_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The generic model's settings from `config`, typed as a subentry stores them.
+
+    Register addresses become ints, the scale a float; a missing type, scale or word
+    order gets its default. RegisterMapError names every bad setting at once.
+    """
+    settings: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    details: list[str] = []
+    for key in GENERIC_REGISTERS:
+        raw = config.get(key)
+        if raw is None or raw == "":
+            continue
+        if (address := _address(raw)) is None:
+            problems[key] = "invalid_register"
+            details.append(f"{key} {raw!r} is no register address")
+        else:
+            settings[key] = address
+    if (
+        CONF_SETPOINT_REGISTER not in settings
+        and CONF_SETPOINT_REGISTER not in problems
+    ):
+        problems[CONF_SETPOINT_REGISTER] = "register_required"
+        details.append("generic model needs a setpoint register")
+    for key, words, default, allowed in _CHOICES:
+        raw = config.get(key, default)
+        value = _scale(raw) if key == CONF_SETPOINT_SCALE else str(raw)
+        if value not in allowed:
+            problems[key] = "not_supported"
+            details.append(f"{words} {raw!r} not supported")
+        settings[key] = value
+    if problems:
+        raise RegisterMapError(problems, details)
+    return settings
 
 
 def register_map(config: Mapping[str, Any]) -> RegisterMap:
-    """The map a charger subentry asks for; ValueError on a bad model or field."""
+    """The map a charger subentry asks for; RegisterMapError (a ValueError) on a bad
+    model or field."""
     model = config.get(CONF_MODEL)
     if model in MAPS:
         return MAPS[str(model)]
-    if model != "generic":
-        raise ValueError(f"unknown wallbox model {model!r}")
-    dtype = DType(str(config.get(CONF_SETPOINT_TYPE, DType.UINT16)))
-    if dtype not in SETPOINT_TYPES:
-        raise ValueError(f"setpoint type {dtype} not supported")
-    scale = float(config.get(CONF_SETPOINT_SCALE, 1.0))
-    if scale not in SETPOINT_SCALES:
-        raise ValueError(f"setpoint scale {scale} not supported")
-    order = str(config.get(CONF_WORD_ORDER, "big"))
-    if order not in WORD_ORDERS:
-        raise ValueError(f"word order {order!r} not supported")
-    word_order: WordOrder = "little" if order == "little" else "big"
-    setpoint_register = _int(config, CONF_SETPOINT_REGISTER)
-    if setpoint_register is None:
-        raise ValueError("generic model needs a setpoint register")
-    status = _int(config, CONF_STATUS_REGISTER)
-    power = _int(config, CONF_POWER_REGISTER)
+    if model != MODEL_GENERIC:
+        raise RegisterMapError(
+            {CONF_MODEL: "not_supported"}, [f"unknown wallbox model {model!r}"]
+        )
+    settings = generic_settings(config)
+    dtype = DType(settings[CONF_SETPOINT_TYPE])
+    word_order: WordOrder = "little" if settings[CONF_WORD_ORDER] == "little" else "big"
+    status: int | None = settings.get(CONF_STATUS_REGISTER)
+    power: int | None = settings.get(CONF_POWER_REGISTER)
     return RegisterMap(
         title="Generic Modbus wallbox",
-        unit_id=1,
-        setpoint=Value(setpoint_register, dtype, scale=scale, word_order=word_order),
+        unit_id=DEFAULT_UNIT_ID,
+        setpoint=Value(
+            settings[CONF_SETPOINT_REGISTER],
+            dtype,
+            scale=settings[CONF_SETPOINT_SCALE],
+            word_order=word_order,
+        ),
         write_multiple=dtype != DType.UINT16,
         pause=Pause.ZERO,
         state=None if status is None else State(status, codes=_GENERIC_CODES),

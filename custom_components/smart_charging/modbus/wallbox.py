@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import logging
 from typing import Any
 
-from ..backend import BackendError, ChargerReading
+from ..wallbox import BackendError, ChargerReading
 from .hub import CannotConnect, InvalidUnitId, ModbusErrorResponse, ModbusHub
 from .registers import (
     CONF_HOST,
@@ -73,6 +73,11 @@ class ModbusWallbox:
     def measures_power(self) -> bool:
         """Whether the map has a power register."""
         return self._map.power is not None
+
+    @property
+    def pending(self) -> bool:
+        """A write the box answered is taken."""
+        return False
 
     async def async_set_current(self, current: int) -> int:
         """Command `current` amps; 0 pauses the way the model pauses.

@@ -1,0 +1,207 @@
+"""Talking to the wallboxes: reading them, writing with back-off, keep-alives.
+
+A write counts only when the box takes it and shows it (SPEC §5 rules 6 and 9):
+a write that fails or is not shown is retried on a back-off, and what the box may
+still hold stays counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import replace
+
+from .const import LOGGER, REPAIR_AFTER_S
+from .engine.control import StepResult, held_above
+from .repairs import Repairs
+from .runtime import ChargerRuntime
+from .wallbox import ChargerReading
+
+READ_TIMEOUT_S = 10.0
+# A box raised above what it was told is trusted only this long after a write:
+# before, the read may show a value from before the write.
+SETTLE_S = 10.0
+
+
+class Boxes:
+    """Reads and writes a site's boxes."""
+
+    def __init__(self, repairs: Repairs, voltage: float) -> None:
+        self._repairs = repairs
+        self._voltage = voltage
+
+    def _watts_per_amp(self, charger: ChargerRuntime) -> float:
+        return self._voltage * charger.config.phases
+
+    async def async_read(self, chargers: Iterable[ChargerRuntime], now: float) -> None:
+        """Read every box at once; one that does not answer is an error."""
+        await asyncio.gather(*(self._async_read(c, now) for c in chargers))
+
+    async def _async_read(self, charger: ChargerRuntime, now: float) -> None:
+        try:
+            async with asyncio.timeout(READ_TIMEOUT_S):
+                reading = await charger.backend.async_read()
+        except Exception as err:  # a box that cannot be read is an error
+            if charger.link.read_error is None:
+                LOGGER.warning("%s does not answer: %s", charger.name, err)
+            charger.lose_reading(str(err) or type(err).__name__)
+            return
+        if charger.link.read_error is not None:
+            LOGGER.info("%s answers again", charger.name)
+            charger.link.read_error = None
+        self._follow_setpoint(charger, reading, now)
+        charger.take_reading(reading, self._voltage)
+
+    def _follow_setpoint(
+        self, charger: ChargerRuntime, reading: ChargerReading, now: float
+    ) -> None:
+        """What the box shows of its setpoint."""
+        link = charger.link
+        if reading.unconfirmed is not None:
+            wanted = link.attempted
+            if wanted is None:
+                wanted = link.holding.current or 0
+            self._write_failed(charger, wanted, reading.unconfirmed, now)
+            return
+        shown, held = reading.setpoint, link.holding.current or 0
+        if shown is None:
+            return
+        if shown == link.attempted:
+            # A write shown late: the box holds it now.
+            self._write_taken(charger)
+            if shown < held:
+                self._hold(charger, shown, now)
+        elif shown > held and now - link.written_at >= SETTLE_S:
+            # Raised behind our back (a reboot, another automation): trust the
+            # box. A lower value is safe as it is and would only start a fight.
+            self._hold(charger, shown, now)
+
+    def _hold(self, charger: ChargerRuntime, current: int, now: float) -> None:
+        link = charger.link
+        link.holding = link.holding.moved_to(current, now, self._watts_per_amp(charger))
+
+    async def async_write(
+        self, result: StepResult, chargers: dict[str, ChargerRuntime], now: float
+    ) -> None:
+        """Decreases first; increases only when, after them, no box holds more than
+        the decision counted on (a decrease just failed, or a box just showed it
+        cannot pause)."""
+        amps = {cid: d.current for cid, d in result.decision.chargers.items()}
+        await asyncio.gather(
+            *(self._async_write(chargers[c], amps[c], now) for c in result.decreases)
+        )
+        if any(
+            held_above(charger.view(), amps[cid] or 0) > result.counted[cid]
+            for cid, charger in chargers.items()
+        ):
+            return
+        await asyncio.gather(
+            *(self._async_write(chargers[c], amps[c], now) for c in result.increases)
+        )
+
+    async def _async_write(
+        self, charger: ChargerRuntime, current: int | None, now: float
+    ) -> None:
+        if current is None:
+            return
+        try:
+            held = await charger.backend.async_set_current(current)
+        except Exception as err:  # any failure is the box's error
+            self._write_failed(charger, current, str(err) or type(err).__name__, now)
+            return
+        link = charger.link
+        link.written_at = link.keep_alive_at = now
+        self._hold(charger, held, now)
+        if charger.backend.pending:
+            # Not shown yet: what it held before stays counted until it is.
+            link.attempted = current
+            return
+        if held > current:
+            link.holding = replace(link.holding, floor=held)  # it goes no lower
+        self._write_taken(charger)
+
+    def _write_taken(self, charger: ChargerRuntime) -> None:
+        """The box took the last write and shows it."""
+        if charger.link.failing_since is not None:
+            self._repairs.clear_issue("write_failed", charger.id)
+        charger.link.record_success()
+        if charger.backend.can_pause:
+            self._repairs.clear_issue("cannot_pause", charger.id)
+        else:
+            self._repairs.raise_issue(
+                "cannot_pause", {"charger": charger.name}, charger.id
+            )
+
+    def _write_failed(
+        self, charger: ChargerRuntime, current: int, error: str, now: float
+    ) -> None:
+        link = charger.link
+        link.record_failure(current, error, now)
+        log = LOGGER.warning if link.failures == 1 else LOGGER.debug
+        log("Setting %s to %s A failed: %s", charger.name, current, error)
+        if now - (link.failing_since or now) >= REPAIR_AFTER_S:
+            self._repairs.raise_issue(
+                "write_failed", {"charger": charger.name, "error": error}, charger.id
+            )
+
+    async def async_keep_alive(
+        self, chargers: Iterable[ChargerRuntime], now: float
+    ) -> None:
+        """Let boxes with a failsafe timer know the setpoint still holds."""
+
+        async def keep_alive(charger: ChargerRuntime) -> None:
+            try:
+                await charger.backend.async_keep_alive()
+            except Exception as err:
+                LOGGER.debug("Keep-alive of %s failed: %s", charger.name, err)
+                return
+            charger.link.keep_alive_at = now
+
+        await asyncio.gather(
+            *(
+                keep_alive(charger)
+                for charger in chargers
+                if charger.settings.enabled
+                and charger.keep_alive_s is not None
+                and charger.link.holding.current is not None
+                and not charger.link.failing
+                and now - charger.link.keep_alive_at >= charger.keep_alive_s
+            )
+        )
+
+    async def async_fall_back(
+        self,
+        chargers: Iterable[ChargerRuntime],
+        failsafe: int,
+        now: float,
+        *,
+        leaving: frozenset[str] | None = None,
+    ) -> dict[str, int]:
+        """Lower every box to the failsafe current, never raising one; the amps
+        each box was told, by name.
+
+        Leaving (unload, stop; `leaving` holds the removed chargers), a box whose
+        holding is unknown is told the failsafe current too, and a removed
+        charger's box is paused: nobody guards them afterwards.
+        """
+        told: dict[str, int] = {}
+
+        async def lower(charger: ChargerRuntime) -> None:
+            held = charger.link.holding.current
+            if held is None and leaving is not None:
+                held = failsafe
+            current = min(held or 0, failsafe)
+            if current < charger.config.min_current or charger.id in (leaving or ()):
+                current = 0
+            try:
+                held = await charger.backend.async_set_current(current)
+            except Exception as err:  # the next step tries again
+                LOGGER.warning("Could not lower %s: %s", charger.name, err)
+                return
+            told[charger.name] = current
+            self._hold(charger, held, now)
+
+        await asyncio.gather(
+            *(lower(charger) for charger in chargers if charger.settings.enabled)
+        )
+        return told

@@ -1,0 +1,358 @@
+"""One control step, as the integration and the benchmark both run it.
+
+Given the site's readings, each charger's view (settings, what its box holds and
+shows), the previous state and the time, it derives the household load, checks the
+inputs, runs the engine with power set aside for boxes that may draw more than they
+are told, plans the writes in their order and counts the energy delivered. Pure:
+no Home Assistant, no I/O; the caller reads, writes and publishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from .allocate import decide
+from .household_check import DoubleCountCheck
+from .model import (
+    ChargerInput,
+    Decision,
+    EngineConfig,
+    EngineState,
+    Mode,
+    Profile,
+    SiteInput,
+)
+from .readings import check_power, site_power_range
+
+# How long a car may take to follow a new setpoint, as a grid meter would see it.
+RAMP_S = 10.0
+# Passes of the engine at most while the power set aside for boxes settles.
+RESERVE_PASSES = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    """The site's configuration, in W and A."""
+
+    grid_limit_w: float
+    safety_margin_w: float = 0.0
+    standard_max_w: float = 0.0
+    voltage: float = 230.0
+    failsafe_current: int = 6
+    engine: EngineConfig = field(default_factory=EngineConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteReadings:
+    """The site's sensors as last read and checked; None where absent or unusable."""
+
+    household_w: float | None
+    grid_w: float | None = None
+    solar_w: float | None = None
+    offpeak: bool = False
+    unusable: tuple[str, ...] = ()  # "entity (why)" for each unusable input
+    grid_reported_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What a box holds, as far as the integration knows."""
+
+    current: int | None = None  # None = unknown
+    # The lowest power held lately, and when it last changed: a grid meter that
+    # reported before the car followed a change has not seen the higher value.
+    low_w: float = 0.0
+    changed_at: float = 0.0
+    # The lowest current the box can hold, once it showed it cannot pause below it.
+    floor: int = 0
+
+    def moved_to(self, current: int, now: float, watts_per_amp: float) -> Holding:
+        """The box holds `current` from `now` on."""
+        old_w = (self.current or 0) * watts_per_amp
+        low_w = min(self.low_w, old_w) if now - self.changed_at < RAMP_S else old_w
+        return replace(self, current=current, low_w=low_w, changed_at=now)
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerView:
+    """One charger as the control step sees it."""
+
+    id: str
+    name: str = ""  # for messages
+    phases: int = 3
+    min_current: int = 6
+    max_current: int = 16
+    ceiling: int | None = None
+    profile: Profile = Profile.STANDARD
+    mode: Mode = Mode.FAST
+    enabled: bool = True
+    connected: bool | None = None  # None = cannot tell (taken as plugged in)
+    charging: bool | None = None
+    power_w: float | None = None  # measured and checked; None = not known now
+    measures_power: bool = False  # the box has a power reading at all
+    power_problem: str | None = None  # why that reading is unusable now
+    accepts: tuple[int, int] | None = None  # the currents the box's entity takes
+    holding: Holding = field(default_factory=Holding)
+    failing: bool = False  # writes fail or the box does not answer
+    retry_at: float = 0.0  # a failed write is not retried before this
+    attempted: int | None = None  # a current whose write failed or is not shown
+
+    @property
+    def plugged(self) -> bool:
+        # Without a way to tell, assume a vehicle may draw: the box only takes what
+        # it needs, and the budget stays reserved for it.
+        return self.connected is not False
+
+
+def commanded_w(view: ChargerView, voltage: float) -> float:
+    """Power the box is told it may draw."""
+    return (view.holding.current or 0) * voltage * view.phases
+
+
+def held_above(view: ChargerView, decided: int) -> int:
+    """Amps a box may draw beyond `decided`: one failing keeps what it holds (its
+    maximum when that is unknown), one that cannot pause its floor."""
+    if not view.enabled or not view.plugged:
+        return 0
+    if view.failing:
+        held = (
+            view.max_current if view.holding.current is None else view.holding.current
+        )
+        return max(held - decided, 0)
+    return max(view.holding.floor - decided, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ControlState:
+    """What the control step remembers between steps."""
+
+    engine: EngineState = field(default_factory=EngineState)
+    last_step: float | None = None
+    double_count: DoubleCountCheck = field(default_factory=DoubleCountCheck)
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What to do now, and what to remember."""
+
+    decision: Decision
+    readings: SiteReadings
+    unusable: tuple[str, ...]  # the inputs that put the site in failsafe
+    decreases: tuple[str, ...]  # chargers to lower now, first
+    increases: tuple[str, ...]  # chargers to raise once the decreases hold
+    # Amps each box may draw beyond its decided current, as counted in the budget:
+    # a box holding more after the decreases holds the increases back.
+    counted: Mapping[str, int]
+    energy_kwh: Mapping[str, float]  # delivered since the last step
+    household_includes_chargers: bool
+    state: ControlState
+
+
+def control_step(
+    settings: SiteSettings,
+    readings: SiteReadings,
+    chargers: Sequence[ChargerView],
+    state: ControlState,
+    now: float,
+    *,
+    allow_increase: bool,
+) -> StepResult:
+    """One step: regular (allow_increase) or decrease-only."""
+    energy = _energy_kwh(chargers, state.last_step, now, settings.voltage)
+    household_w, unusable = _household(settings, readings, chargers)
+    site = SiteInput(
+        grid_limit_w=settings.grid_limit_w,
+        household_w=household_w,
+        solar_w=readings.solar_w or 0.0,
+        safety_margin_w=settings.safety_margin_w,
+        standard_max_w=settings.standard_max_w,
+        voltage=settings.voltage,
+        offpeak=readings.offpeak,
+        inputs_usable=not unusable,
+        failsafe_current=settings.failsafe_current,
+    )
+    decision = _decide_with_reserve(
+        site, chargers, state.engine, now, allow_increase, settings.engine
+    )
+    decreases, increases = _plan_writes(decision, chargers, now)
+    double_count = state.double_count
+    if readings.household_w is not None and not unusable:
+        chargers_w = sum(decision.chargers[c.id].power_w for c in chargers if c.plugged)
+        double_count = double_count.update(now, readings.household_w, chargers_w)
+    return StepResult(
+        decision=decision,
+        readings=readings,
+        unusable=unusable,
+        decreases=decreases,
+        increases=increases,
+        counted={
+            c.id: held_above(c, decision.chargers[c.id].current or 0) for c in chargers
+        },
+        energy_kwh=energy,
+        household_includes_chargers=double_count.suspected,
+        state=ControlState(decision.state, now, double_count),
+    )
+
+
+def _energy_kwh(
+    chargers: Sequence[ChargerView], last: float | None, now: float, voltage: float
+) -> dict[str, float]:
+    """Energy of the last interval: measured power where the box measures it (none
+    while that reading is unusable); otherwise what it was told, but only while a
+    car is known to be plugged in."""
+    if last is None or now <= last:
+        return {}
+    hours = (now - last) / 3600
+    energy: dict[str, float] = {}
+    for charger in chargers:
+        if charger.measures_power:
+            power = charger.power_w or 0.0
+        elif charger.enabled and (charger.connected or charger.charging):
+            power = commanded_w(charger, voltage)
+        else:
+            continue
+        if power > 0:
+            energy[charger.id] = power * hours / 1000
+    return energy
+
+
+def _household(
+    settings: SiteSettings, readings: SiteReadings, chargers: Sequence[ChargerView]
+) -> tuple[float, tuple[str, ...]]:
+    """The household load and the unusable inputs.
+
+    Without a household sensor the load is derived from the grid meter, so each
+    charger's power reading is an input too, and the derived load must be plausible.
+    """
+    unusable = list(readings.unusable)
+    if readings.household_w is not None or unusable:
+        return readings.household_w or 0.0, tuple(unusable)
+    unusable += [
+        f"{charger.name or charger.id} power ({charger.power_problem})"
+        for charger in chargers
+        if charger.power_problem is not None
+    ]
+    derived = derive_household(readings, chargers, settings.voltage)
+    checked = check_power(derived, *site_power_range(settings.grid_limit_w))
+    if checked.problem is not None:
+        unusable.append(f"household derived from the grid ({checked.problem})")
+    return derived, tuple(unusable)
+
+
+def derive_household(
+    readings: SiteReadings, chargers: Sequence[ChargerView], voltage: float
+) -> float:
+    """Household load from the grid meter: grid + solar - the chargers.
+
+    Each charger's share is what the meter could have seen when it last reported:
+    measured power, else what the box holds, and right after a change the lowest it
+    held lately. A car drawing less than that leaves as much of its own reserve
+    unused, so the site stays under the limit anyway.
+    """
+    chargers_w = 0.0
+    for charger in chargers:
+        if charger.power_w is not None:
+            chargers_w += charger.power_w
+        elif not charger.plugged:
+            continue  # no car: the box draws nothing, whatever it holds
+        elif charger.holding.changed_at > readings.grid_reported_at - RAMP_S:
+            chargers_w += min(commanded_w(charger, voltage), charger.holding.low_w)
+        else:
+            chargers_w += commanded_w(charger, voltage)
+    return (readings.grid_w or 0.0) + (readings.solar_w or 0.0) - chargers_w
+
+
+def _engine_input(charger: ChargerView) -> ChargerInput:
+    min_current, ceiling = charger.min_current, charger.ceiling
+    if charger.accepts is not None:
+        # Within what the box's entity accepts, so no write is clamped.
+        min_current = max(min_current, charger.accepts[0])
+        ceiling = min(ceiling or charger.max_current, charger.accepts[1])
+    return ChargerInput(
+        id=charger.id,
+        phases=charger.phases,
+        min_current=min_current,
+        max_current=charger.max_current,
+        ceiling=ceiling,
+        profile=charger.profile,
+        mode=charger.mode,
+        connected=charger.plugged,
+        enabled=charger.enabled,
+        measured_power_w=charger.power_w,
+        last_command=charger.holding.current,
+        error=charger.failing,
+    )
+
+
+def _decide_with_reserve(
+    site: SiteInput,
+    chargers: Sequence[ChargerView],
+    state: EngineState,
+    now: float,
+    allow_increase: bool,
+    config: EngineConfig,
+) -> Decision:
+    """The engine's decision with the power set aside that boxes may draw beyond
+    what they are told (a failing box, one that cannot pause). A lower limit holds
+    in failsafe too. Decided again until the set-aside no longer changes."""
+    inputs = [_engine_input(charger) for charger in chargers]
+    reserved_w = 0.0
+    for _ in range(RESERVE_PASSES):
+        decision = decide(
+            replace(site, grid_limit_w=site.grid_limit_w - reserved_w),
+            inputs,
+            state,
+            now,
+            allow_increase=allow_increase,
+            config=config,
+        )
+        needed_w = sum(
+            held_above(charger, decision.chargers[charger.id].current or 0)
+            * site.voltage
+            * charger.phases
+            for charger in chargers
+        )
+        if needed_w <= reserved_w:
+            break
+        reserved_w = needed_w
+    return decision
+
+
+def _plan_writes(
+    decision: Decision, chargers: Sequence[ChargerView], now: float
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The chargers to lower, then to raise.
+
+    A decrease is tried at once unless the same or a lower one failed within the
+    back-off; an increase, or a write not shown, waits for the back-off. A box at
+    its floor stays there.
+    """
+    views = {charger.id: charger for charger in chargers}
+    # A write the box took but did not show is tried again once the back-off is
+    # over, though the current counted already is the one wanted.
+    retries = [
+        charger.id
+        for charger in chargers
+        if charger.attempted is not None
+        and charger.attempted == decision.chargers[charger.id].current
+        and charger.attempted == charger.holding.current
+        and charger.retry_at <= now
+    ]
+    decreases: list[str] = []
+    increases: list[str] = []
+    for cid in decision.write_order:
+        charger = views[cid]
+        current = decision.chargers[cid].current
+        held = charger.holding.current
+        if current is None or current == held:
+            continue
+        if current < charger.holding.floor and held == charger.holding.floor:
+            continue  # the box is as low as it goes
+        backing_off = charger.retry_at > now
+        if held is None or current < held:
+            if not backing_off or current < (charger.attempted or 0):
+                decreases.append(cid)
+        elif not backing_off:
+            increases.append(cid)
+    return tuple(decreases), (*increases, *retries)

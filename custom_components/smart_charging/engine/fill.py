@@ -1,0 +1,233 @@
+"""Filling the budget: premium first, minimums in fair rotation, then equal shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .equal_share import water_fill
+from .model import ChargerState, EngineConfig, Mode, Profile, SiteInput
+from .slot import Slot, by_rank, takes_grid
+from .solar import solar_hysteresis
+
+TIERS = (Profile.PREMIUM, Profile.STANDARD)
+
+
+# Mutable: it is handed out charger by charger across both tiers.
+@dataclass(slots=True)
+class Pool:
+    """What is left to hand out: the budget of now, the surplus now and its
+    exponential average. What a charger takes lowers all three alike."""
+
+    budget_w: float
+    surplus_w: float
+    average_w: float
+
+    def take(self, watts: float) -> None:
+        self.budget_w -= watts
+        self.surplus_w -= watts
+        self.average_w -= watts
+
+    def take_from_grid(self, watts: float) -> None:
+        """Power that does not come from the surplus: only the budget goes down."""
+        self.budget_w -= watts
+
+    @property
+    def surplus_share_w(self) -> float:
+        """What a top-up following the surplus may take: the average, in budget."""
+        return min(max(self.average_w, 0.0), self.budget_w)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tier:
+    """The slots of one profile that can charge, by how they may charge."""
+
+    grid: list[Slot]  # may draw from the grid beyond the minimum
+    with_min: list[Slot]  # solar_min: the minimum from the grid, surplus on top
+    solar: list[Slot]  # solar, and off_peak outside off-peak hours
+    full: list[Slot]  # took nothing when offered power: served last
+
+
+def allocate(
+    slots: list[Slot],
+    site: SiteInput,
+    states: dict[str, ChargerState],
+    pool: Pool,
+    now: float,
+    config: EngineConfig,
+) -> None:
+    """Share the budget tier by tier: premium first, the rest to standard; cars that
+    took nothing when offered power (full) get their minimum only from what is left.
+
+    The pool's surplus is the surplus now, its average the exponential average: both
+    are lowered alike by what each charger takes. Starts and stops look at both;
+    top-ups follow the average (within the budget, which is always the one of now)."""
+    full: list[Slot] = []
+    for tier in TIERS:
+        members = sorted((s for s in slots if s.charger.profile is tier), key=by_rank)
+        groups = _split_tier(members, site, states, pool, now, config)
+        full += groups.full
+        running = _start_solar(groups.solar, states, pool, now, config)
+        floored = _reserve_minimums(groups.grid + groups.with_min, pool)
+        _top_up(running, floored, pool)
+        if any(s.capped for s in members):
+            # A premium charger left paused by the cap keeps standard ones from
+            # taking the power it could not fit in: premium is served first.
+            pool.budget_w = min(pool.budget_w, 0.0)
+    _offer_full_cars(full, pool)
+
+
+def _split_tier(
+    members: list[Slot],
+    site: SiteInput,
+    states: dict[str, ChargerState],
+    pool: Pool,
+    now: float,
+    config: EngineConfig,
+) -> _Tier:
+    tier = _Tier([], [], [], [])
+    for slot in members:
+        if not slot.fits:
+            continue
+        if slot.full:
+            if _full_car_may_be_offered(slot, site, states, pool, now, config):
+                tier.full.append(slot)
+            continue
+        if takes_grid(slot.charger, site.offpeak):
+            tier.grid.append(slot)
+        elif slot.charger.mode is Mode.SOLAR_MIN:
+            tier.with_min.append(slot)
+        else:
+            tier.solar.append(slot)
+            continue
+        kept = states[slot.charger.id]
+        if kept.solar_running or kept.surplus_since is not None:
+            # Not on surplus now (e.g. off-peak began): when it is again, it has to
+            # earn its start afresh instead of resuming on a stale timer.
+            states[slot.charger.id] = ChargerState(
+                served_s=kept.served_s,
+                demand=kept.demand,
+                solar_stops=kept.solar_stops,
+            )
+    return tier
+
+
+def _full_car_may_be_offered(
+    slot: Slot,
+    site: SiteInput,
+    states: dict[str, ChargerState],
+    pool: Pool,
+    now: float,
+    config: EngineConfig,
+) -> bool:
+    """Whether a full car may be offered its minimum from what is left. Its solar
+    timers still run, so it resumes as it would have."""
+    charger = slot.charger
+    if takes_grid(charger, site.offpeak) or charger.mode is Mode.SOLAR_MIN:
+        return True
+    states[charger.id] = solar_hysteresis(
+        states[charger.id], pool.surplus_w, pool.average_w, slot.min_w, now, config
+    )
+    return states[charger.id].solar_running
+
+
+def _start_solar(
+    solar: list[Slot],
+    states: dict[str, ChargerState],
+    pool: Pool,
+    now: float,
+    config: EngineConfig,
+) -> list[Slot]:
+    """Solar chargers first: running ones keep their minimum, then starters in rank
+    order, each reserving its minimum, so two cars never start on one car's surplus.
+    Returns the running ones."""
+    running: list[Slot] = []
+    solar.sort(key=lambda s: (not states[s.charger.id].solar_running, by_rank(s)))
+    for slot in solar:
+        cid = slot.charger.id
+        states[cid] = solar_hysteresis(
+            states[cid], pool.surplus_w, pool.average_w, slot.min_w, now, config
+        )
+        if not states[cid].solar_running:
+            continue
+        if pool.budget_w >= slot.min_w:
+            running.append(slot)
+            pool.take(slot.min_w)
+        else:
+            slot.capped = True
+    return running
+
+
+def _reserve_minimums(slots: list[Slot], pool: Pool) -> list[Slot]:
+    """Minimums of the chargers that may draw from the grid, in fair rotation order.
+    Returns the ones that got theirs."""
+    floored: list[Slot] = []
+    for slot in sorted(slots, key=by_rank):
+        if pool.budget_w >= slot.min_w:
+            floored.append(slot)
+            if slot.charger.mode is Mode.SOLAR_MIN:
+                # A solar_min minimum comes from the grid: the surplus goes on
+                # top of it (SPEC §4).
+                pool.take_from_grid(slot.min_w)
+            else:
+                pool.take(slot.min_w)
+        else:
+            slot.capped = True
+    return floored
+
+
+def _top_up(running: list[Slot], floored: list[Slot], pool: Pool) -> None:
+    """Everyone at the minimum, then the surplus first to the chargers that can only
+    charge from it, then on top of the solar_min minimums (which the grid already
+    covers), then the grid chargers up to the budget."""
+    for slot in running:
+        slot.target = slot.min_current
+        slot.follows = True
+    for slot in floored:
+        slot.target = slot.min_current
+        slot.follows = slot.charger.mode is Mode.SOLAR_MIN
+    for topped in (
+        running,
+        [s for s in floored if s.charger.mode is Mode.SOLAR_MIN],
+    ):
+        pool.take(water_fill(topped, pool.surplus_share_w))
+    pool.take(
+        water_fill(
+            [s for s in floored if s.charger.mode is not Mode.SOLAR_MIN],
+            pool.budget_w,
+        )
+    )
+
+
+def _offer_full_cars(full: list[Slot], pool: Pool) -> None:
+    """A full car is offered its minimum when nobody else can use it, so it is seen
+    at once if it takes power again; else it waits paused by the cap."""
+    for slot in sorted(full, key=by_rank):
+        if pool.budget_w >= slot.min_w:
+            slot.target = slot.min_current
+            pool.take_from_grid(slot.min_w)
+        else:
+            slot.capped = True
+
+
+def allocate_failsafe(slots: list[Slot], site: SiteInput, budget: float) -> None:
+    """Each charger at the failsafe current, never above its present one, in budget.
+
+    Lowest priority is paused first: once one does not fit, none after it in priority
+    order gets anything, so no standard charger runs while a premium one is paused.
+    """
+    for tier in TIERS:
+        for slot in sorted(
+            (s for s in slots if s.charger.profile is tier), key=by_rank
+        ):
+            charger = slot.charger
+            current = min(site.failsafe_current, slot.ceiling)
+            if charger.last_command is not None:
+                current = min(current, charger.last_command)
+            if current < slot.min_current:
+                continue
+            if current * slot.watts_per_amp > budget:
+                slot.capped = True
+                budget = min(budget, 0.0)
+                continue
+            slot.target = current
+            budget -= current * slot.watts_per_amp

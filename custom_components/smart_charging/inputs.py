@@ -1,0 +1,105 @@
+"""The site's settings and inputs, read from the config entry and the states."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_ON
+from homeassistant.core import HomeAssistant
+
+from .const import (
+    CONF_FAILSAFE_CURRENT,
+    CONF_GRID_LIMIT_KW,
+    CONF_GRID_POWER_ENTITY,
+    CONF_HOUSEHOLD_POWER_ENTITY,
+    CONF_OFFPEAK_ENTITY,
+    CONF_SAFETY_MARGIN_KW,
+    CONF_SOLAR_POWER_ENTITY,
+    CONF_SOLAR_RIDE_THROUGH,
+    CONF_STALE_AFTER_S,
+    CONF_STANDARD_MAX_KW,
+    CONF_VOLTAGE,
+    DEFAULT_FAILSAFE_CURRENT,
+    DEFAULT_SAFETY_MARGIN_KW,
+    DEFAULT_SOLAR_RIDE_THROUGH,
+    DEFAULT_STALE_AFTER_S,
+    DEFAULT_STANDARD_MAX_KW,
+    DEFAULT_VOLTAGE,
+)
+from .engine import RIDE_THROUGH, EngineConfig
+from .engine.control import SiteReadings, SiteSettings
+from .engine.readings import Reading, grid_power_range, read_power, site_power_range
+
+# The engine's defaults: SPEC §4's solar delays exactly (site option off).
+SPEC_TIMING = EngineConfig()
+# The site's power entities: a change of one triggers an immediate step.
+INPUT_KEYS = (
+    CONF_HOUSEHOLD_POWER_ENTITY,
+    CONF_GRID_POWER_ENTITY,
+    CONF_SOLAR_POWER_ENTITY,
+    CONF_OFFPEAK_ENTITY,
+)
+
+
+def site_settings(data: Mapping[str, Any]) -> SiteSettings:
+    """The site's configuration in W and A."""
+    ride_through = data.get(CONF_SOLAR_RIDE_THROUGH, DEFAULT_SOLAR_RIDE_THROUGH)
+    return SiteSettings(
+        grid_limit_w=float(data[CONF_GRID_LIMIT_KW]) * 1000,
+        safety_margin_w=float(data.get(CONF_SAFETY_MARGIN_KW, DEFAULT_SAFETY_MARGIN_KW))
+        * 1000,
+        standard_max_w=float(data.get(CONF_STANDARD_MAX_KW, DEFAULT_STANDARD_MAX_KW))
+        * 1000,
+        voltage=float(data.get(CONF_VOLTAGE, DEFAULT_VOLTAGE)),
+        failsafe_current=int(data.get(CONF_FAILSAFE_CURRENT, DEFAULT_FAILSAFE_CURRENT)),
+        engine=RIDE_THROUGH if ride_through else SPEC_TIMING,
+    )
+
+
+def input_entities(data: Mapping[str, Any]) -> list[str]:
+    """The site's input entities."""
+    return [entity for key in INPUT_KEYS if (entity := data.get(key))]
+
+
+def read_site(hass: HomeAssistant, data: Mapping[str, Any], now: float) -> SiteReadings:
+    """The site's inputs, each converted and checked (SPEC §5 rule 8)."""
+    unusable: list[str] = []
+    stale_after = float(data.get(CONF_STALE_AFTER_S, DEFAULT_STALE_AFTER_S))
+    limit_w = float(data[CONF_GRID_LIMIT_KW]) * 1000
+
+    def power(key: str, low_w: float, high_w: float) -> float | None:
+        entity_id = data.get(key)
+        if not entity_id:
+            return None
+        state = hass.states.get(entity_id)
+        if state is None:
+            reading = Reading(None, "missing")
+        elif stale_after and now - state.last_reported.timestamp() > stale_after:
+            reading = Reading(None, "stale")
+        else:
+            unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+            reading = read_power(state.state, unit, low_w, high_w)
+        if reading.problem is not None:
+            unusable.append(f"{entity_id} ({reading.problem})")
+        return reading.watts
+
+    household_w = power(CONF_HOUSEHOLD_POWER_ENTITY, *site_power_range(limit_w))
+    # The grid meter only matters when it stands in for a household sensor.
+    grid_w = None
+    if household_w is None:
+        grid_w = power(CONF_GRID_POWER_ENTITY, *grid_power_range(limit_w))
+    solar_w = power(CONF_SOLAR_POWER_ENTITY, *site_power_range(limit_w))
+    grid_entity = data.get(CONF_GRID_POWER_ENTITY)
+    grid_state = hass.states.get(grid_entity) if grid_entity else None
+    offpeak_entity = data.get(CONF_OFFPEAK_ENTITY)
+    offpeak_state = hass.states.get(offpeak_entity) if offpeak_entity else None
+    return SiteReadings(
+        household_w=household_w,
+        grid_w=grid_w,
+        solar_w=solar_w,
+        # Unknown off-peak state counts as peak: the cheaper assumption to be wrong.
+        offpeak=offpeak_state is not None and offpeak_state.state == STATE_ON,
+        unusable=tuple(unusable),
+        grid_reported_at=grid_state.last_reported.timestamp() if grid_state else 0,
+    )

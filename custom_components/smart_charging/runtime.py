@@ -1,0 +1,209 @@
+"""One charger at run time, split by concern: its configuration, the user's
+settings, the health of the link to its box, and the energy of its session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from homeassistant.config_entries import ConfigSubentry
+
+from .const import (
+    CONF_MAX_CURRENT,
+    CONF_MIN_CURRENT,
+    CONF_PHASES,
+    CONF_PROFILE,
+    WRITE_RETRY_MAX_S,
+)
+from .engine import Mode, Profile, Status
+from .engine.control import ChargerView, Holding
+from .engine.readings import charger_power_range, check_power
+from .wallbox import ChargerBackend, ChargerReading
+
+FIRST_RETRY_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerConfig:
+    """What the charger's subentry says."""
+
+    id: str
+    name: str
+    phases: int
+    min_current: int
+    max_current: int
+    profile: Profile
+
+    @classmethod
+    def from_subentry(cls, subentry: ConfigSubentry) -> ChargerConfig:
+        data = subentry.data
+        return cls(
+            id=subentry.subentry_id,
+            name=subentry.title,
+            phases=int(data[CONF_PHASES]),
+            min_current=int(data[CONF_MIN_CURRENT]),
+            max_current=int(data[CONF_MAX_CURRENT]),
+            profile=Profile(data.get(CONF_PROFILE, Profile.STANDARD)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UserSettings:
+    """What the user chose through the charger's entities and actions."""
+
+    mode: Mode = Mode.FAST
+    profile: Profile = Profile.STANDARD
+    ceiling: int | None = None  # None = the configured maximum
+    enabled: bool = True
+    # While boosted: the mode and profile to return to once the car is unplugged.
+    boost_restore: tuple[Mode, Profile] | None = None
+
+    def boosted(self) -> UserSettings:
+        """Full power until the car is unplugged; a second boost changes nothing."""
+        restore = self.boost_restore or (self.mode, self.profile)
+        return replace(
+            self, mode=Mode.FAST, profile=Profile.PREMIUM, boost_restore=restore
+        )
+
+    def unboosted(self) -> UserSettings:
+        """Back to what the boost replaced."""
+        if self.boost_restore is None:
+            return self
+        mode, profile = self.boost_restore
+        return replace(self, mode=mode, profile=profile, boost_restore=None)
+
+
+@dataclass(slots=True)
+class LinkHealth:
+    """The link to the box: what it holds, and whether writes and reads succeed."""
+
+    holding: Holding = field(default_factory=Holding)
+    failing_since: float | None = None
+    failures: int = 0
+    retry_at: float = 0.0
+    last_error: str = ""
+    read_error: str | None = None
+    attempted: int | None = None  # a current whose write failed or is not shown
+    written_at: float = 0.0  # when the box was last written
+    keep_alive_at: float = 0.0
+
+    @property
+    def failing(self) -> bool:
+        """Writes fail or the box does not answer: status error."""
+        return self.failing_since is not None or self.read_error is not None
+
+    def record_failure(self, current: int, error: str, now: float) -> None:
+        """A write failed: retry on a doubling back-off."""
+        self.attempted = current
+        self.failures += 1
+        self.failing_since = self.failing_since or now
+        self.retry_at = now + min(
+            FIRST_RETRY_S * 2 ** (self.failures - 1), WRITE_RETRY_MAX_S
+        )
+        self.last_error = error
+
+    def record_success(self) -> None:
+        """A write was taken and shown: the back-off ends."""
+        self.attempted = None
+        self.failing_since = None
+        self.failures = 0
+        self.retry_at = 0.0
+
+
+@dataclass(slots=True)
+class Metering:
+    """The energy of the session in progress."""
+
+    session_kwh: float = 0.0
+
+    def add(self, kwh: float) -> None:
+        self.session_kwh += kwh
+
+
+@dataclass(slots=True)
+class ChargerRuntime:
+    """One charger: its parts, and what its box last said."""
+
+    config: ChargerConfig
+    backend: ChargerBackend
+    settings: UserSettings
+    keep_alive_s: float | None = None  # the box's failsafe timer wants a refresh
+    link: LinkHealth = field(default_factory=LinkHealth)
+    metering: Metering = field(default_factory=Metering)
+    reading: ChargerReading = field(default_factory=ChargerReading)
+    power_problem: str | None = None  # why a box that measures power shows none
+    status: Status | None = None
+    boost_plugged: bool = False  # a car was plugged in since the boost
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def boost(self) -> str | None:
+        """A boost waiting for the car (armed) or charging it (active)."""
+        if self.settings.boost_restore is None:
+            return None
+        return "armed" if self.reading.connected is False else "active"
+
+    def take_reading(self, reading: ChargerReading, voltage: float) -> None:
+        """What the box says now, its power checked; a plug-in starts a session
+        and an unplug ends a boost."""
+        if reading.connected is True and self.reading.connected is False:
+            self.metering.session_kwh = 0.0
+        if self.settings.boost_restore is not None:
+            if reading.connected is True:
+                self.boost_plugged = True
+            elif reading.connected is False and self.boost_plugged:
+                self.settings = self.settings.unboosted()
+                self.boost_plugged = False
+        self.power_problem = None
+        if self.backend.measures_power:
+            if reading.power_w is None:
+                self.power_problem = "unavailable"
+            else:
+                max_w = self.config.max_current * voltage * self.config.phases
+                checked = check_power(reading.power_w, *charger_power_range(max_w))
+                self.power_problem = checked.problem
+                reading = replace(reading, power_w=checked.watts)
+        self.reading = reading
+
+    def lose_reading(self, error: str) -> None:
+        """The box cannot be read: keep whether a car is there; what it drew is no
+        longer known."""
+        self.link.read_error = error
+        self.reading = ChargerReading(connected=self.reading.connected)
+        self.power_problem = None
+
+    def view(self) -> ChargerView:
+        """The charger as the control step sees it."""
+        config, settings, link, reading = (
+            self.config,
+            self.settings,
+            self.link,
+            self.reading,
+        )
+        return ChargerView(
+            id=config.id,
+            name=config.name,
+            phases=config.phases,
+            min_current=config.min_current,
+            max_current=config.max_current,
+            ceiling=settings.ceiling,
+            profile=settings.profile,
+            mode=settings.mode,
+            enabled=settings.enabled,
+            connected=reading.connected,
+            charging=reading.charging,
+            power_w=reading.power_w,
+            measures_power=self.backend.measures_power,
+            power_problem=self.power_problem,
+            accepts=reading.accepts,
+            holding=link.holding,
+            failing=link.failing,
+            retry_at=link.retry_at,
+            attempted=link.attempted,
+        )

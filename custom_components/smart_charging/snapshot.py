@@ -1,0 +1,55 @@
+"""What the entities show: a frozen snapshot taken after every step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .engine import Mode, Profile, Status
+from .runtime import ChargerRuntime
+
+
+@dataclass(frozen=True, slots=True)
+class ChargerData:
+    """One charger after a step."""
+
+    current: int  # amps commanded now (0 = paused)
+    power_w: float  # power budgeted for it
+    status: Status
+    session_kwh: float
+    # Its box can be read and, where it measures power, the reading is usable.
+    measured: bool
+    boost: str | None  # "armed", "active" or None
+    mode: Mode
+    profile: Profile
+    ceiling: int  # the user's ceiling, or the configured maximum
+    enabled: bool
+
+    @classmethod
+    def of(cls, charger: ChargerRuntime, status: Status, voltage: float) -> ChargerData:
+        current = charger.link.holding.current or 0
+        settings = charger.settings
+        return cls(
+            current=current,
+            power_w=current * voltage * charger.config.phases,
+            status=status,
+            session_kwh=round(charger.metering.session_kwh, 3),
+            measured=charger.link.read_error is None and charger.power_problem is None,
+            boost=charger.boost,
+            mode=settings.mode,
+            profile=settings.profile,
+            ceiling=settings.ceiling or charger.config.max_current,
+            enabled=settings.enabled,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SiteData:
+    """The site after a step."""
+
+    budget_w: float  # power the chargers may use now
+    surplus_w: float
+    household_w: float
+    offpeak: bool
+    failsafe: bool
+    chargers: Mapping[str, ChargerData]
