@@ -23,13 +23,17 @@ import numpy.typing as npt
 from bench.scenario import BoolArray, ChargerSpec, FloatArray, Scenario, Session
 from custom_components.smart_charging.engine import (
     RIDE_THROUGH as RIDE_THROUGH_CONFIG,
-    ChargerInput,
     EngineConfig,
-    EngineState,
     Mode,
     Profile,
-    SiteInput,
-    decide,
+)
+from custom_components.smart_charging.engine.control import (
+    ChargerView,
+    ControlState,
+    Holding,
+    SiteReadings,
+    SiteSettings,
+    control_step,
 )
 
 IntArray = npt.NDArray[np.int64]
@@ -244,8 +248,9 @@ def box_ceiling_a(scenario: Scenario, spec: ChargerSpec) -> int:
 
 
 class EngineStrategy:
-    """The integration's engine: a regular step every 10 s, and a decrease-only step as
-    soon as a lagged household or solar reading changes (as the coordinator does).
+    """The integration's control step: a regular step every 10 s, and a decrease-only
+    step as soon as a lagged household or solar reading changes (as the coordinator
+    does).
 
     `phases_as_drawn` is a what-if outside the SPEC: each box is declared with the
     phases its car draws on, so SPEC §5 rule 1 counts a one-phase car on a
@@ -264,7 +269,7 @@ class EngineStrategy:
         self.budgets_by_setpoint = not phases_as_drawn
         self.phases_as_drawn = phases_as_drawn
         self.config = config
-        self.state = EngineState()
+        self.state = ControlState()
         self.modes: dict[str, Mode] = {}
 
     def step(self, world: World, k: int) -> None:
@@ -272,17 +277,12 @@ class EngineStrategy:
         regular = t % ENGINE_CYCLE_S == 0
         if not regular and not world.sensor_event[k]:
             return
-        sc = world.scenario
-        site = SiteInput(
-            grid_limit_w=sc.limit_w,
+        readings = SiteReadings(
             household_w=float(world.household_seen[k]),
             solar_w=float(world.solar_seen[k]),
-            safety_margin_w=sc.safety_margin_kw * 1000.0,
-            standard_max_w=sc.standard_max_kw * 1000.0,
-            voltage=sc.voltage,
             offpeak=bool(world.offpeak[k]),
         )
-        inputs = []
+        views = []
         for cid, spec in world.specs.items():
             session = world.active[cid]
             if session is not None:
@@ -290,8 +290,8 @@ class EngineStrategy:
             phases = spec.phases
             if self.phases_as_drawn and session is not None:
                 phases = min(phases, session.car_phases)
-            inputs.append(
-                ChargerInput(
+            views.append(
+                ChargerView(
                     id=cid,
                     phases=phases,
                     min_current=spec.min_current,
@@ -299,18 +299,34 @@ class EngineStrategy:
                     profile=Profile(spec.profile),
                     mode=self.modes.get(cid, Mode.FAST),
                     connected=session is not None,
-                    measured_power_w=world.power_w[cid],
-                    last_command=world.setpoint[cid],
+                    power_w=world.power_w[cid],
+                    measures_power=True,
+                    holding=Holding(current=world.setpoint[cid]),
                 )
             )
-        decision = decide(
-            site, inputs, self.state, t, allow_increase=regular, config=self.config
+        result = control_step(
+            self.settings(world.scenario),
+            readings,
+            views,
+            self.state,
+            t,
+            allow_increase=regular,
         )
-        self.state = decision.state
-        for cid in decision.write_order:
-            amps = decision.chargers[cid].current
+        self.state = result.state
+        # The simulated boxes take every write at once, so the increases follow.
+        for cid in (*result.decreases, *result.increases):
+            amps = result.decision.chargers[cid].current
             if amps is not None:
                 world.write(cid, amps)
+
+    def settings(self, scenario: Scenario) -> SiteSettings:
+        return SiteSettings(
+            grid_limit_w=scenario.limit_w,
+            safety_margin_w=scenario.safety_margin_kw * 1000.0,
+            standard_max_w=scenario.standard_max_kw * 1000.0,
+            voltage=scenario.voltage,
+            engine=self.config,
+        )
 
 
 class UncontrolledStrategy:

@@ -1295,7 +1295,6 @@ def test_exception_and_issue_placeholders() -> None:
         "charger_not_found": {"target"},
         "invalid_mode": {"value", "options"},
         "invalid_profile": {"value", "options"},
-        "entity_unavailable": {"entity", "charger"},
     }
     issues = {
         key: _placeholders(value["title"]) | _placeholders(value["description"])

@@ -11,6 +11,8 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import replace
 
+from homeassistant.util.async_ import create_eager_task
+
 from .const import LOGGER, REPAIR_AFTER_S
 from .engine.control import StepResult, held_above
 from .repairs import Repairs
@@ -34,8 +36,13 @@ class Boxes:
         return self._voltage * charger.config.phases
 
     async def async_read(self, chargers: Iterable[ChargerRuntime], now: float) -> None:
-        """Read every box at once; one that does not answer is an error."""
-        await asyncio.gather(*(self._async_read(c, now) for c in chargers))
+        """Read every box at once; one that does not answer is an error.
+
+        Eager tasks: a box read from Home Assistant's states is done without
+        waiting, so hundreds of them cost no trip through the event loop each."""
+        await asyncio.gather(
+            *(create_eager_task(self._async_read(c, now)) for c in chargers)
+        )
 
     async def _async_read(self, charger: ChargerRuntime, now: float) -> None:
         try:
@@ -91,13 +98,24 @@ class Boxes:
             *(self._async_write(chargers[c], amps[c], now) for c in result.decreases)
         )
         if any(
-            held_above(charger.view(), amps[cid] or 0) > result.counted[cid]
+            self._holds_above(charger, amps[cid] or 0, result.counted[cid])
             for cid, charger in chargers.items()
         ):
             return
         await asyncio.gather(
             *(self._async_write(chargers[c], amps[c], now) for c in result.increases)
         )
+
+    @staticmethod
+    def _holds_above(charger: ChargerRuntime, decided: int, counted: int) -> bool:
+        """The box may draw more beyond `decided` than the decision counted on.
+
+        Only a failing box or one with a floor above `decided` holds anything
+        above it (held_above); the others skip building their view."""
+        link = charger.link
+        if not link.failing and link.holding.floor <= decided:
+            return False
+        return held_above(charger.view(), decided) > counted
 
     async def _async_write(
         self, charger: ChargerRuntime, current: int | None, now: float

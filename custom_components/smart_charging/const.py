@@ -6,6 +6,8 @@ from datetime import timedelta
 import logging
 from typing import Final
 
+from .engine.limits import MIN_CHARGE_CURRENT
+
 DOMAIN: Final = "smart_charging"
 LOGGER = logging.getLogger(__package__)
 
@@ -54,7 +56,7 @@ CONF_POWER_REGISTER: Final = "power_register"
 BACKEND_ENTITY: Final = "entity"
 BACKEND_MODBUS: Final = "modbus"
 DEFAULT_PHASES: Final = 3
-DEFAULT_MIN_CURRENT: Final = 6
+DEFAULT_MIN_CURRENT: Final = MIN_CHARGE_CURRENT
 DEFAULT_MAX_CURRENT: Final = 16
 CURRENT_LIMIT_A: Final = 80  # currents are accepted from 0 to this
 
@@ -68,7 +70,3 @@ EVENT_STATUS_CHANGED: Final = "smart_charging_status_changed"
 
 # The Modbus models, setpoint types, scales, word orders and their defaults are
 # owned by the modbus package (modbus/registers.py).
-
-# The engine owns this minimum (its MIN_CHARGE_CURRENT): once the engine split
-# settles, import it from there and drop this copy (issue 11).
-MIN_CHARGE_CURRENT_A: Final = 6  # IEC 61851: no vehicle charges below 6 A

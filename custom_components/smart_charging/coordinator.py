@@ -31,7 +31,7 @@ from .engine.control import ControlState, StepResult, control_step
 from .inputs import input_entities, read_site, site_settings
 from .repairs import Repairs
 from .runtime import ChargerConfig, ChargerRuntime, UserSettings
-from .snapshot import ChargerData, SiteData
+from .snapshot import SiteData
 
 type SmartChargingConfigEntry = ConfigEntry[SmartChargingCoordinator]
 type SettingsChange = Callable[[UserSettings], UserSettings]
@@ -221,19 +221,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
 
     def _snapshot(self) -> SiteData:
         assert self.last_result is not None
-        decision = self.last_result.decision
-        voltage = self.settings.voltage
-        return SiteData(
-            budget_w=decision.budget_w,
-            surplus_w=decision.surplus_w,
-            household_w=decision.household_w,
-            offpeak=self.last_result.readings.offpeak,
-            failsafe=decision.failsafe,
-            chargers={
-                cid: ChargerData.of(charger, charger.status or Status.OFF, voltage)
-                for cid, charger in self.chargers.items()
-            },
-        )
+        return SiteData.of(self.last_result, self.chargers, self.settings.voltage)
 
     def _device_id(self, cid: str) -> str | None:
         device = dr.async_get(self.hass).async_get_device_by_identifier(

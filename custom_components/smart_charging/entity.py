@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -94,6 +95,17 @@ class ChargerEntity(CoordinatorEntity[SmartChargingCoordinator]):
         self.charger = charger
         self._attr_unique_id = f"{charger.id}_{description.key}"
         self._attr_device_info = charger_device_info(coordinator, charger)
+        self._written: ChargerData | None = None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when this charger changed: a site with hundreds of
+        chargers would otherwise rewrite every entity at every step."""
+        data = self.charger_data
+        if data is not None and data == self._written:
+            return
+        self._written = data
+        super()._handle_coordinator_update()
 
     @property
     def charger_data(self) -> ChargerData | None:

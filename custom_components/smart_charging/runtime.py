@@ -4,6 +4,7 @@ settings, the health of the link to its box, and the energy of its session."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from operator import is_
 
 from homeassistant.config_entries import ConfigSubentry
 
@@ -133,6 +134,13 @@ class ChargerRuntime:
     power_problem: str | None = None  # why a box that measures power shows none
     status: Status | None = None
     boost_plugged: bool = False  # a car was plugged in since the boost
+    # The last view and the very objects it was built from (see view()).
+    _view: ChargerView | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _view_of: tuple[object, ...] = field(
+        default=(), init=False, repr=False, compare=False
+    )
 
     @property
     def id(self) -> str:
@@ -179,7 +187,29 @@ class ChargerRuntime:
         self.power_problem = None
 
     def view(self) -> ChargerView:
-        """The charger as the control step sees it."""
+        """The charger as the control step sees it.
+
+        Every step asks each charger, a decrease step without reading any box:
+        the view is built again only when one of the objects it is made of was
+        replaced (all are immutable), so a site of hundreds of chargers does not
+        rebuild hundreds of identical views."""
+        link = self.link
+        made_of = (
+            self.config,
+            self.settings,
+            self.reading,
+            self.power_problem,
+            self.backend.measures_power,
+            link.holding,
+            link.failing,
+            link.retry_at,
+            link.attempted,
+        )
+        if self._view is None or not all(map(is_, made_of, self._view_of, strict=True)):
+            self._view, self._view_of = self._build_view(), made_of
+        return self._view
+
+    def _build_view(self) -> ChargerView:
         config, settings, link, reading = (
             self.config,
             self.settings,

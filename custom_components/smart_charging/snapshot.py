@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .engine import Mode, Profile, Status
+from .engine.control import StepResult
 from .runtime import ChargerRuntime
 
 
@@ -53,3 +54,20 @@ class SiteData:
     offpeak: bool
     failsafe: bool
     chargers: Mapping[str, ChargerData]
+
+    @classmethod
+    def of(
+        cls, result: StepResult, chargers: Mapping[str, ChargerRuntime], voltage: float
+    ) -> SiteData:
+        decision = result.decision
+        return cls(
+            budget_w=decision.budget_w,
+            surplus_w=decision.surplus_w,
+            household_w=decision.household_w,
+            offpeak=result.readings.offpeak,
+            failsafe=decision.failsafe,
+            chargers={
+                cid: ChargerData.of(charger, charger.status or Status.OFF, voltage)
+                for cid, charger in chargers.items()
+            },
+        )

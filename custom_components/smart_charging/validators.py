@@ -49,8 +49,8 @@ from .const import (
     CONF_VOLTAGE,
     CURRENT_LIMIT_A,
     DEFAULT_SOLAR_RIDE_THROUGH,
-    MIN_CHARGE_CURRENT_A,
 )
+from .engine.limits import MIN_CHARGE_CURRENT
 from .modbus import MODEL_GENERIC, RegisterMapError, generic_settings
 
 POWER_UNITS = frozenset(
@@ -207,7 +207,7 @@ def _site_errors(name: str, numbers: Mapping[str, float]) -> Errors:
         errors[CONF_STANDARD_MAX_KW] = "invalid_number"
     if not VOLTAGE_RANGE[0] <= numbers[CONF_VOLTAGE] <= VOLTAGE_RANGE[1]:
         errors[CONF_VOLTAGE] = "invalid_voltage"
-    if failsafe != 0 and not is_whole(failsafe, MIN_CHARGE_CURRENT_A, CURRENT_LIMIT_A):
+    if failsafe != 0 and not is_whole(failsafe, MIN_CHARGE_CURRENT, CURRENT_LIMIT_A):
         errors[CONF_FAILSAFE_CURRENT] = "invalid_failsafe_current"
     if numbers[CONF_STALE_AFTER_S] < 0:
         errors[CONF_STALE_AFTER_S] = "invalid_number"
@@ -254,11 +254,11 @@ def _current_errors(min_current: float, max_current: float) -> Errors:
     errors: Errors = {}
     if not is_whole(min_current, 0, CURRENT_LIMIT_A):
         errors[CONF_MIN_CURRENT] = "current_out_of_range"
-    elif 0 < min_current < MIN_CHARGE_CURRENT_A:
+    elif 0 < min_current < MIN_CHARGE_CURRENT:
         errors[CONF_MIN_CURRENT] = "invalid_min_current"
     if not is_whole(max_current, 0, CURRENT_LIMIT_A):
         errors[CONF_MAX_CURRENT] = "current_out_of_range"
-    elif max_current < MIN_CHARGE_CURRENT_A:
+    elif max_current < MIN_CHARGE_CURRENT:
         errors[CONF_MAX_CURRENT] = "invalid_max_current"
     if not errors and min_current > max_current:
         errors["base"] = "min_above_max"
@@ -319,7 +319,7 @@ def validate_entity_charger(
         errors[CONF_CURRENT_ENTITY] = "already_in_use"
         return EntityCheck(entities, errors, None)
     maximum = entity_max(hass, current_entity)
-    needed = max(MIN_CHARGE_CURRENT_A, charger[CONF_MIN_CURRENT])
+    needed = max(MIN_CHARGE_CURRENT, charger[CONF_MIN_CURRENT])
     if maximum is not None and maximum < needed:
         errors[CONF_CURRENT_ENTITY] = "current_entity_range"
     return EntityCheck(entities, errors, maximum)

@@ -102,3 +102,38 @@ async def test_box_down_shows_error_and_recovers(
         await asyncio.sleep(0.25)
     assert hass.states.get(status_id).state == "charging"
     assert box.socket.setpoint == 14
+
+
+async def test_a_silent_box_shows_its_measurements_unavailable(
+    hass: HomeAssistant,
+    site_entry_factory: EntryFactory,
+    box: SimBox,
+) -> None:
+    power_state(hass, HOUSEHOLD, 2000)
+    entry = await site_entry_factory(
+        [modbus_charger(box)], grid_limit_kw=12.0, stale_after_s=0
+    )
+    cid = next(iter(entry.subentries))
+    energy_id = find_entity(hass, "sensor", f"{cid}_session_energy")
+    for _ in range(2):
+        await cycle(hass, entry)
+        await asyncio.sleep(0.2)  # the car draws meanwhile
+    energy = hass.states.get(energy_id)
+    assert energy is not None
+    assert energy.state != "unavailable"
+    box.set_fault("silent")
+    for _ in range(3):
+        await cycle(hass, entry)
+        assert hass.states.get(energy_id).state == "unavailable"
+    kwh = entry.runtime_data.chargers[cid].metering.session_kwh
+    assert round(kwh, 3) == float(energy.state)  # nothing counted while silent
+    status = hass.states.get(find_entity(hass, "sensor", f"{cid}_status"))
+    assert status is not None
+    assert status.state == "error"
+    box.set_fault(None)
+    for _ in range(40):  # the link comes back after its back-off
+        await cycle(hass, entry)
+        if hass.states.get(energy_id).state != "unavailable":
+            break
+        await asyncio.sleep(0.25)
+    assert float(hass.states.get(energy_id).state) >= float(energy.state)

@@ -5,6 +5,7 @@ exactly the same decisions from the same inputs.
 """
 
 from .allocate import decide
+from .limits import MIN_CHARGE_CURRENT
 from .model import (
     RIDE_THROUGH,
     ChargerDecision,
@@ -20,6 +21,7 @@ from .model import (
 )
 
 __all__ = [
+    "MIN_CHARGE_CURRENT",
     "RIDE_THROUGH",
     "ChargerDecision",
     "ChargerInput",

@@ -200,7 +200,7 @@ def _energy_kwh(
 ) -> dict[str, float]:
     """Energy of the last interval: measured power where the box measures it (none
     while that reading is unusable); otherwise what it was told, but only while a
-    car is known to be plugged in."""
+    car is known to be plugged in and the box answers and takes its writes."""
     if last is None or now <= last:
         return {}
     hours = (now - last) / 3600
@@ -208,7 +208,11 @@ def _energy_kwh(
     for charger in chargers:
         if charger.measures_power:
             power = charger.power_w or 0.0
-        elif charger.enabled and (charger.connected or charger.charging):
+        elif (
+            charger.enabled
+            and not charger.failing  # what the box holds is not known now
+            and (charger.connected or charger.charging)
+        ):
             power = commanded_w(charger, voltage)
         else:
             continue

@@ -28,7 +28,7 @@ CAP_HEADROOM_A = 0.75  # a cap is at least this (and under 1.75 A) above the dra
 IDLE_A = 1.0
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Draw:
     """A settled reading at a charging setpoint, and the phases it shows."""
 

@@ -23,6 +23,7 @@ class Pool:
     average_w: float
 
     def take(self, watts: float) -> None:
+        """Power that comes from the surplus: budget, surplus and average go down."""
         self.budget_w -= watts
         self.surplus_w -= watts
         self.average_w -= watts
@@ -84,6 +85,7 @@ def _split_tier(
     now: float,
     config: EngineConfig,
 ) -> _Tier:
+    """The tier's slots that can charge, by how they may charge (in rank order)."""
     tier = _Tier([], [], [], [])
     for slot in members:
         if not slot.fits:

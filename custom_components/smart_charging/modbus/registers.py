@@ -14,6 +14,8 @@ import struct
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
+from ..engine.limits import MIN_CHARGE_CURRENT
+
 # Subentry keys (values of the constants in const.py; this package imports no HA).
 CONF_HOST = "host"
 CONF_PORT = "port"
@@ -28,7 +30,6 @@ CONF_POWER_REGISTER = "power_register"
 
 DEFAULT_PORT = 502
 DEFAULT_UNIT_ID = 1
-IEC_MIN_CURRENT = 6  # IEC 61851: below this no vehicle charges
 REGISTER_MAX = 0xFFFF  # register addresses run from 0 to this
 
 WordOrder = Literal["big", "little"]
@@ -123,7 +124,7 @@ class RegisterMap:
     write_multiple: bool  # FC16 even for a single register (else FC6)
     pause: Pause
     enable: Switch | None = None
-    min_current: int = IEC_MIN_CURRENT
+    min_current: int = MIN_CHARGE_CURRENT
     state: State | None = None
     # A second register that says "charging"; it maps to "C" via its codes.
     charging: State | None = None
