@@ -12,7 +12,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import HomeAssistant, ServiceCall, State
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -30,6 +30,10 @@ from custom_components.smart_charging.const import DOMAIN
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let HA load custom integrations in every test."""
 
+
+type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
+WATTS_PER_AMP = 690  # 230 V x 3 phases
+LIMIT_W = 36000  # the sites' default grid limit
 
 HOUSEHOLD = "sensor.household_power"
 SOLAR = "sensor.solar_power"
@@ -93,6 +97,38 @@ async def one_car_site(
     await setup_wallboxes(hass, "wb1")
     power_state(hass, HOUSEHOLD, household, unit)
     return await site_entry_factory([charger_data("Car", "input_number.wb1")])
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state
+
+
+def amps(hass: HomeAssistant, entity_id: str) -> float:
+    """The current a box entity holds."""
+    return float(state_of(hass, entity_id).state)
+
+
+def modbus_charger_data(
+    port: int, name: str = "Drive", model: str = "vestel_evc04"
+) -> ConfigSubentryData:
+    """A charger subentry talking Modbus to a box on 127.0.0.1."""
+    data = {
+        "name": name,
+        "backend": "modbus",
+        "phases": 3,
+        "min_current": 6,
+        "max_current": 16,
+        "profile": "standard",
+        "host": "127.0.0.1",
+        "port": port,
+        "unit_id": 255,
+        "model": model,
+    }
+    return ConfigSubentryData(
+        data=data, subentry_type="charger", title=name, unique_id=None
+    )
 
 
 def wallbox_current(hass: HomeAssistant, name: str) -> float:

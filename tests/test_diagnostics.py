@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 import json
 import socket
 
-from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from tests.conftest import HOUSEHOLD, power_state
-
-type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
+from tests.conftest import (
+    HOUSEHOLD,
+    EntryFactory,
+    modbus_charger_data,
+    power_state,
+)
 
 
 def unused_port() -> int:
@@ -36,23 +36,7 @@ async def test_hosts_are_redacted_everywhere(
     """The box's address is gone from the config, the errors and every other text."""
     port = unused_port()
     power_state(hass, HOUSEHOLD, 2000)
-    charger = ConfigSubentryData(
-        data={
-            "name": f"Box at 127.0.0.1:{port}",
-            "backend": "modbus",
-            "phases": 3,
-            "min_current": 6,
-            "max_current": 16,
-            "profile": "standard",
-            "host": "127.0.0.1",
-            "port": port,
-            "unit_id": 255,
-            "model": "vestel_evc04",
-        },
-        subentry_type="charger",
-        title=f"Box at 127.0.0.1:{port}",
-        unique_id=None,
-    )
+    charger = modbus_charger_data(port, name=f"Box at 127.0.0.1:{port}")
     entry = await site_entry_factory([charger], stale_after_s=0)
     for _ in range(3):
         await entry.runtime_data.async_refresh()

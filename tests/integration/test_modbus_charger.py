@@ -7,17 +7,21 @@ refresh called directly, as the 10 s timer would.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator
 
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from tests.conftest import HOUSEHOLD, find_entity, power_state
+from tests.conftest import (
+    HOUSEHOLD,
+    EntryFactory,
+    find_entity,
+    modbus_charger_data,
+    power_state,
+)
 from wallbox_sim import SimBox, WallboxSimulator
-
-type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
 
 
 @pytest.fixture
@@ -29,21 +33,18 @@ async def box(socket_enabled: None) -> AsyncGenerator[SimBox]:
 
 
 def modbus_charger(box: SimBox) -> ConfigSubentryData:
-    data = {
-        "name": "Drive",
-        "backend": "modbus",
-        "phases": 3,
-        "min_current": 6,
-        "max_current": 16,
-        "profile": "standard",
-        "host": "127.0.0.1",
-        "port": box.port,
-        "unit_id": 255,
-        "model": "vestel_evc04",
-    }
-    return ConfigSubentryData(
-        data=data, subentry_type="charger", title="Drive", unique_id=None
+    return modbus_charger_data(box.port)
+
+
+async def modbus_site(
+    hass: HomeAssistant, site_entry_factory: EntryFactory, box: SimBox
+) -> tuple[MockConfigEntry, str]:
+    """A 12 kW site with 2 kW of household and the box's charger; its id."""
+    power_state(hass, HOUSEHOLD, 2000)
+    entry = await site_entry_factory(
+        [modbus_charger(box)], grid_limit_kw=12.0, stale_after_s=0
     )
+    return entry, next(iter(entry.subentries))
 
 
 async def cycle(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -56,10 +57,7 @@ async def test_load_change_lowers_the_box_within_one_cycle(
     site_entry_factory: EntryFactory,
     box: SimBox,
 ) -> None:
-    power_state(hass, HOUSEHOLD, 2000)
-    entry = await site_entry_factory(
-        [modbus_charger(box)], grid_limit_kw=12.0, stale_after_s=0
-    )
+    entry, cid = await modbus_site(hass, site_entry_factory, box)
     await cycle(hass, entry)
     assert box.socket.setpoint == 14  # 10 kW / 690 W per amp
     beats = sum(write.address == 6000 for write in box.writes)
@@ -71,7 +69,6 @@ async def test_load_change_lowers_the_box_within_one_cycle(
     for _ in range(3):
         await cycle(hass, entry)
     assert sum(write.address == 6000 for write in box.writes) > beats
-    cid = next(iter(entry.subentries))
     status = hass.states.get(find_entity(hass, "sensor", f"{cid}_status"))
     assert status is not None
     assert status.state == "charging"
@@ -82,11 +79,7 @@ async def test_box_down_shows_error_and_recovers(
     site_entry_factory: EntryFactory,
     box: SimBox,
 ) -> None:
-    power_state(hass, HOUSEHOLD, 2000)
-    entry = await site_entry_factory(
-        [modbus_charger(box)], grid_limit_kw=12.0, stale_after_s=0
-    )
-    cid = next(iter(entry.subentries))
+    entry, cid = await modbus_site(hass, site_entry_factory, box)
     status_id = find_entity(hass, "sensor", f"{cid}_status")
     await cycle(hass, entry)
     assert box.socket.setpoint == 14
@@ -109,11 +102,7 @@ async def test_a_silent_box_shows_its_measurements_unavailable(
     site_entry_factory: EntryFactory,
     box: SimBox,
 ) -> None:
-    power_state(hass, HOUSEHOLD, 2000)
-    entry = await site_entry_factory(
-        [modbus_charger(box)], grid_limit_kw=12.0, stale_after_s=0
-    )
-    cid = next(iter(entry.subentries))
+    entry, cid = await modbus_site(hass, site_entry_factory, box)
     energy_id = find_entity(hass, "sensor", f"{cid}_session_energy")
     for _ in range(2):
         await cycle(hass, entry)

@@ -9,7 +9,6 @@ from what the boxes really hold, never from what the integration believes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 import logging
 from typing import Any
 
@@ -28,18 +27,19 @@ from custom_components.smart_charging.const import DOMAIN
 from tests.conftest import (
     GRID,
     HOUSEHOLD,
+    LIMIT_W,
     SOLAR,
+    WATTS_PER_AMP,
+    EntryFactory,
+    amps,
     charger_data,
     find_entity,
     power_state,
     settle,
     setup_wallboxes,
+    state_of,
     tick,
 )
-
-type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
-WATTS_PER_AMP = 690  # 230 V x 3 phases
-LIMIT_W = 36000
 
 ONLINE = "input_boolean.a_online"  # whether box A's integration answers
 A_REAL = "input_number.a_real"  # the current box A really holds
@@ -51,17 +51,6 @@ WB2 = "input_number.wb2"
 
 
 # Reading what is there --------------------------------------------------------
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> State:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state
-
-
-def amps(hass: HomeAssistant, entity_id: str) -> float:
-    """The current a box really holds."""
-    return float(state_of(hass, entity_id).state)
 
 
 def true_import_w(household_w: float, *held: float) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 from unittest.mock import patch
 
@@ -31,6 +30,7 @@ from tests.conftest import (
     GRID,
     HOUSEHOLD,
     SOLAR,
+    EntryFactory,
     charger_data,
     find_entity,
     flaky_wallbox,
@@ -41,8 +41,6 @@ from tests.conftest import (
     tick,
     wallbox_current,
 )
-
-type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
 
 
 def first_charger(entry: MockConfigEntry) -> str:

@@ -6,7 +6,6 @@ it is not: SPEC §5 rules 1, 4 and 6 through the coordinator, not just the engin
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -18,13 +17,16 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from homeassistant.setup import async_setup_component
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smart_charging.const import DOMAIN
 from tests.conftest import (
     GRID,
     HOUSEHOLD,
+    LIMIT_W,
     SOLAR,
+    WATTS_PER_AMP,
+    EntryFactory,
+    amps,
     charger_data,
     find_entity,
     flaky_wallbox,
@@ -35,16 +37,6 @@ from tests.conftest import (
     tick,
     wallbox_current,
 )
-
-type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
-WATTS_PER_AMP = 690  # 230 V x 3 phases
-LIMIT_W = 36000
-
-
-def amps(hass: HomeAssistant, entity_id: str) -> float:
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return float(state.state)
 
 
 async def select(hass: HomeAssistant, entity_id: str, option: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -16,6 +14,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.smart_charging.const import DOMAIN
 from tests.conftest import (
     HOUSEHOLD,
+    EntryFactory,
     charger_data,
     find_entity,
     power_state,
@@ -23,8 +22,6 @@ from tests.conftest import (
     tick,
     wallbox_current,
 )
-
-type EntryFactory = Callable[..., Awaitable[MockConfigEntry]]
 
 
 async def two_chargers(hass: HomeAssistant, factory: EntryFactory) -> MockConfigEntry:
