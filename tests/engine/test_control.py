@@ -217,3 +217,17 @@ def test_what_the_boxes_may_draw_stays_within_the_limit(
         assert decided.current in (None, 0) or decided.current >= 6
         if decided.status is Status.CHARGING:
             assert (decided.current or 0) > 0
+
+
+def test_a_charger_whose_own_reading_is_unusable_is_in_failsafe() -> None:
+    readings = SiteReadings(household_w=5000.0)
+    blind = car(measures_power=True, power_problem="not a number ('abc')")
+    for held, expected in ((0, 0), (4, 0), (10, 6), (32, 6)):
+        result = step(
+            readings, [car(**{**view_fields(blind), "holding": Holding(held)})]
+        )  # type: ignore[arg-type]
+        decided = result.decision.chargers["a"]
+        assert (decided.current, decided.status) == (expected, Status.FAILSAFE)
+    # The others are served as usual.
+    other = step(readings, [blind, car("b")]).decision.chargers["b"]
+    assert other.status is Status.CHARGING

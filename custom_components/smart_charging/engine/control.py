@@ -22,6 +22,7 @@ from .model import (
     Mode,
     Profile,
     SiteInput,
+    Status,
 )
 from .readings import check_power, site_power_range
 
@@ -174,8 +175,11 @@ def control_step(
         inputs_usable=not unusable,
         failsafe_current=settings.failsafe_current,
     )
-    decision = _decide_with_reserve(
-        site, chargers, state.engine, now, allow_increase, settings.engine
+    decision = _failsafe_statuses(
+        _decide_with_reserve(
+            site, chargers, state.engine, now, allow_increase, settings.engine
+        ),
+        chargers,
     )
     decreases, increases = _plan_writes(decision, chargers, now)
     double_count = state.double_count
@@ -269,12 +273,17 @@ def derive_household(
     return (readings.grid_w or 0.0) + (readings.solar_w or 0.0) - chargers_w
 
 
-def _engine_input(charger: ChargerView) -> ChargerInput:
+def _engine_input(charger: ChargerView, failsafe_current: int) -> ChargerInput:
     min_current, ceiling = charger.min_current, charger.ceiling
     if charger.accepts is not None:
         # Within what the box's entity accepts, so no write is clamped.
         min_current = max(min_current, charger.accepts[0])
         ceiling = min(ceiling or charger.max_current, charger.accepts[1])
+    if charger.power_problem is not None:
+        # Its own reading is unusable (SPEC §5 rules 5 and 8): this charger is in
+        # failsafe, at the failsafe current and never above what it holds.
+        held = charger.holding.current or 0
+        ceiling = min(ceiling or charger.max_current, failsafe_current, held)
     return ChargerInput(
         id=charger.id,
         phases=charger.phases,
@@ -288,6 +297,25 @@ def _engine_input(charger: ChargerView) -> ChargerInput:
         measured_power_w=charger.power_w,
         last_command=charger.holding.current,
         error=charger.failing,
+    )
+
+
+def _failsafe_statuses(decision: Decision, chargers: Sequence[ChargerView]) -> Decision:
+    """Status failsafe for a charger whose own power reading is unusable."""
+    blind = {
+        c.id
+        for c in chargers
+        if c.power_problem is not None
+        and decision.chargers[c.id].status not in (Status.OFF, Status.DISCONNECTED)
+    }
+    if not blind:
+        return decision
+    return replace(
+        decision,
+        chargers={
+            cid: replace(d, status=Status.FAILSAFE) if cid in blind else d
+            for cid, d in decision.chargers.items()
+        },
     )
 
 
@@ -328,7 +356,7 @@ def _decide_with_reserve(
             config=config,
         )
 
-    inputs = [_engine_input(charger) for charger in chargers]
+    inputs = [_engine_input(charger, site.failsafe_current) for charger in chargers]
     low_w = 0.0
     for _ in range(RESERVE_PASSES):
         decision = decide_under(low_w)
