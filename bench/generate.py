@@ -8,6 +8,7 @@ scenario can change without moving the others. Times of arrival and departure fa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 import zlib
 
@@ -437,14 +438,43 @@ def lot_200() -> Scenario:
     )
 
 
+NOISE = 0.05  # the noisy meter: +-5 % ...
+NOISE_S = 10  # ... every 10 s, reported every 10 s
+
+
+def _noisy(base: Scenario, name: str) -> Scenario:
+    """The same day with a jittering household meter: the household moves by a
+    seeded +-5 % every 10 s and the sensors report every 10 s (seen 5-10 s late)."""
+    return replace(
+        base,
+        name=name,
+        title=f"{base.title}; household meter +-5 % every 10 s",
+        notes=f"{base.notes} The day of {base.name} with a jittering household meter.",
+        variant_of=base.name,
+        sensor_period_s=NOISE_S,
+        household_noise=NOISE,
+        household_noise_s=NOISE_S,
+    )
+
+
+def seed_three_chargers_noisy() -> Scenario:
+    return _noisy(seed_three_chargers(), "1b_seed_three_chargers_noisy")
+
+
+def lot_20_noisy() -> Scenario:
+    return _noisy(lot_20(), "7b_lot_20_noisy")
+
+
 GENERATORS: tuple[Callable[[], Scenario], ...] = (
     seed_three_chargers,
+    seed_three_chargers_noisy,
     seed_fleet_profiles,
     offpeak_night,
     pv_clear,
     pv_cloudy,
     winter_offpeak,
     lot_20,
+    lot_20_noisy,
     lot_200,
 )
 

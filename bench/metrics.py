@@ -6,6 +6,12 @@ readings plus the chargers' own power (what the site's sensors show, hence what 
 controller can be held to). Only the part the vehicles cause counts: a tick is over
 when the site is over the limit while vehicles draw power, and the energy over is at
 most the vehicles' share.
+
+The unavoidable part of it (SPEC §7) is the bound a reactive controller is held to:
+every rise of the true net load (household minus solar) is over the limit, by what the
+chargers drew just before, until the lagged sensors can show it (`unavoidable_over_w`).
+The grid's share of a `solar` session is the part of its energy the true surplus did
+not cover (`solar_grid_shares`).
 """
 
 from __future__ import annotations
@@ -14,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.scenario import Scenario
-from bench.sim import Trace, World
+from bench.scenario import FloatArray, Scenario
+from bench.sim import IntArray, Trace, World
 
 EPS_W = 1e-6
 
@@ -39,10 +45,23 @@ class Score:
     run_s: float
     idle_kwh: float | None = None  # commanded but not drawn (Trace.idle_kwh)
     idle_one_phase_kwh: float | None = None
+    unavoidable_kwh: float = 0.0  # the bound on over_kwh (unavoidable_over_w)
+    # The grid's share of the energy of each session in mode `solar`
+    # (solar_grid_shares): the worst session and the mean; None without any.
+    solar_grid_max: float | None = None
+    solar_grid_mean: float | None = None
 
     @property
     def delivered_share(self) -> float:
         return self.delivered_kwh / self.requested_kwh if self.requested_kwh else 1.0
+
+    @property
+    def over_ratio(self) -> float | None:
+        """True energy over the limit / the unavoidable bound: None when both are 0,
+        infinite when the bound is 0 and the overshoot is not."""
+        if self.unavoidable_kwh > 0:
+            return self.over_kwh / self.unavoidable_kwh
+        return None if self.over_kwh <= 0 else float("inf")
 
     @property
     def solar_share(self) -> float | None:
@@ -71,6 +90,73 @@ def median_writes_per_hour(
     return float(np.median(rates)) if rates else 0.0
 
 
+def sensor_lag_ticks(world: World) -> IntArray:
+    """Per tick k: how many ticks until the sensors show a reading taken at or after
+    k, i.e. the first tick j >= k with `seen_idx[j] >= k`, minus k (to the end of the
+    day if never). A change at tick k is invisible at ticks k .. j - 1: a controller
+    that acts on it at once changes the draw from tick j on."""
+    n = len(world.seen_idx)
+    ticks = np.arange(n, dtype=np.int64)
+    first = np.searchsorted(world.seen_idx, ticks, side="left")
+    return np.asarray(np.minimum(first, n) - ticks, dtype=np.int64)
+
+
+def unavoidable_over_w(
+    scenario: Scenario, world: World, ev_w: FloatArray
+) -> FloatArray:
+    """The unavoidable overshoot, per tick (SPEC §7: each load step x the sensor lag).
+
+    A step is a tick k >= 1 where the true net load (household - solar) rises. Until
+    the sensors can show it (`sensor_lag_ticks`), the chargers cannot know of it; had
+    they kept the power they drew just before (ev_w[k - 1]), the site is over by
+    max(0, net load + ev_w[k - 1] - limit), counted as the over-limit metric counts,
+    at most the vehicles' power ev_w[k - 1]. An isolated step thus adds
+    max(0, new load + chargers before - limit) x its lag. Where steps overlap (a
+    second one before the sensors show the first), a tick counts once, with the
+    true net load of that tick and the chargers' power before the first unseen step.
+    """
+    net = world.household - world.solar
+    lag = sensor_lag_ticks(world)
+    n = len(net)
+    reference = np.full(n, np.nan)
+    for k in np.flatnonzero(np.diff(net) > EPS_W) + 1:
+        window = reference[k : k + int(lag[k])]
+        window[np.isnan(window)] = ev_w[k - 1]
+    held = np.nan_to_num(reference, nan=0.0)
+    over = net + held - scenario.limit_w
+    return np.where(over > EPS_W, np.minimum(over, held), 0.0)
+
+
+def solar_grid_shares(
+    scenario: Scenario, world: World, trace: Trace
+) -> dict[int, float] | None:
+    """The grid's share of each `solar` session's delivered energy, by session index
+    (sessions that delivered nothing have no share); None if the trace kept no
+    per-session power.
+
+    Per tick, the true surplus max(0, solar - household) goes to the `solar` cars
+    first (as the engine gives it: a `solar_min` car's minimum comes from the grid),
+    shared among them in proportion to their power; a car's grid power is its power
+    minus its part of the surplus, at least 0. Its share is the sum of that over the
+    session divided by the energy it delivered."""
+    if trace.solar_session_w is None:
+        return None
+    powers = trace.solar_session_w
+    if not powers:
+        return {}
+    surplus = np.maximum(world.solar - world.household, 0.0)
+    total = np.sum(list(powers.values()), axis=0)
+    covered = np.where(
+        total > EPS_W, np.minimum(surplus / np.maximum(total, EPS_W), 1.0), 0.0
+    )
+    shares = {}
+    for i, power in powers.items():
+        energy = float(power.sum())
+        if energy > EPS_W:
+            shares[i] = float((power * (1.0 - covered)).sum()) / energy
+    return shares
+
+
 def score(scenario: Scenario, world: World, trace: Trace) -> Score:
     dt = float(scenario.tick_s)
     limit = scenario.limit_w
@@ -85,6 +171,9 @@ def score(scenario: Scenario, world: World, trace: Trace) -> Score:
     grid_w = ev - solar_used
     price = scenario.price_at(world.times)
     starts = trace.starts
+    unavoidable_w = unavoidable_over_w(scenario, world, ev)
+    shares = solar_grid_shares(scenario, world, trace)
+    grid_shares = list(shares.values()) if shares else []
     return Score(
         strategy=trace.strategy,
         over_kwh=float(over_w.sum() * dt / 3.6e6),
@@ -101,6 +190,9 @@ def score(scenario: Scenario, world: World, trace: Trace) -> Score:
         run_s=trace.run_s,
         idle_kwh=trace.idle_kwh,
         idle_one_phase_kwh=trace.idle_one_phase_kwh,
+        unavoidable_kwh=float(unavoidable_w.sum() * dt / 3.6e6),
+        solar_grid_max=max(grid_shares) if grid_shares else None,
+        solar_grid_mean=float(np.mean(grid_shares)) if grid_shares else None,
     )
 
 
@@ -125,6 +217,29 @@ class Target:
     passed: bool
 
 
+OVER_BOUND_FACTOR = 1.2
+OVER_BOUND_TARGET = "true overshoot <= 1.2x the unavoidable bound"
+SOLAR_GRID_MAX = 0.10
+SOLAR_GRID_TARGET = "grid share of each solar session <= 10 %"
+
+
+def ratio_text(ratio: float | None) -> str:
+    if ratio is None:
+        return "—"
+    return "inf" if ratio == float("inf") else f"{ratio:.2f}x"
+
+
+def over_bound_target(engine: Score) -> Target:
+    """True energy over the limit against the unavoidable bound (0 / 0 passes)."""
+    ratio = engine.over_ratio
+    return Target(
+        OVER_BOUND_TARGET,
+        f"{ratio_text(ratio)} ({kwh_text(engine.over_kwh)} / "
+        f"{kwh_text(engine.unavoidable_kwh)} kWh)",
+        ratio is None or ratio <= OVER_BOUND_FACTOR + 1e-9,
+    )
+
+
 def engine_targets(scenario: Scenario, engine: Score, optimum: Score) -> list[Target]:
     """The issue's targets for the engine on this scenario."""
     targets = [
@@ -138,6 +253,7 @@ def engine_targets(scenario: Scenario, engine: Score, optimum: Score) -> list[Ta
             f"{engine.over_seen_s:.0f} s",
             engine.over_seen_s <= 0.0,
         ),
+        over_bound_target(engine),
     ]
     ratio = (
         engine.delivered_kwh / optimum.delivered_kwh if optimum.delivered_kwh else 1.0
@@ -151,6 +267,15 @@ def engine_targets(scenario: Scenario, engine: Score, optimum: Score) -> list[Ta
         share = used / best if best else 1.0
         targets.append(
             Target("solar used >= 90 % of optimum", f"{share:.1%}", share >= 0.9)
+        )
+    if engine.solar_grid_max is not None:
+        worst = engine.solar_grid_max
+        targets.append(
+            Target(
+                SOLAR_GRID_TARGET,
+                f"max {worst:.1%} (mean {engine.solar_grid_mean or 0.0:.1%})",
+                worst <= SOLAR_GRID_MAX + 1e-9,
+            )
         )
     writes = engine.writes_per_charger_h or 0.0
     targets.append(

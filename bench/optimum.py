@@ -36,7 +36,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
 from bench.scenario import TAPER_END, TAPER_SOC, FloatArray, Scenario, Session
-from bench.sim import Trace, World, box_ceiling_a, make_world
+from bench.sim import Trace, World, box_ceiling_a, make_world, solar_sessions
 
 ENERGY_WEIGHT = 10.0  # per kWh: far above any price, so energy comes first
 
@@ -232,13 +232,16 @@ def replay(scenario: Scenario, plan: Plan, world: World | None = None) -> Trace:
     ev = np.zeros(len(world.times))
     delivered = []
     step = scenario.lp_step_s
-    for s, (first, _), power in zip(
-        scenario.sessions, plan.steps, plan.power_kw, strict=True
+    solar_w = {i: np.zeros(len(world.times)) for i in solar_sessions(scenario)}
+    for i, (s, (first, _), power) in enumerate(
+        zip(scenario.sessions, plan.steps, plan.power_kw, strict=True)
     ):
         present = (world.times >= s.arrive_s) & (world.times < s.depart_s)
         idx = (world.times[present] // step).astype(int) - first
         watts = power[idx] * 1000.0
         ev[present] += watts
+        if i in solar_w:
+            solar_w[i][present] = watts
         delivered.append(float(watts.sum() * scenario.tick_s / 3.6e6))
     return Trace(
         strategy="optimum (LP)",
@@ -247,6 +250,7 @@ def replay(scenario: Scenario, plan: Plan, world: World | None = None) -> Trace:
         starts=None,
         writes=None,
         run_s=plan.solve_s,
+        solar_session_w=solar_w,
     )
 
 
@@ -321,4 +325,5 @@ def equal_share(scenario: Scenario, world: World | None = None) -> Trace:
         starts=None,
         writes=None,
         run_s=time.perf_counter() - started,
+        solar_session_w={},  # fast sessions only
     )

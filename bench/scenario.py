@@ -97,6 +97,15 @@ class Scenario:
     notes: str = ""
     # Which targets apply: "pv_day" (solar share), "cloudy" (start/stop cycles).
     tags: tuple[str, ...] = ()
+    # A variant of another scenario draws its profile step offsets as that one does,
+    # so both have the same day (e.g. the noisy-meter variants).
+    variant_of: str = ""
+    # A jittering household meter: every `household_noise_s` the household is
+    # multiplied by a seeded uniform factor in [1 - noise, 1 + noise]. The meter is
+    # taken as exact, so the jitter is in the true household too, and the sensors
+    # show each jump late like any other change.
+    household_noise: float = 0.0
+    household_noise_s: int = 10
 
     @property
     def has_pv(self) -> bool:
@@ -127,12 +136,31 @@ class Scenario:
         jitter_ticks = self.profile_jitter_s // self.tick_s
         if jitter_ticks > 1:
             rng = np.random.default_rng(
-                [zlib.crc32(self.name.encode()), zlib.crc32(salt.encode())]
+                [
+                    zlib.crc32((self.variant_of or self.name).encode()),
+                    zlib.crc32(salt.encode()),
+                ]
             )
             starts[1:] += rng.integers(0, jitter_ticks, len(values) - 1) * self.tick_s
         idx = np.searchsorted(starts, times, side="right") - 1
         table = np.asarray(values, dtype=np.float64)
         return np.asarray(table[np.maximum(idx, 0)], dtype=np.float64)
+
+    def household_at(self, times: FloatArray) -> FloatArray:
+        """The true household at the given times: its profile, times the meter's
+        jitter if any (a factor drawn per `household_noise_s`, from the name)."""
+        base = self.profile_at(self.household_w, times, "household")
+        if not self.household_noise:
+            return base
+        if self.household_noise_s <= 0 or self.household_noise_s % self.tick_s:
+            raise ValueError("household_noise_s must be whole ticks")
+        rng = np.random.default_rng(
+            [zlib.crc32(self.name.encode()), zlib.crc32(b"household noise")]
+        )
+        periods = int(self.duration_s // self.household_noise_s) + 1
+        factor = 1.0 + self.household_noise * rng.uniform(-1.0, 1.0, periods)
+        idx = (times // self.household_noise_s).astype(np.int64)
+        return np.asarray(base * factor[idx], dtype=np.float64)
 
     def offpeak_at(self, times: FloatArray) -> BoolArray:
         hours = ((times + self.start_clock_s) % DAY_S) / 3600.0
@@ -151,7 +179,7 @@ class Scenario:
         return sum(s.energy_kwh for s in self.sessions)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "title": self.title,
             "notes": self.notes,
@@ -195,6 +223,13 @@ class Scenario:
                 for s in self.sessions
             ],
         }
+        # Only where set, so the files of the scenarios without them stay as they were.
+        if self.variant_of:
+            data["variant_of"] = self.variant_of
+        if self.household_noise:
+            data["household_noise"] = self.household_noise
+            data["household_noise_s"] = self.household_noise_s
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Scenario:
@@ -204,6 +239,9 @@ class Scenario:
             title=data["title"],
             notes=data.get("notes", ""),
             tags=tuple(data.get("tags", ())),
+            variant_of=data.get("variant_of", ""),
+            household_noise=float(data.get("household_noise", 0.0)),
+            household_noise_s=int(data.get("household_noise_s", 10)),
             start_clock_s=int(data["start_clock_s"]),
             duration_s=int(data["duration_s"]),
             tick_s=int(data["tick_s"]),

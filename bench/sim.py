@@ -80,7 +80,7 @@ def make_world(scenario: Scenario) -> World:
     if period % tick or delay % tick:
         raise ValueError("sensor period and delay must be multiples of the tick")
     times = scenario.ticks()
-    household = scenario.profile_at(scenario.household_w, times, "household")
+    household = scenario.household_at(times)
     solar = scenario.profile_at(scenario.solar_w, times, "solar")
     sample = np.maximum(np.floor((times - delay) / period), 0.0) * period
     seen_idx = (sample // tick).astype(np.int64)
@@ -137,6 +137,14 @@ class Trace:
     # (see Strategy.budgets_by_setpoint).
     idle_kwh: float | None = None
     idle_one_phase_kwh: float | None = None  # of it, one-phase cars on 3-phase boxes
+    # Power per tick of each session in mode `solar`, by its index in
+    # Scenario.sessions (for the grid's share of solar sessions); None if not kept.
+    solar_session_w: dict[int, FloatArray] | None = None
+
+
+def solar_sessions(scenario: Scenario) -> list[int]:
+    """Indices of the sessions in mode `solar`."""
+    return [i for i, s in enumerate(scenario.sessions) if s.mode == "solar"]
 
 
 def simulate(
@@ -219,7 +227,18 @@ def simulate(
         idle_one_phase_kwh=(
             idle_one_phase_j / 3.6e6 if strategy.budgets_by_setpoint else None
         ),
+        solar_session_w=solar_session_w(scenario, world),
     )
+
+
+def solar_session_w(scenario: Scenario, world: World) -> dict[int, FloatArray]:
+    """Each `solar` session's power per tick, from its charger's over its stay."""
+    result = {}
+    for i in solar_sessions(scenario):
+        s = scenario.sessions[i]
+        present = (world.times >= s.arrive_s) & (world.times < s.depart_s)
+        result[i] = np.where(present, world.charger_w[s.charger], 0.0)
+    return result
 
 
 def held_from_others(idle: list[tuple[float, float, bool]]) -> tuple[float, float]:

@@ -37,6 +37,10 @@ def test_tiny_benchmark_writes_table_and_plot(tmp_path: Path) -> None:
     assert "| tiny |" in text  # the engine's target row
     assert "| tiny, engine, ride-through |" in text  # and with solar_ride_through
     assert "pass" in text
+    assert "| unavoidable over kWh | over / unavoidable |" in text
+    assert "| grid share of solar sessions max (mean) |" in text
+    assert "true overshoot <= 1.2x the unavoidable bound" in text
+    assert "grid share of each solar session <= 10 %" in text
     assert (tmp_path / "tiny.png").stat().st_size > 10_000
 
 
