@@ -37,6 +37,7 @@ from custom_components.smart_charging.modbus import (
     register_map,
 )
 from custom_components.smart_charging.schemas import MODBUS_SCHEMA
+from custom_components.smart_charging.sessions import Session
 from wallbox_sim import WallboxSimulator
 
 COMPONENT = Path(__file__).parent.parent / "custom_components" / DOMAIN
@@ -120,6 +121,10 @@ def states(hass: HomeAssistant) -> None:
     )
     hass.states.async_set("sensor.energy", "12", {"unit_of_measurement": "kWh"})
     hass.states.async_set("sensor.no_unit", "12")
+    hass.states.async_set("sensor.nordpool", "0.25", {"unit_of_measurement": "EUR/kWh"})
+    hass.states.async_set(
+        "sensor.co2_intensity", "120", {"unit_of_measurement": "gCO2eq/kWh"}
+    )
     hass.states.async_set("schedule.offpeak", "off")
     hass.states.async_set("binary_sensor.offpeak", "on")
     hass.states.async_set("light.kitchen", "on")
@@ -239,6 +244,8 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
             "grid_power_entity": "sensor.grid_power",
             "solar_power_entity": "sensor.solar_power",
             "offpeak_entity": "schedule.offpeak",
+            "price_entity": "sensor.nordpool",
+            "co2_entity": "sensor.co2_intensity",
             "safety_margin_kw": 2.5,
             "standard_max_kw": 7.4,
             "voltage": 120,
@@ -255,6 +262,8 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         "grid_power_entity": "sensor.grid_power",
         "solar_power_entity": "sensor.solar_power",
         "offpeak_entity": "schedule.offpeak",
+        "price_entity": "sensor.nordpool",
+        "co2_entity": "sensor.co2_intensity",
         "safety_margin_kw": 2.5,
         "standard_max_kw": 7.4,
         "voltage": 120.0,
@@ -311,6 +320,22 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         (
             {"offpeak_entity": "input_boolean.missing"},
             {"offpeak_entity": "entity_not_found"},
+        ),
+        (
+            {"price_entity": "input_number.price"},
+            {"price_entity": "wrong_domain"},
+        ),
+        (
+            {"price_entity": "sensor.missing_price"},
+            {"price_entity": "entity_not_found"},
+        ),
+        (
+            {"co2_entity": "light.kitchen"},
+            {"co2_entity": "wrong_domain"},
+        ),
+        (
+            {"co2_entity": "sensor.missing_co2"},
+            {"co2_entity": "entity_not_found"},
         ),
         (
             {"grid_limit_kw": -1, "voltage": 1000, "household_power_entity": None},
@@ -462,6 +487,48 @@ async def test_reconfigure_site(
     assert len(entry.subentries) == 1  # the chargers stay
     assert entry.state is ConfigEntryState.LOADED  # reloaded by the flow
     assert entry in [call.args[1] for call in mock_setup_entry.mock_calls]
+
+
+async def test_price_and_carbon_sensors_take_any_unit_and_can_be_changed(
+    hass: HomeAssistant,
+) -> None:
+    """The price and carbon sensors are optional sensors in any unit (or none);
+    reconfigure offers them, sets them and clears them."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    fields = {str(key) for key in result["data_schema"].schema}
+    assert {"price_entity", "co2_entity"} <= fields
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**SITE_INPUT, "price_entity": "sensor.energy", "co2_entity": "sensor.no_unit"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.data["price_entity"] == "sensor.energy"
+    assert entry.data["co2_entity"] == "sensor.no_unit"
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested["price_entity"] == "sensor.energy"
+    assert suggested["co2_entity"] == "sensor.no_unit"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "price_entity": "light.kitchen"}
+    )
+    _assert_errors(result, {"price_entity": "wrong_domain"}, SITE_STRINGS)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "price_entity": "sensor.nordpool"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["price_entity"] == "sensor.nordpool"
+    assert "co2_entity" not in entry.data  # left empty: removed
 
 
 async def test_reconfigure_site_keeps_name_and_drops_cleared_entity(
@@ -1276,10 +1343,15 @@ def test_selector_and_entity_translations() -> None:
         "allocated_power",
         "status",
         "session_energy",
+        "last_session",
         "ev_budget",
         "solar_surplus",
         "household_power",
     }
+    session = Session(0.0, 3600.0, 1.0, None, None, None, None)
+    assert set(entity["sensor"]["last_session"]["state_attributes"]) == set(
+        session.attributes()
+    )
     assert set(entity["number"]) == {"max_current"}
     assert set(entity["switch"]) == {"enabled"}
     assert set(entity["binary_sensor"]) == {"off_peak"}

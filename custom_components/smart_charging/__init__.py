@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .card import async_register_card
 from .const import DOMAIN
 from .coordinator import (
     SmartChargingConfigEntry,
@@ -31,6 +32,7 @@ PLATFORMS = [
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up Smart Charging's actions."""
     async_setup_services(hass)
+    await async_register_card(hass)
     return True
 
 

@@ -57,7 +57,7 @@ class Boxes:
             LOGGER.info("%s answers again", charger.name)
             charger.link.read_error = None
         self._follow_setpoint(charger, reading, now)
-        charger.take_reading(reading, self._voltage)
+        charger.take_reading(reading, self._voltage, now)
 
     def _follow_setpoint(
         self, charger: ChargerRuntime, reading: ChargerReading, now: float

@@ -27,12 +27,14 @@ from .const import (
     CONF_BACKEND,
     CONF_CURRENT_ENTITY,
     CONF_MAX_CURRENT,
-    CONF_UNIT_ID,
     DOMAIN,
     LOGGER,
     SUBENTRY_CHARGER,
 )
 from .modbus import InvalidUnitId, async_probe
+from .modbus.registers import (
+    CONF_UNIT_ID,
+)
 from .schemas import (
     CHARGER_SCHEMA,
     ENTITY_SCHEMA,

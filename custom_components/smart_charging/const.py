@@ -22,6 +22,8 @@ CONF_STANDARD_MAX_KW: Final = "standard_max_kw"
 CONF_VOLTAGE: Final = "voltage"
 CONF_FAILSAFE_CURRENT: Final = "failsafe_current"
 CONF_STALE_AFTER_S: Final = "stale_after_s"
+CONF_PRICE_ENTITY: Final = "price_entity"
+CONF_CO2_ENTITY: Final = "co2_entity"
 # Not in the spec: off by default, so SPEC §4's solar delays hold exactly.
 CONF_SOLAR_RIDE_THROUGH: Final = "solar_ride_through"
 
@@ -44,14 +46,6 @@ CONF_CURRENT_ENTITY: Final = "current_entity"
 CONF_SWITCH_ENTITY: Final = "switch_entity"
 CONF_CONNECTED_ENTITY: Final = "connected_entity"
 CONF_POWER_ENTITY: Final = "power_entity"
-CONF_UNIT_ID: Final = "unit_id"
-CONF_MODEL: Final = "model"
-CONF_SETPOINT_REGISTER: Final = "setpoint_register"
-CONF_SETPOINT_TYPE: Final = "setpoint_type"
-CONF_SETPOINT_SCALE: Final = "setpoint_scale"
-CONF_WORD_ORDER: Final = "word_order"
-CONF_STATUS_REGISTER: Final = "status_register"
-CONF_POWER_REGISTER: Final = "power_register"
 
 BACKEND_ENTITY: Final = "entity"
 BACKEND_MODBUS: Final = "modbus"
@@ -67,6 +61,7 @@ REPAIR_AFTER_S: Final = 120.0
 WRITE_RETRY_MAX_S: Final = 300.0
 
 EVENT_STATUS_CHANGED: Final = "smart_charging_status_changed"
+EVENT_SESSION_ENDED: Final = "smart_charging_session_ended"
 
 # The Modbus models, setpoint types, scales, word orders and their defaults are
 # owned by the modbus package (modbus/registers.py).

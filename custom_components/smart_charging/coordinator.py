@@ -31,6 +31,7 @@ from .engine.control import ControlState, StepResult, control_step
 from .inputs import input_entities, read_site, site_settings
 from .repairs import Repairs
 from .runtime import ChargerConfig, ChargerRuntime, UserSettings
+from .session_publish import SessionPublisher
 from .snapshot import SiteData
 
 type SmartChargingConfigEntry = ConfigEntry[SmartChargingCoordinator]
@@ -73,6 +74,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
                     config, backend, UserSettings(profile=config.profile), keep_alive_s
                 )
         self.state = ControlState()
+        self.sessions = SessionPublisher(hass, entry)
         self.last_result: StepResult | None = None
         # Chargers whose subentry was removed: their boxes are paused on unload.
         self.removed: set[str] = set()
@@ -183,9 +185,8 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
                 chargers.values(), self.settings.failsafe_current, now
             )
             return
+        self.sessions.count(result, chargers, self.state.last_step, now)
         self.state, self.last_result = result.state, result
-        for cid, kwh in result.energy_kwh.items():
-            chargers[cid].metering.add(kwh)
         await self._boxes.async_write(result, chargers, now)
         await self._boxes.async_keep_alive(chargers.values(), now)
         self._publish_statuses(result)
@@ -221,7 +222,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
 
     def _snapshot(self) -> SiteData:
         assert self.last_result is not None
-        return SiteData.of(self.last_result, self.chargers, self.settings.voltage)
+        return SiteData.of(self.last_result, self.chargers, self.settings)
 
     def _device_id(self, cid: str) -> str | None:
         device = dr.async_get(self.hass).async_get_device_by_identifier(

@@ -39,6 +39,10 @@ async def async_get_config_entry_diagnostics(
                 "failures": charger.link.failures,
                 "last_error": charger.link.last_error,
                 "session_kwh": charger.metering.session_kwh,
+                "session_in_progress": charger.metering.progress.as_dict(),
+                "last_sessions": [
+                    session.as_dict() for session in charger.metering.history
+                ],
             }
             for charger in coordinator.chargers.values()
         },

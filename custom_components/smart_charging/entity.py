@@ -95,16 +95,22 @@ class ChargerEntity(CoordinatorEntity[SmartChargingCoordinator]):
         self.charger = charger
         self._attr_unique_id = f"{charger.id}_{description.key}"
         self._attr_device_info = charger_device_info(coordinator, charger)
-        self._written: ChargerData | None = None
+        self._data: ChargerData | None = None
+        self._shown: tuple[object, ...] | None = None
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when this charger changed: a site with hundreds of
-        chargers would otherwise rewrite every entity at every step."""
+        """Write the state only when it changed: a site with hundreds of chargers
+        would otherwise rewrite every entity at every step. The charger's snapshot
+        is compared first, as most steps leave most chargers as they were."""
         data = self.charger_data
-        if data is not None and data == self._written:
+        if data is not None and data == self._data:
             return
-        self._written = data
+        self._data = data
+        shown = (self.available, self.state, self.extra_state_attributes)
+        if shown == self._shown:
+            return
+        self._shown = shown
         super()._handle_coordinator_update()
 
     @property

@@ -3,6 +3,7 @@ settings, the health of the link to its box, and the energy of its session."""
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field, replace
 from operator import is_
 
@@ -18,9 +19,11 @@ from .const import (
 from .engine import Mode, Profile, Status
 from .engine.control import ChargerView, Holding
 from .engine.readings import charger_power_range, check_power
+from .sessions import Session, SessionProgress, Tariff
 from .wallbox import ChargerBackend, ChargerReading
 
 FIRST_RETRY_S = 10.0
+SESSIONS_KEPT = 5  # the last sessions of each charger, for the diagnostics
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +115,51 @@ class LinkHealth:
 
 @dataclass(slots=True)
 class Metering:
-    """The energy of the session in progress."""
+    """The energy since plug-in, the session in progress and the last sessions."""
 
-    session_kwh: float = 0.0
+    session_kwh: float = 0.0  # shown from plug-in to the next plug-in
+    progress: SessionProgress = field(default_factory=SessionProgress)
+    solar: bool = False  # the site has a solar sensor: sessions have a solar share
+    ended: list[Session] = field(default_factory=list)  # not yet published
+    history: deque[Session] = field(default_factory=lambda: deque(maxlen=SESSIONS_KEPT))
 
-    def add(self, kwh: float) -> None:
+    @property
+    def last_session(self) -> Session | None:
+        return self.history[-1] if self.history else None
+
+    def add(
+        self, kwh: float, now: float, solar: float = 0.0, tariff: Tariff | None = None
+    ) -> None:
+        """One interval's energy (and its solar part) at the price and carbon of
+        now; counted in the session in progress, once a car was seen plugged in
+        (a box that cannot tell has no sessions)."""
         self.session_kwh += kwh
+        if self.progress.start is not None:
+            self.progress.add(kwh, solar, tariff or Tariff(), now)
+
+    def follow_plug(
+        self, connected: bool | None, was: bool | None, now: float | None
+    ) -> None:
+        """A plug-in starts a session, an unplug records it. A session restored
+        after a restart whose car left meanwhile ends when its energy last came."""
+        if connected is True and was is False:
+            self.session_kwh = 0.0
+        progress = self.progress
+        if connected is False and progress.start is not None:
+            end = now if was is True or progress.last is None else progress.last
+            session = progress.finish(
+                end if end is not None else progress.start, solar=self.solar
+            )
+            self.ended.append(session)
+            self.history.append(session)
+            self.progress = SessionProgress()
+        elif connected is True and progress.start is None and now is not None:
+            progress.start = now
+
+    def take_ended(self) -> list[Session]:
+        """The sessions recorded since last asked."""
+        ended, self.ended = self.ended, []
+        return ended
 
 
 @dataclass(slots=True)
@@ -157,11 +199,12 @@ class ChargerRuntime:
             return None
         return "armed" if self.reading.connected is False else "active"
 
-    def take_reading(self, reading: ChargerReading, voltage: float) -> None:
+    def take_reading(
+        self, reading: ChargerReading, voltage: float, now: float | None = None
+    ) -> None:
         """What the box says now, its power checked; a plug-in starts a session
-        and an unplug ends a boost."""
-        if reading.connected is True and self.reading.connected is False:
-            self.metering.session_kwh = 0.0
+        and an unplug ends it and a boost."""
+        self.metering.follow_plug(reading.connected, self.reading.connected, now)
         if self.settings.boost_restore is not None:
             if reading.connected is True:
                 self.boost_plugged = True

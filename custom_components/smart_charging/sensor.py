@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import math
 from typing import Any
 
@@ -12,17 +12,20 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorExtraStoredData,
     SensorStateClass,
 )
 from homeassistant.const import UnitOfElectricCurrent, UnitOfEnergy, UnitOfPower
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import SmartChargingConfigEntry, SmartChargingCoordinator
 from .engine import Status
 from .entity import ChargerEntity, SiteEntity, add_charger_entities
 from .runtime import ChargerRuntime
+from .sessions import Session, SessionProgress
 from .snapshot import ChargerData, SiteData
 
 PARALLEL_UPDATES = 0
@@ -43,6 +46,7 @@ class SiteSensorEntityDescription(SensorEntityDescription):
     """A site sensor and where its value comes from."""
 
     value_fn: Callable[[SiteData], StateType]
+    attributes_fn: Callable[[SiteData], dict[str, Any]] | None = None
 
 
 CHARGER_SENSORS = (
@@ -63,6 +67,7 @@ CHARGER_SENSORS = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda charger: charger.power_w,
+        attributes_fn=lambda charger: {"measured_power_w": charger.measured_w},
     ),
     ChargerSensorEntityDescription(
         key="status",
@@ -85,6 +90,25 @@ SESSION_ENERGY = ChargerSensorEntityDescription(
     measured=True,
 )
 
+# The last session's energy is its state: the figure users look for, and one point
+# per session on its history graph; when and at what cost are its attributes. Not a
+# total: the Energy dashboard takes session_energy.
+LAST_SESSION = ChargerSensorEntityDescription(
+    key="last_session",
+    translation_key="last_session",
+    device_class=SensorDeviceClass.ENERGY,
+    native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    suggested_display_precision=2,
+    value_fn=lambda charger: (
+        None
+        if charger.last_session is None
+        else round(charger.last_session.energy_kwh, 3)
+    ),
+    attributes_fn=lambda charger: (
+        {} if charger.last_session is None else charger.last_session.attributes()
+    ),
+)
+
 SITE_SENSORS = (
     SiteSensorEntityDescription(
         key="ev_budget",
@@ -94,6 +118,11 @@ SITE_SENSORS = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda site: site.budget_w,
+        # The budget's frame, for dashboards: the contract and the margin kept.
+        attributes_fn=lambda site: {
+            "grid_limit_kw": site.grid_limit_w / 1000,
+            "safety_margin_kw": site.safety_margin_w / 1000,
+        },
     ),
     SiteSensorEntityDescription(
         key="solar_surplus",
@@ -135,6 +164,7 @@ def _charger_sensors(
     return [
         *(ChargerSensorEntity(coordinator, charger, desc) for desc in CHARGER_SENSORS),
         SessionEnergySensorEntity(coordinator, charger, SESSION_ENERGY),
+        LastSessionSensorEntity(coordinator, charger, LAST_SESSION),
     ]
 
 
@@ -147,6 +177,13 @@ class SiteSensorEntity(SiteEntity, SensorEntity):
     def native_value(self) -> StateType:
         data = self.coordinator.data
         return None if data is None else self.entity_description.value_fn(data)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        data = self.coordinator.data
+        if data is None or self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(data)
 
 
 class ChargerSensorEntity(ChargerEntity, SensorEntity):
@@ -174,8 +211,38 @@ class ChargerSensorEntity(ChargerEntity, SensorEntity):
         return self.entity_description.attributes_fn(data)
 
 
+class StoredData(ExtraStoredData):
+    """Extra data kept across restarts, as a plain dict."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.data
+
+
+@dataclass
+class SessionStoredData(SensorExtraStoredData):
+    """The sensor's value and the session in progress."""
+
+    session: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "session": self.session}
+
+
 class SessionEnergySensorEntity(ChargerSensorEntity, RestoreSensor):
-    """Energy delivered since plug-in; kept across restarts for the Energy dashboard."""
+    """Energy delivered since plug-in; kept across restarts for the Energy
+    dashboard, with the session in progress (its start, energy, cost...)."""
+
+    @property
+    def extra_restore_state_data(self) -> SensorExtraStoredData:
+        sensor = super().extra_restore_state_data
+        return SessionStoredData(
+            sensor.native_value,
+            sensor.native_unit_of_measurement,
+            self.charger.metering.progress.as_dict(),
+        )
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
@@ -185,3 +252,27 @@ class SessionEnergySensorEntity(ChargerSensorEntity, RestoreSensor):
         # below zero (or at infinity).
         if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
             self.charger.metering.session_kwh = float(value)
+        extra = await self.async_get_last_extra_data()
+        stored = extra.as_dict().get("session") if extra is not None else None
+        if isinstance(stored, dict):
+            self.charger.metering.progress = SessionProgress.from_dict(stored)
+
+
+class LastSessionSensorEntity(ChargerSensorEntity, RestoreEntity):
+    """The last session: its energy, with when, cost, CO2 and solar share; the
+    last few sessions are kept across restarts."""
+
+    @property
+    def extra_restore_state_data(self) -> ExtraStoredData:
+        history = self.charger.metering.history
+        return StoredData({"sessions": [session.as_dict() for session in history]})
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        extra = await self.async_get_last_extra_data()
+        stored = extra.as_dict().get("sessions") if extra is not None else None
+        if not isinstance(stored, list) or self.charger.metering.history:
+            return
+        for item in stored:
+            if isinstance(item, dict) and (session := Session.from_dict(item)):
+                self.charger.metering.history.append(session)

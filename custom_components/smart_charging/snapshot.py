@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .engine import Mode, Profile, Status
-from .engine.control import StepResult
+from .engine.control import SiteSettings, StepResult
 from .runtime import ChargerRuntime
+from .sessions import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,11 +21,13 @@ class ChargerData:
     session_kwh: float
     # Its box can be read and, where it measures power, the reading is usable.
     measured: bool
+    measured_w: float | None  # what its box measures it draws, where it does
     boost: str | None  # "armed", "active" or None
     mode: Mode
     profile: Profile
     ceiling: int  # the user's ceiling, or the configured maximum
     enabled: bool
+    last_session: Session | None = None
 
     @classmethod
     def of(cls, charger: ChargerRuntime, status: Status, voltage: float) -> ChargerData:
@@ -36,11 +39,13 @@ class ChargerData:
             status=status,
             session_kwh=round(charger.metering.session_kwh, 3),
             measured=charger.link.read_error is None and charger.power_problem is None,
+            measured_w=charger.reading.power_w,
             boost=charger.boost,
             mode=settings.mode,
             profile=settings.profile,
             ceiling=settings.ceiling or charger.config.max_current,
             enabled=settings.enabled,
+            last_session=charger.metering.last_session,
         )
 
 
@@ -48,6 +53,8 @@ class ChargerData:
 class SiteData:
     """The site after a step."""
 
+    grid_limit_w: float
+    safety_margin_w: float
     budget_w: float  # power the chargers may use now
     surplus_w: float
     household_w: float
@@ -57,10 +64,16 @@ class SiteData:
 
     @classmethod
     def of(
-        cls, result: StepResult, chargers: Mapping[str, ChargerRuntime], voltage: float
+        cls,
+        result: StepResult,
+        chargers: Mapping[str, ChargerRuntime],
+        settings: SiteSettings,
     ) -> SiteData:
         decision = result.decision
+        voltage = settings.voltage
         return cls(
+            grid_limit_w=settings.grid_limit_w,
+            safety_margin_w=settings.safety_margin_w,
             budget_w=decision.budget_w,
             surplus_w=decision.surplus_w,
             household_w=decision.household_w,

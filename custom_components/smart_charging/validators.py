@@ -26,6 +26,7 @@ from homeassistant.util import slugify
 
 from .const import (
     CONF_BACKEND,
+    CONF_CO2_ENTITY,
     CONF_CONNECTED_ENTITY,
     CONF_CURRENT_ENTITY,
     CONF_FAILSAFE_CURRENT,
@@ -34,10 +35,10 @@ from .const import (
     CONF_HOUSEHOLD_POWER_ENTITY,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
-    CONF_MODEL,
     CONF_OFFPEAK_ENTITY,
     CONF_PHASES,
     CONF_POWER_ENTITY,
+    CONF_PRICE_ENTITY,
     CONF_PROFILE,
     CONF_SAFETY_MARGIN_KW,
     CONF_SOLAR_POWER_ENTITY,
@@ -45,19 +46,24 @@ from .const import (
     CONF_STALE_AFTER_S,
     CONF_STANDARD_MAX_KW,
     CONF_SWITCH_ENTITY,
-    CONF_UNIT_ID,
     CONF_VOLTAGE,
     CURRENT_LIMIT_A,
     DEFAULT_SOLAR_RIDE_THROUGH,
 )
 from .engine.limits import MIN_CHARGE_CURRENT
 from .modbus import MODEL_GENERIC, RegisterMapError, generic_settings
+from .modbus.registers import (
+    CONF_MODEL,
+    CONF_UNIT_ID,
+)
 
 POWER_UNITS = frozenset(
     {UnitOfPower.WATT, UnitOfPower.KILO_WATT, UnitOfPower.MEGA_WATT}
 )
 # The domains each entity field takes (the forms' pickers show the same).
 POWER_SENSOR_DOMAINS = ("sensor",)
+# The price and carbon intensity: a sensor in any unit (EUR/kWh, gCO2eq/kWh...).
+TARIFF_SENSOR_DOMAINS = ("sensor",)
 OFFPEAK_DOMAINS = ("schedule", "binary_sensor", "input_boolean", "switch")
 CURRENT_DOMAINS = ("number", "input_number")
 SWITCH_DOMAINS = ("switch", "input_boolean")
@@ -102,6 +108,8 @@ SITE_ENTITY_RULES = {
     CONF_GRID_POWER_ENTITY: POWER_RULE,
     CONF_SOLAR_POWER_ENTITY: POWER_RULE,
     CONF_OFFPEAK_ENTITY: EntityRule(OFFPEAK_DOMAINS),
+    CONF_PRICE_ENTITY: EntityRule(TARIFF_SENSOR_DOMAINS),
+    CONF_CO2_ENTITY: EntityRule(TARIFF_SENSOR_DOMAINS),
 }
 CHARGER_ENTITY_RULES = {
     CONF_CURRENT_ENTITY: EntityRule(
