@@ -194,8 +194,9 @@ export class SmartChargingCard extends LitElement {
     if (entityId) {
       return watts(this.state(entityId));
     }
-    const measured = Number(this.state(charger.entities.allocated_power)?.attributes.measured_power_w);
-    return Number.isFinite(measured) ? measured : undefined;
+    // null while the box measures nothing: unknown, not 0 W.
+    const measured = this.state(charger.entities.allocated_power)?.attributes.measured_power_w;
+    return typeof measured === "number" && Number.isFinite(measured) ? measured : undefined;
   }
 
   private select(
