@@ -1,19 +1,25 @@
 """The demo: a real Home Assistant with a working Smart Charging site, no hardware.
 
-    scripts/develop [--port 8123] [--speed 60] [--config config]
+    scripts/develop [--port 8123] [--speed 60] [--config config] [--verbose]
 
-Household and solar follow a day curve (sped up by --speed), off-peak hours come
-from a `schedule`, two wallboxes are simulated over Modbus and a third is an
-`input_number`. On first start it finishes onboarding and creates the site and
-its chargers through the config flow API. Ctrl-C stops everything.
+Household and solar follow a day curve on the local clock of the configured time
+zone (sped up by --speed from the current local time), off-peak hours come from a
+`schedule`, two wallboxes are simulated over Modbus and a third is an
+`input_number`. On first start it finishes onboarding, creates the site and its
+chargers through the config flow API and a "Smart Charging" dashboard with the
+site's card. The terminal shows the URL and the login; HA's log is in the config
+folder's home-assistant.log (--verbose: also HA's console and the simulator's
+lines). Ctrl-C stops everything.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 from pathlib import Path
 import signal
+import time
 from typing import Any
 
 import aiohttp
@@ -23,9 +29,12 @@ from wallbox_sim import WallboxSimulator
 from .hass import (
     REPO,
     HassApi,
+    HassError,
     onboard,
     onboarding_done,
+    owner_exists,
     prepare_config,
+    skip_core_config_step,
     start_hass,
     stop_hass,
     wait_until_up,
@@ -33,8 +42,8 @@ from .hass import (
 
 USERNAME = "demo"
 PASSWORD = "smart-charging"
-# Integrations onboarding adds that need the internet, which the demo lacks.
-OFFLINE_UNUSABLE = ("met", "radio_browser", "google_translate")
+DASHBOARD = "smart-charging"
+TIME_ZONE = "Europe/Paris"
 
 CONFIGURATION = """\
 # Written by scripts/develop; delete the folder to start afresh.
@@ -44,7 +53,7 @@ homeassistant:
   longitude: 2.35
   elevation: 35
   unit_system: metric
-  time_zone: Europe/Paris
+  time_zone: {time_zone}
   country: FR
   currency: EUR
 recorder:
@@ -82,7 +91,9 @@ template:
         device_class: power
         state_class: measurement
         state: >-
-          {{% set h = (as_timestamp(now()) * {speed} / 3600 + 7) % 24 %}}
+          {{% set t = as_timestamp(now()) %}}
+          {{% set local = t + now().utcoffset().total_seconds() %}}
+          {{% set h = ((local + (t - {start}) * ({speed} - 1)) / 3600) % 24 %}}
           {{{{ (400 + 1800 * e ** (-((h - 7.5) ** 2) / 0.3)
                 + 3000 * e ** (-((h - 19.5) ** 2) / 1.5)
                 + 250 * sin(h * 9.1) ** 2) | round(0) }}}}
@@ -92,7 +103,9 @@ template:
         device_class: power
         state_class: measurement
         state: >-
-          {{% set h = (as_timestamp(now()) * {speed} / 3600 + 7) % 24 %}}
+          {{% set t = as_timestamp(now()) %}}
+          {{% set local = t + now().utcoffset().total_seconds() %}}
+          {{% set h = ((local + (t - {start}) * ({speed} - 1)) / 3600) % 24 %}}
           {{% set sun = sin(pi * (h - 6) / 14) if 6 < h < 20 else 0 %}}
           {{{{ (8000 * sun * (0.8 + 0.2 * cos(h * 5.3))) | round(0) }}}}
 """
@@ -100,11 +113,16 @@ template:
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def configuration(port: int, speed: float, first_start: bool) -> str:
+def configuration(
+    port: int, speed: float, first_start: bool, start: float | None = None
+) -> str:
     """configuration.yaml of the demo.
 
     HA keeps its HTTP settings in storage: the YAML only seeds them on the first
     start, and the demo confirms them (else HA reverts them after five minutes).
+    The day curves take the hour of the day h on the local clock of the configured
+    time zone; with a speed other than 1, h starts at the local time of `start`
+    (default: now) and runs `speed` times faster.
     """
     http = (
         f"http:\n  server_host: 127.0.0.1\n  server_port: {port}\n"
@@ -117,11 +135,20 @@ def configuration(port: int, speed: float, first_start: bool) -> str:
         '      - from: "22:00:00"\n        to: "23:59:59"'
         for day in WEEK
     )
-    return CONFIGURATION.format(http=http, speed=speed, schedule=schedule)
+    return CONFIGURATION.format(
+        http=http,
+        speed=speed,
+        start=round(time.time() if start is None else start),
+        schedule=schedule,
+        time_zone=TIME_ZONE,
+    )
 
 
-async def create_site(api: HassApi, ports: tuple[int, int]) -> None:
-    """The demo site and its three chargers, through the config flow API."""
+async def create_site(api: HassApi, ports: tuple[int, int]) -> str:
+    """The demo site and its three chargers, through the config flow API.
+
+    Returns the site's config entry id.
+    """
     entry_id = await api.add_site(
         {
             "name": "Demo home",
@@ -168,20 +195,96 @@ async def create_site(api: HassApi, ports: tuple[int, int]) -> None:
             "select_option",
             {"entity_id": f"select.{name}_mode", "option": mode},
         )
-    for entry in await api.get("/api/config/config_entries/entry"):
-        if entry["domain"] in OFFLINE_UNUSABLE:
-            await api.delete(f"/api/config/config_entries/entry/{entry['entry_id']}")
+    return entry_id
+
+
+def dashboard_config(entry_id: str, sensors: list[str]) -> dict[str, Any]:
+    """The dashboard's view: the site's card, then its sensors as a fallback."""
+    full = {"columns": "full"}
+    return {
+        "views": [
+            {
+                "title": "Demo home",
+                "path": "site",
+                "type": "sections",
+                "max_columns": 2,
+                "sections": [
+                    {
+                        "type": "grid",
+                        "column_span": 2,
+                        "cards": [
+                            {
+                                "type": "custom:smart-charging-card",
+                                "site": entry_id,
+                                "grid_options": full,
+                            },
+                            {
+                                "type": "entities",
+                                "title": "Site sensors",
+                                "entities": sensors,
+                                "grid_options": full,
+                            },
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+
+
+async def create_dashboard(api: HassApi, entry_id: str) -> None:
+    """A "Smart Charging" dashboard with the site's card, made the default one."""
+    registry = await api.websocket({"type": "config/entity_registry/list"})
+    sensors = sorted(
+        entity["entity_id"]
+        for entity in registry
+        if entity["config_entry_id"] == entry_id
+        and entity.get("config_subentry_id") is None
+        and entity["entity_id"].split(".")[0] in ("sensor", "binary_sensor")
+    )
+    await api.websocket(
+        {
+            "type": "lovelace/dashboards/create",
+            "url_path": DASHBOARD,
+            "title": "Smart Charging",
+            "icon": "mdi:ev-station",
+            "show_in_sidebar": True,
+            "require_admin": False,
+        }
+    )
+    await api.websocket(
+        {
+            "type": "lovelace/config/save",
+            "url_path": DASHBOARD,
+            "config": dashboard_config(entry_id, sensors),
+        }
+    )
+    # What the UI's "Set as default" does: the dashboard opens at the URL.
+    system = await api.websocket({"type": "frontend/get_system_data", "key": "core"})
+    await api.websocket(
+        {
+            "type": "frontend/set_system_data",
+            "key": "core",
+            "value": {**(system.get("value") or {}), "default_panel": DASHBOARD},
+        }
+    )
+
+
+def _timestamped(line: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} wallbox_sim: {line}", flush=True)
 
 
 async def run(args: argparse.Namespace, config_dir: Path) -> int:
-    simulator = WallboxSimulator(log=print, speed=args.speed)
+    simulator = WallboxSimulator(
+        log=_timestamped if args.verbose else None, speed=args.speed
+    )
     boxes = (
         await simulator.add("alfen", port=args.port + 1000),
         await simulator.add("vestel_evc04", port=args.port + 1001),
     )
     simulator.start_ticker()
     base = f"http://127.0.0.1:{args.port}"
-    process = await start_hass(config_dir)
+    process = await start_hass(config_dir, quiet=not args.verbose)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -191,12 +294,29 @@ async def run(args: argparse.Namespace, config_dir: Path) -> int:
             await wait_until_up(session, base, process)
             if not await onboarding_done(session, base):
                 token = await onboard(
-                    session, base, name="Demo", username=USERNAME, password=PASSWORD
+                    session,
+                    base,
+                    name="Demo",
+                    username=USERNAME,
+                    password=PASSWORD,
+                    core_config=False,  # marked done: it adds online integrations
                 )
                 api = HassApi(session, base, token)
+                await api.wait_until_running()
                 # Keep the HTTP settings seeded from the YAML (else reverted in 5 min).
                 await api.websocket({"type": "http/config/promote"})
-                await create_site(api, (boxes[0].port, boxes[1].port))
+                # Its repair ("http in YAML") is moot: later starts leave it out.
+                with contextlib.suppress(HassError):
+                    await api.websocket(
+                        {
+                            "type": "repairs/ignore_issue",
+                            "domain": "http",
+                            "issue_id": "deprecated_yaml",
+                            "ignore": True,
+                        }
+                    )
+                entry_id = await create_site(api, (boxes[0].port, boxes[1].port))
+                await create_dashboard(api, entry_id)
         print(
             f"\nSmart Charging demo: {base}\n"
             f"Log in as {USERNAME} / {PASSWORD}. Ctrl-C stops it.\n"
@@ -229,10 +349,16 @@ def main() -> int:
     parser.add_argument(
         "--config", default=str(REPO / "config"), help="HA config folder"
     )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show HA's console output and the simulated wallboxes' lines",
+    )
     args = parser.parse_args()
     config_dir = Path(args.config).resolve()
-    first_start = not (config_dir / ".storage" / "onboarding").exists()
+    first_start = not owner_exists(config_dir)
     prepare_config(config_dir, configuration(args.port, args.speed, first_start))
+    skip_core_config_step(config_dir)
     return asyncio.run(run(args, config_dir))
 
 

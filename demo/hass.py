@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 import contextlib
+import json
 from pathlib import Path
 import signal
 import sys
@@ -18,6 +19,7 @@ import aiohttp
 
 REPO = Path(__file__).resolve().parents[1]
 COMPONENT = REPO / "custom_components" / "smart_charging"
+CONSOLE_LOG = "hass-console.log"
 
 
 class HassError(Exception):
@@ -40,21 +42,25 @@ async def start_hass(
 ) -> asyncio.subprocess.Process:
     """Start `hass -c config_dir`; the requirements are installed already.
 
-    Quiet, its console output is dropped: the log is config_dir/home-assistant.log.
+    Quiet, its console output goes to config_dir/CONSOLE_LOG (what it says before
+    its own log, config_dir/home-assistant.log, is set up: why it could not start).
     """
-    output = asyncio.subprocess.DEVNULL if quiet else None
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "homeassistant",
-        "--config",
-        str(config_dir),
-        "--skip-pip",
-        cwd=REPO,
-        stdout=output,
-        stderr=output,
-        start_new_session=True,  # Ctrl-C in a terminal reaches us, not it
-    )
+    with contextlib.ExitStack() as stack:
+        output = None
+        if quiet:
+            output = stack.enter_context((config_dir / CONSOLE_LOG).open("wb"))
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "homeassistant",
+            "--config",
+            str(config_dir),
+            "--skip-pip",
+            cwd=REPO,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,  # Ctrl-C in a terminal reaches us, not it
+        )
 
 
 async def stop_hass(process: asyncio.subprocess.Process, within: float = 60) -> int:
@@ -76,19 +82,53 @@ async def wait_until_up(
     process: asyncio.subprocess.Process,
     within: float = 180,
 ) -> None:
-    """Wait until the HTTP API answers (401 without a token counts)."""
+    """Wait until HA serves HTTP, probing a view that needs no login.
+
+    HA opens its port once the frontend and with it the API, auth and onboarding
+    are set up. /api/onboarding answers 200 while onboarding runs and 404 once it
+    is done; neither counts as a failed login (a request to /api/ without a token
+    would, and leaves a notification and a warning behind).
+    """
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if process.returncode is not None:
-            raise HassError(f"Home Assistant exited with {process.returncode}")
+            raise HassError(
+                f"Home Assistant exited with {process.returncode}"
+                f" (its output: {CONSOLE_LOG} in its config folder, if quiet)"
+            )
         with contextlib.suppress(aiohttp.ClientError, TimeoutError):
             async with session.get(
-                f"{base}/api/", timeout=aiohttp.ClientTimeout(total=5)
+                f"{base}/api/onboarding", timeout=aiohttp.ClientTimeout(total=5)
             ) as response:
                 if response.status < 500:
                     return
         await asyncio.sleep(0.5)
     raise HassError(f"Home Assistant did not answer at {base} in {within} s")
+
+
+def skip_core_config_step(config_dir: Path) -> None:
+    """Mark onboarding's core_config step done before HA's first start.
+
+    Finishing that step through the API or the UI adds met, radio_browser,
+    google_translate and shopping_list, which the demo does not want (most need
+    the internet). Marked done, neither the API nor the UI asks for it; the home's
+    location comes from configuration.yaml. Does nothing once onboarding began.
+    """
+    store = config_dir / ".storage" / "onboarding"
+    if store.exists():
+        return
+    store.parent.mkdir(parents=True, exist_ok=True)
+    data = {"version": 4, "minor_version": 1, "key": "onboarding"}
+    store.write_text(json.dumps({**data, "data": {"done": ["core_config"]}}))
+
+
+def owner_exists(config_dir: Path) -> bool:
+    """Whether onboarding created the owner already (read from HA's storage)."""
+    store = config_dir / ".storage" / "onboarding"
+    if not store.exists():
+        return False
+    done = json.loads(store.read_text()).get("data", {}).get("done", [])
+    return "user" in done
 
 
 async def onboarding_done(session: aiohttp.ClientSession, base: str) -> bool:
@@ -111,8 +151,9 @@ async def onboard(
 ) -> str:
     """Create the owner and finish onboarding; returns an access token.
 
-    The core_config step also adds a weather, a radio and a text-to-speech
-    integration; without it, the UI asks for the home's location at first login.
+    The core_config step also adds a weather, a radio, a text-to-speech and a
+    shopping-list integration; leave it out where the UI is not used, or mark it
+    done beforehand with skip_core_config_step (else the UI asks for it).
     """
     client_id = f"{base}/"
     response = await _post(
@@ -252,6 +293,14 @@ class HassApi:
         if not reply.get("success"):
             raise HassError(f"{command['type']}: {reply.get('error')}")
         return reply.get("result")
+
+    async def wait_until_running(self, within: float = 180) -> None:
+        """Wait until HA has set up everything (its HTTP answers earlier)."""
+        deadline = time.monotonic() + within
+        while (await self.websocket({"type": "get_config"}))["state"] != "RUNNING":
+            if time.monotonic() > deadline:
+                raise HassError(f"Home Assistant not running after {within} s")
+            await asyncio.sleep(0.5)
 
     async def entity_ids(self, prefix: str) -> list[str]:
         """Entity ids that start with prefix."""

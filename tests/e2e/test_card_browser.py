@@ -22,6 +22,7 @@ from demo.hass import (
     HassError,
     onboard,
     prepare_config,
+    skip_core_config_step,
     start_hass,
     stop_hass,
     wait_until_up,
@@ -72,15 +73,6 @@ async def _post(session: aiohttp.ClientSession, url: str, data: dict[str, Any]) 
         if response.status >= 400:
             raise HassError(f"POST {url}: {response.status} {await response.text()}")
         return await response.json()
-
-
-def mark_core_config_done(config_dir: Path) -> None:
-    """Onboarding's location step done beforehand: the UI does not ask for it, and
-    no integration that needs the internet is added."""
-    store = config_dir / ".storage" / "onboarding"
-    store.parent.mkdir(parents=True, exist_ok=True)
-    data = {"version": 4, "minor_version": 1, "key": "onboarding"}
-    store.write_text(json.dumps({**data, "data": {"done": ["core_config"]}}))
 
 
 async def browser_tokens(session: aiohttp.ClientSession, base: str) -> dict[str, Any]:
@@ -287,7 +279,7 @@ async def test_the_card_shows_the_site_and_changes_a_mode(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     prepare_config(tmp_path, CONFIGURATION.format(port=port))
-    mark_core_config_done(tmp_path)
+    skip_core_config_step(tmp_path)
     process = await start_hass(tmp_path, quiet=True)
     errors: list[str] = []
     try:
