@@ -14,7 +14,10 @@ from custom_components.smart_charging.engine import (
     decide,
 )
 
-SIZES = (1, 10, 100, 1000)
+SIZES = (1, 10, 100, 1000, 10_000)
+# Each size's decisions are timed in this many turns, at most MAX_REPEATS in all.
+ROUNDS = 20
+MAX_REPEATS = 2000
 MODES = (Mode.FAST, Mode.SOLAR, Mode.SOLAR_MIN, Mode.OFF_PEAK, Mode.FAST)
 
 
@@ -43,30 +46,53 @@ def _chargers(n: int) -> list[ChargerInput]:
     ]
 
 
+class _Timed:
+    """Decisions for n chargers, one after the other with the state carried over,
+    and the seconds each took."""
+
+    def __init__(self, n: int) -> None:
+        self.site = _site(n)
+        self.chargers = _chargers(n)
+        self.state = EngineState()
+        self.now = 0.0
+        self.samples: list[float] = []
+        for _ in range(3):  # warm up: states exist, hysteresis timers running
+            self.step()
+        self.samples.clear()
+
+    def step(self) -> float:
+        start = time.perf_counter()
+        decision = decide(self.site, self.chargers, self.state, self.now)
+        seconds = time.perf_counter() - start
+        self.samples.append(seconds)
+        self.state = decision.state
+        self.now += 10.0
+        return seconds
+
+
 def time_decision(n: int, repeats: int) -> float:
     """Median seconds of one decide() call for n chargers, state carried over."""
-    site = _site(n)
-    chargers = _chargers(n)
-    state = EngineState()
-    now = 0.0
-    for _ in range(3):  # warm up: states exist, hysteresis timers running
-        state = decide(site, chargers, state, now).state
-        now += 10.0
-    samples = []
+    timed = _Timed(n)
     for _ in range(repeats):
-        start = time.perf_counter()
-        decision = decide(site, chargers, state, now)
-        samples.append(time.perf_counter() - start)
-        state = decision.state
-        now += 10.0
-    return statistics.median(samples)
+        timed.step()
+    return statistics.median(timed.samples)
 
 
 def time_all(sizes: tuple[int, ...] = SIZES, budget_s: float = 2.0) -> dict[int, float]:
-    """Median time per decision for each size, repeating each for about budget_s."""
-    result = {}
-    for n in sizes:
-        once = time_decision(n, 3)
-        repeats = max(5, min(2000, int(budget_s / max(once, 1e-6))))
-        result[n] = time_decision(n, repeats)
-    return result
+    """Median time per decision for each size, repeating each for about budget_s.
+
+    The sizes take turns, ROUNDS times, so that a machine busier for a while slows
+    them all alike and their ratio holds: the sizes are timed side by side."""
+    timed = {n: _Timed(n) for n in sizes}
+    once = {n: t.step() for n, t in timed.items()}
+    per_round = {
+        n: max(1, min(MAX_REPEATS // ROUNDS, int(budget_s / ROUNDS / max(s, 1e-6))))
+        for n, s in once.items()
+    }
+    for t in timed.values():
+        t.samples.clear()
+    for _ in range(ROUNDS):
+        for n, t in timed.items():
+            for _ in range(per_round[n]):
+                t.step()
+    return {n: statistics.median(t.samples) for n, t in timed.items()}

@@ -38,9 +38,9 @@ def decide(
     slots = make_slots(chargers, site, states, config)
     if power.average_w is not None:
         pool = Pool(power.budget_w, power.surplus_w, power.average_w)
-        allocate(list(slots.values()), site, states, pool, now, config)
+        allocate(slots.values(), site, states, pool, now, config)
     else:
-        allocate_failsafe(list(slots.values()), site, power.budget_w)
+        allocate_failsafe(slots.values(), site, power.budget_w)
     setpoints = choose_setpoints(
         chargers,
         slots,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 import math
 
-from .slot import Slot, by_rank
+from .slot import Slot, in_rank_order
 
 
 def water_fill(slots: list[Slot], pool_w: float) -> float:
@@ -16,14 +17,20 @@ def water_fill(slots: list[Slot], pool_w: float) -> float:
     if not slots or pool_w <= 0:
         return 0.0
     base = [s.target * s.watts_per_amp for s in slots]
-    level = _level(base, [s.ceiling_w for s in slots], pool_w + sum(base))
+    ceilings = [s.ceiling * s.watts_per_amp for s in slots]  # each slot's ceiling_w
+    level = _level(base, ceilings, pool_w + sum(base))
     handed = 0.0
-    for slot, floor_w in zip(slots, base, strict=True):
-        share = min(max(level, floor_w), slot.ceiling_w)
-        amps = max(math.floor(share / slot.watts_per_amp + 1e-9), slot.target)
-        handed += (amps - slot.target) * slot.watts_per_amp
+    smallest = math.inf  # the fewest watts one more amp of any slot takes
+    for slot, floor_w, ceiling_w in zip(slots, base, ceilings, strict=True):
+        per_amp = slot.watts_per_amp
+        share = min(max(level, floor_w), ceiling_w)
+        amps = max(math.floor(share / per_amp + 1e-9), slot.target)
+        handed += (amps - slot.target) * per_amp
         slot.target = amps
-    for slot in sorted(slots, key=by_rank):
+        smallest = min(smallest, per_amp)
+    if handed + smallest > pool_w + 1e-6:
+        return handed  # not even one amp is left over: no need to rank them
+    for slot in in_rank_order(slots):
         if slot.target < slot.ceiling and handed + slot.watts_per_amp <= pool_w + 1e-6:
             slot.target += 1
             handed += slot.watts_per_amp
@@ -35,16 +42,20 @@ def _level(floors: list[float], ceilings: list[float], total: float) -> float:
     sum(floors); inf when even every ceiling is below total.
 
     The sum rises piecewise linearly in L: each slot joins the rise at its floor and
-    leaves it at its ceiling, so a sweep over those points finds L exactly.
+    leaves it at its ceiling, so a sweep over those points finds L exactly. Slots
+    share few distinct floors and ceilings, so the sweep counts them per point
+    instead of sorting one event per slot.
     """
-    events = sorted([(f, 1) for f in floors] + [(c, -1) for c in ceilings])
+    joining = Counter(floors)
+    leaving = Counter(ceilings)
+    points = sorted(joining.keys() | leaving.keys())
     value = sum(floors)  # the sum at `at`
-    at = events[0][0]
+    at = points[0]
     slope = 0  # slots between their floor and their ceiling
-    for point, delta in events:
+    for point in points:
         reached = value + slope * (point - at)
         if reached >= total and slope > 0:
             return at + (total - value) / slope
         value, at = reached, point
-        slope += delta
+        slope += joining[point] - leaving[point]
     return math.inf

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .equal_share import water_fill
 from .model import ChargerState, EngineConfig, Mode, Profile, SiteInput
-from .slot import Slot, by_rank, takes_grid
+from .slot import Slot, in_rank_order, takes_grid
 from .solar import solar_hysteresis
 
 TIERS = (Profile.PREMIUM, Profile.STANDARD)
@@ -40,16 +41,19 @@ class Pool:
 
 @dataclass(frozen=True, slots=True)
 class _Tier:
-    """The slots of one profile that can charge, by how they may charge."""
+    """The slots of one profile that can charge, by how they may charge, each list in
+    rank order."""
 
-    grid: list[Slot]  # may draw from the grid beyond the minimum
-    with_min: list[Slot]  # solar_min: the minimum from the grid, surplus on top
-    solar: list[Slot]  # solar, and off_peak outside off-peak hours
+    # May draw from the grid: beyond the minimum, or solar_min (the minimum from the
+    # grid, surplus on top).
+    minimums: list[Slot]
+    running: list[Slot]  # solar (and off_peak outside off-peak hours), running
+    stopped: list[Slot]  # the same, not running
     full: list[Slot]  # took nothing when offered power: served last
 
 
 def allocate(
-    slots: list[Slot],
+    slots: Collection[Slot],
     site: SiteInput,
     states: dict[str, ChargerState],
     pool: Pool,
@@ -63,13 +67,17 @@ def allocate(
     are lowered alike by what each charger takes. Starts and stops look at both;
     top-ups follow the average (within the budget, which is always the one of now)."""
     full: list[Slot] = []
+    ranked = in_rank_order(slots)  # the only sort of all slots
     for tier in TIERS:
-        members = sorted((s for s in slots if s.charger.profile is tier), key=by_rank)
+        members = [s for s in ranked if s.charger.profile is tier]
         groups = _split_tier(members, site, states, pool, now, config)
         full += groups.full
-        running = _start_solar(groups.solar, states, pool, now, config)
-        floored = _reserve_minimums(groups.grid + groups.with_min, pool)
-        _top_up(running, floored, pool)
+        # Running ones keep their minimum first, then starters in rank order.
+        running = _start_solar(
+            groups.running + groups.stopped, states, pool, now, config
+        )
+        with_min, grid = _reserve_minimums(groups.minimums, pool)
+        _top_up(running, with_min, grid, pool)
         if any(s.capped for s in members):
             # A premium charger left paused by the cap keeps standard ones from
             # taking the power it could not fit in: premium is served first.
@@ -94,18 +102,16 @@ def _split_tier(
             if _full_car_may_be_offered(slot, site, states, pool, now, config):
                 tier.full.append(slot)
             continue
-        if takes_grid(slot.charger, site.offpeak):
-            tier.grid.append(slot)
-        elif slot.charger.mode is Mode.SOLAR_MIN:
-            tier.with_min.append(slot)
-        else:
-            tier.solar.append(slot)
+        charger = slot.charger
+        kept = states[charger.id]
+        if not takes_grid(charger, site.offpeak) and charger.mode is not Mode.SOLAR_MIN:
+            (tier.running if kept.solar_running else tier.stopped).append(slot)
             continue
-        kept = states[slot.charger.id]
+        tier.minimums.append(slot)
         if kept.solar_running or kept.surplus_since is not None:
             # Not on surplus now (e.g. off-peak began): when it is again, it has to
             # earn its start afresh instead of resuming on a stale timer.
-            states[slot.charger.id] = ChargerState(
+            states[charger.id] = ChargerState(
                 served_s=kept.served_s,
                 demand=kept.demand,
                 solar_stops=kept.solar_stops,
@@ -139,71 +145,68 @@ def _start_solar(
     now: float,
     config: EngineConfig,
 ) -> list[Slot]:
-    """Solar chargers first: running ones keep their minimum, then starters in rank
-    order, each reserving its minimum, so two cars never start on one car's surplus.
-    Returns the running ones."""
+    """Solar chargers first (running ones, then starters, each in rank order): running
+    ones keep their minimum, then starters each reserve theirs, so two cars never
+    start on one car's surplus. Returns the running ones, at their minimum."""
     running: list[Slot] = []
-    solar.sort(key=lambda s: (not states[s.charger.id].solar_running, by_rank(s)))
     for slot in solar:
         cid = slot.charger.id
-        states[cid] = solar_hysteresis(
-            states[cid], pool.surplus_w, pool.average_w, slot.min_w, now, config
+        min_w = slot.min_w
+        state = solar_hysteresis(
+            states[cid], pool.surplus_w, pool.average_w, min_w, now, config
         )
-        if not states[cid].solar_running:
+        states[cid] = state
+        if not state.solar_running:
             continue
-        if pool.budget_w >= slot.min_w:
+        if pool.budget_w >= min_w:
             running.append(slot)
-            pool.take(slot.min_w)
+            pool.take(min_w)
+            slot.target = slot.min_current
+            slot.follows = True
         else:
             slot.capped = True
     return running
 
 
-def _reserve_minimums(slots: list[Slot], pool: Pool) -> list[Slot]:
-    """Minimums of the chargers that may draw from the grid, in fair rotation order.
-    Returns the ones that got theirs."""
-    floored: list[Slot] = []
-    for slot in sorted(slots, key=by_rank):
-        if pool.budget_w >= slot.min_w:
-            floored.append(slot)
-            if slot.charger.mode is Mode.SOLAR_MIN:
-                # A solar_min minimum comes from the grid: the surplus goes on
-                # top of it (SPEC §4).
-                pool.take_from_grid(slot.min_w)
-            else:
-                pool.take(slot.min_w)
-        else:
+def _reserve_minimums(slots: list[Slot], pool: Pool) -> tuple[list[Slot], list[Slot]]:
+    """Minimums of the chargers that may draw from the grid, in fair rotation order
+    (the order of `slots`). Returns the ones that got theirs, at their minimum:
+    those in solar_min, then the others."""
+    with_min: list[Slot] = []
+    grid: list[Slot] = []
+    for slot in slots:
+        min_w = slot.min_w
+        if not pool.budget_w >= min_w:  # not `<`: a NaN budget fits nobody
             slot.capped = True
-    return floored
+        elif slot.charger.mode is Mode.SOLAR_MIN:
+            # A solar_min minimum comes from the grid: the surplus goes on top of it
+            # (SPEC §4).
+            pool.take_from_grid(min_w)
+            slot.target = slot.min_current
+            slot.follows = True
+            with_min.append(slot)
+        else:
+            pool.take(min_w)
+            slot.target = slot.min_current
+            grid.append(slot)
+    return with_min, grid
 
 
-def _top_up(running: list[Slot], floored: list[Slot], pool: Pool) -> None:
-    """Everyone at the minimum, then the surplus first to the chargers that can only
+def _top_up(
+    running: list[Slot], with_min: list[Slot], grid: list[Slot], pool: Pool
+) -> None:
+    """Everyone is at the minimum: the surplus first to the chargers that can only
     charge from it, then on top of the solar_min minimums (which the grid already
     covers), then the grid chargers up to the budget."""
-    for slot in running:
-        slot.target = slot.min_current
-        slot.follows = True
-    for slot in floored:
-        slot.target = slot.min_current
-        slot.follows = slot.charger.mode is Mode.SOLAR_MIN
-    for topped in (
-        running,
-        [s for s in floored if s.charger.mode is Mode.SOLAR_MIN],
-    ):
-        pool.take(water_fill(topped, pool.surplus_share_w))
-    pool.take(
-        water_fill(
-            [s for s in floored if s.charger.mode is not Mode.SOLAR_MIN],
-            pool.budget_w,
-        )
-    )
+    pool.take(water_fill(running, pool.surplus_share_w))
+    pool.take(water_fill(with_min, pool.surplus_share_w))
+    pool.take(water_fill(grid, pool.budget_w))
 
 
 def _offer_full_cars(full: list[Slot], pool: Pool) -> None:
     """A full car is offered its minimum when nobody else can use it, so it is seen
     at once if it takes power again; else it waits paused by the cap."""
-    for slot in sorted(full, key=by_rank):
+    for slot in in_rank_order(full):
         if pool.budget_w >= slot.min_w:
             slot.target = slot.min_current
             pool.take_from_grid(slot.min_w)
@@ -211,16 +214,14 @@ def _offer_full_cars(full: list[Slot], pool: Pool) -> None:
             slot.capped = True
 
 
-def allocate_failsafe(slots: list[Slot], site: SiteInput, budget: float) -> None:
+def allocate_failsafe(slots: Collection[Slot], site: SiteInput, budget: float) -> None:
     """Each charger at the failsafe current, never above its present one, in budget.
 
     Lowest priority is paused first: once one does not fit, none after it in priority
     order gets anything, so no standard charger runs while a premium one is paused.
     """
     for tier in TIERS:
-        for slot in sorted(
-            (s for s in slots if s.charger.profile is tier), key=by_rank
-        ):
+        for slot in in_rank_order(s for s in slots if s.charger.profile is tier):
             charger = slot.charger
             current = min(site.failsafe_current, slot.ceiling)
             if charger.last_command is not None:

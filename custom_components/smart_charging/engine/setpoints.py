@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import ChargerDecision, ChargerInput, EngineConfig, Mode, SiteInput, Status
-from .slot import Slot, by_rank, takes_grid
+from .slot import Slot, in_rank_order, takes_grid
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +30,10 @@ def choose_setpoints(
     """Each charger's setpoint: its target, unless a dead-band or a step that may only
     lower currents holds the box where it is. `budget` may be below zero."""
     decisions: dict[str, ChargerDecision] = {}
-    # (step, id) of each write; a box whose setpoint is unknown goes with the decreases.
-    decreases: list[tuple[int, str]] = []
-    increases: list[tuple[int, str]] = []
+    # The ids of the writes by step; a box whose setpoint is unknown goes with the
+    # decreases.
+    decreases: defaultdict[int, list[str]] = defaultdict(list)
+    increases: defaultdict[int, list[str]] = defaultdict(list)
     held: list[Slot] = []  # surplus top-ups lowered within the dead-band
     # Budget left over by the allocation, for rises to a ceiling inside the dead-band.
     spare_w = budget - sum(s.target * s.watts_per_amp for s in slots.values())
@@ -55,16 +57,12 @@ def choose_setpoints(
             status = slot_status(slot, current, site)
         write = last is None or current != last
         decisions[charger.id] = ChargerDecision(
-            charger.id,
-            current,
-            status,
-            current * site.voltage * charger.phases,
-            write=write,
+            charger.id, current, status, current * site.voltage * charger.phases, write
         )
         if write:
             step = current - (last or 0)
-            (decreases if last is None or step < 0 else increases).append(
-                (step, charger.id)
+            (decreases if last is None or step < 0 else increases)[step].append(
+                charger.id
             )
     kept: set[str] = set()
     if held and not any(s.capped for s in slots.values()):
@@ -123,7 +121,7 @@ def _hold_small_decreases(
     held, nor one while a charger is paused by the cap. Returns the decisions of the
     ones kept."""
     kept: dict[str, ChargerDecision] = {}
-    for slot in sorted(held, key=by_rank):
+    for slot in in_rank_order(held):
         charger = slot.charger
         last = charger.last_command or 0
         extra = (last - slot.target) * slot.watts_per_amp
@@ -140,15 +138,18 @@ def _hold_small_decreases(
 
 
 def _write_order(
-    decreases: list[tuple[int, str]], increases: list[tuple[int, str]], kept: set[str]
+    decreases: Mapping[int, list[str]],
+    increases: Mapping[int, list[str]],
+    kept: set[str],
 ) -> tuple[str, ...]:
-    """Decreases first, the largest first, then increases, the largest first; none
-    of the decreases kept back."""
-    if kept:
-        decreases = [d for d in decreases if d[1] not in kept]
-    decreases.sort()
-    increases.sort(reverse=True)
-    return tuple(cid for _, cid in decreases) + tuple(cid for _, cid in increases)
+    """Decreases first, the largest first, then increases, the largest first (ties
+    by id); none of the decreases kept back."""
+    order: list[str] = []
+    for step in sorted(decreases):
+        order += sorted(cid for cid in decreases[step] if cid not in kept)
+    for step in sorted(increases, reverse=True):
+        order += sorted(increases[step], reverse=True)
+    return tuple(order)
 
 
 def slot_status(slot: Slot, current: int, site: SiteInput) -> Status:

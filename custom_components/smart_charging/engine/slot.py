@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 import math
+from operator import attrgetter
 
 from .limits import MIN_CHARGE_CURRENT
 from .model import ChargerInput, ChargerState, EngineConfig, Mode, Profile, SiteInput
@@ -19,7 +20,10 @@ class Slot:
     watts_per_amp: float
     min_current: int
     ceiling: int
-    rank: tuple[float, int, str]
+    # Its place in line (fair rotation, see in_rank_order): seconds served, less a
+    # rotation period while charging,
+    served_rank: float
+    charging: int  # and 1 while charging (on a tie, waiting ones go first)
     full: bool = False  # its car took nothing when offered power: served last
     target: int = 0
     capped: bool = False  # paused because the budget could not fit its minimum
@@ -46,11 +50,11 @@ def make_slots(
     config: EngineConfig,
 ) -> dict[str, Slot]:
     """A slot for every charger that may charge now (enabled, plugged in, not off)."""
-    slots: dict[str, Slot] = {}
-    for charger in chargers:
-        if charger.enabled and charger.connected and charger.mode is not Mode.OFF:
-            slots[charger.id] = make_slot(charger, site, states[charger.id], config)
-    return slots
+    return {
+        charger.id: make_slot(charger, site, states[charger.id], config)
+        for charger in chargers
+        if charger.enabled and charger.connected and charger.mode is not Mode.OFF
+    }
 
 
 def make_slot(
@@ -58,8 +62,8 @@ def make_slot(
 ) -> Slot:
     watts_per_amp = site.voltage * charger.phases
     ceiling = charger.max_current
-    if charger.ceiling is not None:
-        ceiling = min(ceiling, charger.ceiling)
+    if charger.ceiling is not None and charger.ceiling < ceiling:
+        ceiling = charger.ceiling
     if charger.profile is Profile.STANDARD and site.standard_max_w > 0:
         ceiling = min(ceiling, math.floor(site.standard_max_w / watts_per_amp + 1e-9))
     demand = state.demand
@@ -67,27 +71,36 @@ def make_slot(
     if demand.cap is not None:
         # What the car takes, but never below a current the box can offer.
         ceiling = min(ceiling, max(demand.cap, min_current))
-    charging = bool(charger.last_command)
     # Least served first; a charging one keeps its place until it is a rotation
     # period ahead of a waiting one, so a full site rotates instead of starving anyone.
-    rank = (
-        state.served_s - (config.rotation_period_s if charging else 0.0),
-        int(charging),
-        charger.id,
-    )
+    charging = 1 if charger.last_command else 0
     return Slot(
         charger,
         watts_per_amp,
         min_current,
         max(ceiling, 0),
-        rank,
-        full=demand.full_since is not None,
+        state.served_s - config.rotation_period_s if charging else state.served_s,
+        charging,
+        demand.full_since is not None,  # full
     )
 
 
-def by_rank(slot: Slot) -> tuple[float, int, str]:
-    """Sort key: fair rotation order."""
-    return slot.rank
+_BY_ID = attrgetter("charger.id")
+_BY_CHARGING = attrgetter("charging")
+_BY_SERVED = attrgetter("served_rank")
+
+
+def in_rank_order(slots: Iterable[Slot]) -> list[Slot]:
+    """The slots in fair rotation order: by served_rank, then charging, then the
+    charger's id (the order of those tuples).
+
+    Sorted one key at a time, the last one first (a sort keeps the order of the one
+    before on ties): floats, ints and strings compare faster than tuples, and no
+    tuple is built for each slot."""
+    ranked = sorted(slots, key=_BY_ID)
+    ranked.sort(key=_BY_CHARGING)
+    ranked.sort(key=_BY_SERVED)
+    return ranked
 
 
 def takes_grid(charger: ChargerInput, offpeak: bool) -> bool:

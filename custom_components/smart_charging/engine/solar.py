@@ -60,7 +60,7 @@ def _while_covered(
             now - since >= restart_delay(stops, config)
             and average >= min_w * config.solar_restart_share
         )
-    return ChargerState(running, since, None, state.served_s, state.demand, stops)
+    return _moved(state, running, since, None, stops)
 
 
 def _while_short(
@@ -87,7 +87,28 @@ def _while_short(
         stops += 1
     elif not running and lasted >= config.solar_stops_reset_s:
         stops = 0  # a long time without surplus (a night): a fresh start
-    return ChargerState(running, None, since, state.served_s, state.demand, stops)
+    return _moved(state, running, None, since, stops)
+
+
+def _moved(
+    state: ChargerState,
+    running: bool,
+    surplus_since: float | None,
+    deficit_since: float | None,
+    stops: int,
+) -> ChargerState:
+    """The state with these timers: the same object when nothing moved (most steps,
+    for most chargers, so nothing is built)."""
+    if (
+        running == state.solar_running
+        and surplus_since is state.surplus_since
+        and deficit_since is state.deficit_since
+        and stops == state.solar_stops
+    ):
+        return state
+    return ChargerState(
+        running, surplus_since, deficit_since, state.served_s, state.demand, stops
+    )
 
 
 def restart_delay(stops: int, config: EngineConfig) -> float:
