@@ -55,6 +55,7 @@ async def async_setup_entry(
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     # A charger added or changed while this set-up ran found no listener to tell.
     if coordinator.subentries_seen != subentries_snapshot(entry):
+        _note_removed(entry)
         hass.config_entries.async_schedule_reload(entry.entry_id)
     return True
 
@@ -80,8 +81,11 @@ async def _async_update_listener(
     hass: HomeAssistant, entry: SmartChargingConfigEntry
 ) -> None:
     """Chargers added, changed or removed: reload so devices follow at once."""
-    # A removed charger's box is paused as the site unloads.
-    entry.runtime_data.removed = set(entry.runtime_data.chargers) - set(
-        entry.subentries
-    )
+    _note_removed(entry)
     await hass.config_entries.async_reload(entry.entry_id)
+
+
+def _note_removed(entry: SmartChargingConfigEntry) -> None:
+    """A removed charger's box is paused as the site unloads."""
+    coordinator = entry.runtime_data
+    coordinator.removed = set(coordinator.chargers) - set(entry.subentries)
