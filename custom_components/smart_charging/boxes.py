@@ -20,9 +20,6 @@ from .runtime import ChargerRuntime
 from .wallbox import ChargerReading
 
 READ_TIMEOUT_S = 10.0
-# A box raised above what it was told is trusted only this long after a write:
-# before, the read may show a value from before the write.
-SETTLE_S = 10.0
 
 
 class Boxes:
@@ -78,9 +75,11 @@ class Boxes:
             self._write_taken(charger)
             if shown < held:
                 self._hold(charger, shown, now)
-        elif shown > held and now - link.written_at >= SETTLE_S:
+        elif shown > held:
             # Raised behind our back (a reboot, another automation): trust the
             # box. A lower value is safe as it is and would only start a fight.
+            # (A read older than a write cannot show here: a write not shown yet
+            # is `attempted`, checked above and by the backend.)
             self._hold(charger, shown, now)
 
     def _hold(self, charger: ChargerRuntime, current: int, now: float) -> None:
@@ -110,10 +109,15 @@ class Boxes:
     def _holds_above(charger: ChargerRuntime, decided: int, counted: int) -> bool:
         """The box may draw more beyond `decided` than the decision counted on.
 
-        Only a failing box or one with a floor above `decided` holds anything
-        above it (held_above); the others skip building their view."""
+        Only a failing box, one whose last write is not shown yet, or one with a
+        floor above `decided` holds anything above it (held_above); the others
+        skip building their view."""
         link = charger.link
-        if not link.failing and link.holding.floor <= decided:
+        if (
+            not link.failing
+            and link.attempted is None
+            and link.holding.floor <= decided
+        ):
             return False
         return held_above(charger.view(), decided) > counted
 
@@ -125,10 +129,13 @@ class Boxes:
         try:
             held = await charger.backend.async_set_current(current)
         except Exception as err:  # any failure is the box's error
+            if current > (charger.link.holding.current or current):
+                # The request may have reached the box: it may hold the new value.
+                self._hold(charger, current, now)
             self._write_failed(charger, current, str(err) or type(err).__name__, now)
             return
         link = charger.link
-        link.written_at = link.keep_alive_at = now
+        link.keep_alive_at = now
         self._hold(charger, held, now)
         if charger.backend.pending:
             # Not shown yet: what it held before stays counted until it is.

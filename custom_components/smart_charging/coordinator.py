@@ -79,6 +79,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
         # Chargers whose subentry was removed: their boxes are paused on unload.
         self.removed: set[str] = set()
         self._lock = asyncio.Lock()
+        self._read_lock = asyncio.Lock()
         self._decrease_pending = False
         self._started = False
 
@@ -155,6 +156,13 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
         self.async_update_listeners()
 
     async def _async_step_locked(self, allow_increase: bool) -> bool:
+        if allow_increase and self._started:
+            # Read the boxes outside the step's lock: a slow box must not hold
+            # back a decrease that a load change asks for meanwhile.
+            async with self._read_lock:
+                await self._boxes.async_read(
+                    self.chargers.values(), dt_util.utcnow().timestamp()
+                )
         async with self._lock:
             if not allow_increase:
                 self._decrease_pending = False
@@ -166,9 +174,6 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
     async def _async_step(self, allow_increase: bool) -> None:
         now = dt_util.utcnow().timestamp()
         chargers = self.chargers
-        if allow_increase:
-            # A decrease-only step uses the last readings: it must not wait on boxes.
-            await self._boxes.async_read(chargers.values(), now)
         readings = read_site(self.hass, self.config_entry.data, now)
         try:
             result = control_step(
@@ -185,19 +190,17 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
                 chargers.values(), self.settings.failsafe_current, now
             )
             return
-        self.sessions.count(result, chargers, self.state.last_step, now)
+        last_step = self.state.last_step
         self.state, self.last_result = result.state, result
+        # The boxes first: nothing after this may keep a decrease from them.
         await self._boxes.async_write(result, chargers, now)
         await self._boxes.async_keep_alive(chargers.values(), now)
+        self.sessions.count(result, chargers, last_step, now)
         self._publish_statuses(result)
         self.repairs.failsafe(result.unusable, now)
         if result.household_includes_chargers:
-            self.repairs.raise_issue(
-                "household_includes_chargers",
-                {
-                    "site": self.config_entry.title,
-                    "entity": str(self.config_entry.data[CONF_HOUSEHOLD_POWER_ENTITY]),
-                },
+            self.repairs.household_includes_chargers(
+                str(self.config_entry.data[CONF_HOUSEHOLD_POWER_ENTITY])
             )
 
     def _publish_statuses(self, result: StepResult) -> None:

@@ -25,6 +25,7 @@ from .const import (
     CONF_POWER_ENTITY,
     CONF_SWITCH_ENTITY,
 )
+from .engine.limits import MIN_CHARGE_CURRENT
 from .engine.readings import parse_number, read_power
 from .wallbox import BackendError, ChargerReading
 
@@ -84,10 +85,11 @@ class EntityWallbox:
         low = _attribute(state, "min", 0.0)
         high = _attribute(state, "max", float(current))
         step = _attribute(state, "step", 1.0) or 1.0
+        value = _on_step(min(current, high), step)
         # Below the target's own minimum the granted current cannot be honoured
-        # without exceeding it: pause instead.
-        if current >= low and current > 0:
-            value = _on_step(min(current, high), step)
+        # without exceeding it, and rounded down to its step a current may fall
+        # under the minimum a car takes (SPEC §5 rule 2): pause instead.
+        if current >= low and current > 0 and value >= MIN_CHARGE_CURRENT:
             await self._async_set_value(value)
             if self._switch_entity:
                 await self._async_call_switch(SERVICE_TURN_ON)
@@ -101,6 +103,9 @@ class EntityWallbox:
             await self._async_set_value(max(low, 0.0))
             held = math.ceil(max(low, 0.0))
         shown = self._setpoint()
+        if shown is None:
+            # Gone unavailable meanwhile: whether the box took it is not known.
+            raise BackendError(f"{self._current_entity} does not show its current")
         if shown == held:
             self._expected = None
             return held

@@ -42,6 +42,12 @@ class Repairs:
     def clear_issue(self, key: str, cid: str | None = None) -> None:
         ir.async_delete_issue(self._hass, DOMAIN, self.issue_id(key, cid))
 
+    def household_includes_chargers(self, entity: str) -> None:
+        """The household sensor moves with the chargers: it includes them."""
+        self.raise_issue(
+            "household_includes_chargers", {"site": self._site, "entity": entity}
+        )
+
     def failsafe(self, unusable: tuple[str, ...], now: float) -> None:
         """Unusable inputs: one log line at once, an issue if it lasts."""
         if not unusable:

@@ -87,7 +87,6 @@ class LinkHealth:
     last_error: str = ""
     read_error: str | None = None
     attempted: int | None = None  # a current whose write failed or is not shown
-    written_at: float = 0.0  # when the box was last written
     keep_alive_at: float = 0.0
 
     @property

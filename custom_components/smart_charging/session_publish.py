@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, UnitOfEnergy
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import slugify
 from homeassistant.util.hass_dict import HassKey
@@ -60,11 +60,16 @@ def read_tariff(hass: HomeAssistant, data: Mapping[str, Any]) -> Tariff:
     """The price and the carbon intensity now, from the site's sensors."""
     price = currency = co2 = None
     if (entity := data.get(CONF_PRICE_ENTITY)) and (state := hass.states.get(entity)):
-        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-        price, currency = read_price(state.state, unit)
+        price, currency = read_price(state.state, _unit(state))
     if (entity := data.get(CONF_CO2_ENTITY)) and (state := hass.states.get(entity)):
-        co2 = read_co2(state.state, state.attributes.get(ATTR_UNIT_OF_MEASUREMENT))
+        co2 = read_co2(state.state, _unit(state))
     return Tariff(price=price, currency=currency, co2_g_per_kwh=co2)
+
+
+def _unit(state: State) -> str | None:
+    """The unit attribute, if it is text at all."""
+    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+    return unit if isinstance(unit, str) else None
 
 
 def statistic_base(site: str, charger: str) -> str:

@@ -6,6 +6,7 @@ it is not: SPEC §5 rules 1, 4 and 6 through the coordinator, not just the engin
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -17,8 +18,10 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.smart_charging.const import DOMAIN
+from custom_components.smart_charging.wallbox import ChargerReading
 from tests.conftest import (
     GRID,
     HOUSEHOLD,
@@ -496,3 +499,49 @@ async def test_failsafe_counts_a_box_that_cannot_pause(
         await tick(hass, freezer)
         held = wallbox_current(hass, "wb1") + wallbox_current(hass, "wb2")
         assert 30000 + held * WATTS_PER_AMP <= LIMIT_W
+
+
+async def test_a_slow_box_read_does_not_hold_back_a_decrease(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    entry = await one_car_site(hass, site_entry_factory, 5000)
+    await tick(hass, freezer)
+    assert wallbox_current(hass, "wb1") == 32
+    backend = next(iter(entry.runtime_data.chargers.values())).backend
+    read, release = backend.async_read, asyncio.Event()
+
+    async def slow_read() -> ChargerReading:
+        await release.wait()
+        return await read()
+
+    backend.async_read = slow_read  # type: ignore[method-assign]
+    freezer.tick(10)
+    async_fire_time_changed(hass)  # the regular step starts reading, and waits
+    for _ in range(20):
+        await asyncio.sleep(0)
+    power_state(hass, HOUSEHOLD, 30000)  # 6 kW left: 8 A, at once
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert wallbox_current(hass, "wb1") == 8
+    release.set()
+    await settle(hass)
+    assert wallbox_current(hass, "wb1") == 8
+
+
+async def test_an_entity_step_never_rounds_a_current_under_the_minimum(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    await async_setup_component(
+        hass,
+        "input_number",
+        {"input_number": {"wb1": {"min": 0, "max": 30, "step": 5, "initial": 0}}},
+    )
+    power_state(hass, HOUSEHOLD, 31000)  # 5 kW left: 7 A, which the box takes as 5
+    await site_entry_factory([charger_data("A", "input_number.wb1")])
+    for _ in range(3):
+        await tick(hass, freezer)
+        assert wallbox_current(hass, "wb1") not in (1, 2, 3, 4, 5)

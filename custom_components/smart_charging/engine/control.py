@@ -114,11 +114,12 @@ def commanded_w(view: ChargerView, voltage: float) -> float:
 
 
 def held_above(view: ChargerView, decided: int) -> int:
-    """Amps a box may draw beyond `decided`: one failing keeps what it holds (its
-    maximum when that is unknown), one that cannot pause its floor."""
+    """Amps a box may draw beyond `decided`: one failing, or whose last write is not
+    shown yet, keeps what it holds (its maximum when that is unknown), one that
+    cannot pause its floor."""
     if not view.enabled or not view.plugged:
         return 0
-    if view.failing:
+    if view.failing or view.attempted is not None:
         held = (
             view.max_current if view.holding.current is None else view.holding.current
         )

@@ -1,0 +1,103 @@
+"""Writing to the boxes: what a box may hold after a write that failed or is not
+shown yet stays counted, and holds the increases back (SPEC §5 rules 4 and 9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from custom_components.smart_charging.boxes import Boxes
+from custom_components.smart_charging.engine.control import (
+    ControlState,
+    Holding,
+    SiteReadings,
+    SiteSettings,
+    control_step,
+    held_above,
+)
+from custom_components.smart_charging.runtime import (
+    ChargerConfig,
+    ChargerRuntime,
+    UserSettings,
+)
+from custom_components.smart_charging.wallbox import BackendError, ChargerReading
+
+
+class Box:
+    """A box that takes writes, fails them, or takes them without showing them."""
+
+    def __init__(self, *, fails: bool = False, shows_late: bool = False) -> None:
+        self.fails = fails
+        self.shows_late = shows_late
+        self.holds = 0
+        self.written: list[int] = []
+        self.can_pause = True
+        self.measures_power = False
+        self.pending = False
+
+    async def async_set_current(self, current: int) -> int:
+        self.written.append(current)
+        if self.fails:
+            self.holds = current  # it took it, but the answer was lost
+            raise BackendError("timeout")
+        if self.shows_late:
+            self.pending = True
+            return max(current, self.holds)
+        self.holds = current
+        return current
+
+    async def async_read(self) -> ChargerReading:
+        return ChargerReading(connected=True)
+
+    async def async_keep_alive(self) -> None:
+        """Nothing to keep alive."""
+
+    async def async_close(self) -> None:
+        """Nothing to close."""
+
+
+class NoRepairs:
+    def raise_issue(self, *args: Any, **kwargs: Any) -> None:
+        """Not under test."""
+
+    def clear_issue(self, *args: Any, **kwargs: Any) -> None:
+        """Not under test."""
+
+
+def charger(cid: str, box: Box, holds: int) -> ChargerRuntime:
+    runtime = ChargerRuntime(
+        ChargerConfig(cid, cid, 3, 6, 32, UserSettings().profile), box, UserSettings()
+    )
+    runtime.link.holding = Holding(holds)
+    box.holds = holds
+    return runtime
+
+
+async def step(chargers: dict[str, ChargerRuntime], household_w: float) -> None:
+    result = control_step(
+        SiteSettings(grid_limit_w=36000.0),
+        SiteReadings(household_w=household_w),
+        [c.view() for c in chargers.values()],
+        ControlState(),
+        100.0,
+        allow_increase=True,
+    )
+    await Boxes(NoRepairs(), 230.0).async_write(result, chargers, 100.0)  # type: ignore[arg-type]
+
+
+async def test_a_failed_increase_counts_what_the_box_may_have_taken() -> None:
+    box = Box(fails=True)
+    chargers = {"a": charger("a", box, 6)}
+    await step(chargers, 20000.0)  # room for 23 A: raised, and the write fails
+    assert box.written == [23]
+    assert chargers["a"].link.holding.current == 23  # it may hold 23 A
+    assert held_above(chargers["a"].view(), 6) == 17
+
+
+async def test_a_decrease_not_shown_yet_holds_the_increases_back() -> None:
+    slow, other = Box(shows_late=True), Box()
+    chargers = {"a": charger("a", slow, 16), "b": charger("b", other, 6)}
+    chargers["a"].settings = UserSettings(ceiling=6)  # a goes down to 6 A, b up
+    await step(chargers, 10000.0)
+    assert slow.written == [6]
+    assert chargers["a"].link.holding.current == 16  # still counted at 16 A
+    assert other.written == []  # b waits until a shows its decrease
