@@ -231,3 +231,11 @@ def test_a_charger_whose_own_reading_is_unusable_is_in_failsafe() -> None:
     # The others are served as usual.
     other = step(readings, [blind, car("b")]).decision.chargers["b"]
     assert other.status is Status.CHARGING
+
+
+def test_a_disabled_box_of_unknown_holding_keeps_its_maximum_aside() -> None:
+    # Left alone after a restart, a box that reports nothing may draw its maximum.
+    alone = car("a", enabled=False, holding=Holding(None))
+    result = step(SiteReadings(household_w=10000.0), [alone, car("b")])
+    b = result.decision.chargers["b"].current or 0
+    assert 10000 + (32 + b) * PER_AMP <= 36000

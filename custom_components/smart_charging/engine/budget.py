@@ -54,12 +54,13 @@ def site_budget(
 
 def disabled_draw_w(chargers: Sequence[ChargerInput], voltage: float) -> float:
     """A disabled charger is left alone but still draws: reserve what it measures, or
-    else what it was last told."""
+    else what it was last told, or else (unknown) its maximum."""
     disabled_w = 0.0
     for c in chargers:
         if not c.enabled and c.connected:
             if c.measured_power_w is not None:
                 disabled_w += max(c.measured_power_w, 0.0)
             else:
-                disabled_w += (c.last_command or 0) * voltage * c.phases
+                held = c.max_current if c.last_command is None else c.last_command
+                disabled_w += held * voltage * c.phases
     return disabled_w
