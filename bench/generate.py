@@ -363,18 +363,14 @@ def winter_offpeak() -> Scenario:
     )
 
 
-def _lot(name: str, title: str, n: int, tick_s: int, lp_step_s: int) -> Scenario:
-    """An office parking lot: building load by day, cars arriving at random."""
-    rng = _rng(name)
-    scale = n / 20.0
-    step = 60
-    hours = _clock(0, step, DAY_S // step)
+def _building(rng: Rng, hours: FloatArray, scale: float) -> FloatArray:
+    """An office building's load, `scale` times that of the 20-charger lot."""
 
     def level(h: FloatArray) -> FloatArray:
         day = np.clip(np.sin(np.pi * (h - 6.5) / 12.5), 0.0, None)
         return (12000.0 + 26000.0 * day) * scale
 
-    building = _household(
+    return _household(
         rng,
         hours,
         level,
@@ -383,6 +379,15 @@ def _lot(name: str, title: str, n: int, tick_s: int, lp_step_s: int) -> Scenario
         event_w=(2000.0, 6000.0),
         event_len=(5, 60),
     )
+
+
+def _lot(name: str, title: str, n: int, tick_s: int, lp_step_s: int) -> Scenario:
+    """An office parking lot: building load by day, cars arriving at random."""
+    rng = _rng(name)
+    scale = n / 20.0
+    step = 60
+    hours = _clock(0, step, DAY_S // step)
+    building = _building(rng, hours, scale)
     chargers = tuple(
         ChargerSpec(
             f"cp{i + 1:03d}", 3, 32, profile="premium" if i % 5 == 0 else "standard"
@@ -438,6 +443,257 @@ def lot_200() -> Scenario:
     )
 
 
+# --- `smart`: day-ahead prices, carbon intensity, forecasts ---------------------
+
+SERIES_S = 900  # day-ahead prices (and the CO2 series) in 15-minute steps
+FORECAST_S = 3600  # solar and household forecasts: hourly means
+
+
+def _bump(hours: FloatArray, center: float, width: float) -> FloatArray:
+    """A bell around a time of day (wrapping at midnight)."""
+    d = np.abs(hours - center)
+    d = np.minimum(d, 24.0 - d)
+    return np.asarray(np.exp(-0.5 * (d / width) ** 2), dtype=np.float64)
+
+
+def _ar(rng: Rng, n: int, sigma: float, keep: float) -> FloatArray:
+    out = np.zeros(n)
+    for i in range(1, n):
+        out[i] = keep * out[i - 1] + rng.normal(0.0, sigma)
+    return out
+
+
+def _day_ahead(
+    rng: Rng, start_clock_s: int, duration_s: int, solar_dip: float
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """15-minute retail prices (per kWh) and grid carbon intensity (g/kWh).
+
+    The wholesale price is low at night, peaks in the morning (08:00) and higher in
+    the evening (19:00), dips at midday by `solar_dip` (solar on the grid), with an
+    hourly random level and a little 15-minute noise; retail adds VAT and fixed
+    fees. The carbon intensity follows the same daily shape, hourly (gas plants at
+    the peaks, wind at night, solar at noon)."""
+    n = duration_s // SERIES_S
+    hours = _clock(start_clock_s, SERIES_S, n)
+    shape = (
+        0.085
+        + 0.055 * _bump(hours, 8.0, 1.3)
+        + 0.100 * _bump(hours, 19.0, 1.7)
+        - 0.040 * _bump(hours, 3.5, 2.2)
+        - solar_dip * _bump(hours, 13.5, 2.3)
+    )
+    hourly = np.repeat(rng.normal(0.0, 0.010, n // 4 + 1), 4)[:n]
+    wholesale = np.maximum(shape + hourly + rng.normal(0.0, 0.004, n), -0.01)
+    prices = 1.19 * wholesale + 0.17
+    co2_hourly = (
+        330.0
+        + 90.0 * _bump(hours, 19.0, 2.0)
+        + 50.0 * _bump(hours, 8.0, 1.5)
+        - 70.0 * _bump(hours, 3.5, 2.5)
+        - 2500.0 * solar_dip * _bump(hours, 13.5, 2.5)
+    )
+    co2 = np.maximum(co2_hourly + np.repeat(_ar(rng, n // 4 + 1, 18.0, 0.8), 4)[:n], 60)
+    return (
+        tuple(round(float(p), 4) for p in prices),
+        tuple(float(round(float(c))) for c in co2),
+    )
+
+
+def _hourly_means(values: FloatArray, step_s: int) -> FloatArray:
+    per = FORECAST_S // step_s
+    return np.asarray(values.reshape(-1, per).mean(axis=1), dtype=np.float64)
+
+
+def _solar_forecast(
+    rng: Rng, solar: FloatArray, step_s: int
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """An hourly solar forecast of a true profile: P50 is each hour's true mean times
+    a seeded log-normal error (sigma 0.3: off by a third on a typical hour), P10 is
+    45-70 % of P50, the cautious low estimate."""
+    truth = _hourly_means(solar, step_s)
+    p50 = truth * np.exp(rng.normal(0.0, 0.3, len(truth)))
+    p10 = p50 * rng.uniform(0.45, 0.7, len(truth))
+    return _ints(p50), _ints(p10)
+
+
+def _smart(session: Session, need_kwh: float | None = None) -> Session:
+    """The session in `smart`: its departure declared (when it leaves), its need."""
+    return replace(
+        session,
+        mode="smart",
+        departure_s=session.depart_s,
+        need_kwh=session.energy_kwh if need_kwh is None else need_kwh,
+    )
+
+
+def smart_home_prices() -> Scenario:
+    """The README's `smart` example: plugged 18:00, ready at 07:00, 15-min prices."""
+    name = "9_smart_home_prices"
+    rng = _rng(name)
+    start, step = 12 * H, 60
+    hours = _clock(start, step, DAY_S // step)
+    household = _home_load(rng, hours)
+    yesterday = _home_load(_rng(f"{name} previous day"), hours)
+    session = _smart(_session(rng, "wallbox", 6.0 * H, 19.0 * H, 32.0, "11", "fast"))
+    prices, co2 = _day_ahead(rng, start, DAY_S, solar_dip=0.02)
+    return Scenario(
+        name=name,
+        title="smart: home, car plugged 18:00, ready at 07:00, 15-min prices, 12 kW",
+        notes="One smart car (11 kW) needs 32 kWh by 07:00; day-ahead prices; the "
+        "household forecast is the previous day's hourly profile.",
+        tags=("smart",),
+        start_clock_s=start,
+        grid_limit_kw=12.0,
+        offpeak_hours=(),
+        price_peak=0.30,
+        price_offpeak=0.30,
+        profile_step_s=step,
+        profile_jitter_s=20,
+        household_w=_ints(household),
+        solar_w=(),
+        chargers=(ChargerSpec("wallbox", 3, 16),),
+        sessions=(session,),
+        prices=prices,
+        co2_g_kwh=co2,
+        household_forecast_w=_ints(_hourly_means(yesterday, step)),
+    )
+
+
+def _depot(rng: Rng, hours: FloatArray) -> FloatArray:
+    def level(h: FloatArray) -> FloatArray:
+        return np.where((h >= 6.5) & (h < 18.5), 9000.0, 3500.0)
+
+    return _household(
+        rng,
+        hours,
+        level,
+        noise_w=500.0,
+        events=35,
+        event_w=(1500.0, 5000.0),
+        event_len=(5, 60),
+    )
+
+
+def smart_fleet() -> Scenario:
+    """10 fleet cars back in the afternoon and evening, out early in the morning,
+    all in `smart`, on a 50 kW connection: the cheap night cannot hold them all."""
+    name = "10_smart_fleet_50kw"
+    rng = _rng(name)
+    start, step = 12 * H, 60
+    hours = _clock(start, step, DAY_S // step)
+    chargers = tuple(ChargerSpec(f"cp{i + 1:02d}", 3, 32) for i in range(10))
+    sessions = []
+    for c in chargers:
+        arrive = rng.uniform(3.0, 7.5) * H  # 15:00 - 19:30
+        depart = rng.uniform(16.5, 20.5) * H  # 04:30 - 08:30
+        kind = str(rng.choice(["11", "22", "1p"], p=[0.7, 0.2, 0.1]))
+        energy = rng.uniform(20.0, 60.0)
+        sessions.append(
+            _smart(_session(rng, c.id, arrive, depart, energy, kind, "fast"))
+        )
+    prices, co2 = _day_ahead(rng, start, DAY_S, solar_dip=0.02)
+    return Scenario(
+        name=name,
+        title="smart: fleet of 10 cars on 50 kW, overlapping deadlines, 15-min prices",
+        notes="Depot load 9 kW by day, 3.5 kW at night; cars back 15:00-19:30, out "
+        "04:30-08:30, 20-55 kWh each.",
+        tags=("smart", "fleet"),
+        start_clock_s=start,
+        lp_min_current=False,
+        grid_limit_kw=50.0,
+        offpeak_hours=(),
+        price_peak=0.30,
+        price_offpeak=0.30,
+        profile_step_s=step,
+        profile_jitter_s=20,
+        household_w=_ints(_depot(rng, hours)),
+        solar_w=(),
+        chargers=chargers,
+        sessions=tuple(sessions),
+        prices=prices,
+        co2_g_kwh=co2,
+        household_forecast_w=_ints(
+            _hourly_means(_depot(_rng(f"{name} previous day"), hours), step)
+        ),
+    )
+
+
+def smart_pv_forecast() -> Scenario:
+    """A home with PV on a changeable day, planned on a solar forecast with errors."""
+    name = "11_smart_pv_forecast"
+    rng = _rng(name)
+    step = 60
+    n = DAY_S // step
+    hours = _clock(0, step, n)
+    # Cloud cover changes hour to hour (linearly between hourly draws), with
+    # passing clouds on top minute to minute.
+    cover = np.interp(
+        np.arange(n) / (H / step), np.arange(25), rng.uniform(0.25, 1.0, 25)
+    )
+    passing = np.where(rng.uniform(0.0, 1.0, n) < 0.15, rng.uniform(0.3, 0.7, n), 1.0)
+    solar = _clear_sky(hours, 6900.0, 5.5, 21.5) * cover * passing
+    household = _home_load(rng, hours)
+    yesterday = _home_load(_rng(f"{name} previous day"), hours)
+    p50, p10 = _solar_forecast(rng, solar, step)
+    prices, co2 = _day_ahead(rng, 0, DAY_S, solar_dip=0.07)
+    sessions = (
+        _smart(_session(rng, "wallbox3p", 8.5 * H, 17.5 * H, 30.0, "11", "fast"), 18.0),
+        _smart(
+            _session(rng, "wallbox1p", 12.0 * H, 23.0 * H, 20.0, "1p", "fast"), 12.0
+        ),
+    )
+    return Scenario(
+        name=name,
+        title="smart: home, 8 kWp PV with a P10/P50 forecast off by ~30 %/h, "
+        "15-min prices, 17 kW",
+        notes="Car 1 (11 kW) plugged 08:30-17:30 needs 18 kWh, car 2 (7.4 kW one "
+        "phase) 12:00-23:00 needs 12 kWh; both take up to 30 / 20 kWh. Prices dip "
+        "at midday.",
+        tags=("smart", "solar_forecast"),
+        start_clock_s=0,
+        lp_step_s=120,
+        grid_limit_kw=17.0,
+        offpeak_hours=(),
+        price_peak=0.30,
+        price_offpeak=0.30,
+        profile_step_s=step,
+        profile_jitter_s=20,
+        household_w=_ints(household),
+        solar_w=_ints(solar),
+        chargers=(ChargerSpec("wallbox3p", 3, 16), ChargerSpec("wallbox1p", 1, 32)),
+        sessions=sessions,
+        prices=prices,
+        co2_g_kwh=co2,
+        solar_p50_w=p50,
+        solar_p10_w=p10,
+        household_forecast_w=_ints(_hourly_means(yesterday, step)),
+    )
+
+
+def smart_lot_200() -> Scenario:
+    """8_lot_200's day with every car in `smart` and its departure known."""
+    name = "12_smart_lot_200"
+    base = lot_200()
+    rng = _rng(name)
+    hours = _clock(0, base.profile_step_s, DAY_S // base.profile_step_s)
+    # The previous day of the same building: its level, its own noise and events.
+    scale = len(base.chargers) / 20.0
+    yesterday = _building(_rng(f"{name} previous day"), hours, scale)
+    _, co2 = _day_ahead(rng, 0, DAY_S, solar_dip=0.03)
+    return replace(
+        base,
+        name=name,
+        title="smart: the 200-charger lot, every car in smart with its departure known",
+        notes=f"{base.notes} The day of {base.name}; each car's departure and need "
+        "(its request) known at plug-in; the tariff's peak/off-peak prices.",
+        tags=("smart", "lot"),
+        variant_of=base.name,
+        sessions=tuple(_smart(s) for s in base.sessions),
+        co2_g_kwh=co2,
+        household_forecast_w=_ints(_hourly_means(yesterday, base.profile_step_s)),
+    )
+
+
 NOISE = 0.05  # the noisy meter: +-5 % ...
 NOISE_S = 10  # ... every 10 s, reported every 10 s
 
@@ -476,6 +732,10 @@ GENERATORS: tuple[Callable[[], Scenario], ...] = (
     lot_20,
     lot_20_noisy,
     lot_200,
+    smart_home_prices,
+    smart_fleet,
+    smart_pv_forecast,
+    smart_lot_200,
 )
 
 

@@ -11,7 +11,12 @@ It knows the true household, solar and every vehicle in advance and, on a grid o
   minimum from the grid, `off_peak` takes the grid only in off-peak hours;
 - maximises the energy delivered first and, second, minimises the cost of the grid
   energy the vehicles take (which also maximises their use of the solar surplus, since
-  surplus is free).
+  surplus is free); the cost at the scenario's price, or its CO2 where the scenario's
+  `plan_objective` is `co2`;
+- for a `smart` car, counts energy only up to its need and only until its declared
+  departure: it meets every need by its departure where the limits allow (the most
+  need-energy in all where not), at the least cost; a car may still take free
+  surplus beyond its need, never grid energy.
 With `Scenario.lp_min_current` each vehicle's power is semi-continuous (0 or at least
 the box's minimum current, or the car's tapered draw at its target if lower), which
 makes it a MILP (HiGHS branch and bound): a box cannot offer 1-5 A, so an optimum that
@@ -66,13 +71,22 @@ def grid_cap_kw(
 ) -> float:
     """How much of a session's power may come from the grid in its mode."""
     mode = session.mode
-    if mode == "fast" or (mode == "off_peak" and offpeak):
+    if mode in ("fast", "smart") or (mode == "off_peak" and offpeak):
         return top
     if mode == "solar_min":
         spec = next(c for c in scenario.chargers if c.id == session.charger)
         phases = min(spec.phases, session.car_phases)
         return min(top, spec.min_current * scenario.voltage * phases / 1000.0)
     return 0.0
+
+
+def window_end(session: Session) -> int:
+    """Where a session's window ends for the optimum: when the car leaves, and for a
+    `smart` car its declared departure if that comes first (what it takes after
+    does not count towards its need)."""
+    if session.smart:
+        return min(session.depart_s, session.departure)
+    return session.depart_s
 
 
 def min_draw_kw(scenario: Scenario, session: Session) -> float:
@@ -102,6 +116,11 @@ def solve(scenario: Scenario, world: World | None = None) -> Plan:
     ) / 1000.0
     surplus = np.maximum(world.solar - world.household, 0.0) / 1000.0
     price = scenario.price_at(world.times)
+    if scenario.plan_objective == "co2":
+        co2 = scenario.co2_at(world.times)
+        if co2 is None:
+            raise ValueError(f"{scenario.name}: objective co2 without a CO2 series")
+        price = co2 / 1000.0  # kg per kWh: far under the energy weight too
     budget = np.empty(n_steps)
     solar = np.empty(n_steps)
     step_price = np.empty(n_steps)
@@ -119,21 +138,31 @@ def solve(scenario: Scenario, world: World | None = None) -> Plan:
     fracs: list[FloatArray] = []
     offset = 0
     for s in sessions:
+        end = window_end(s)
         first = s.arrive_s // step
-        last = math.ceil(s.depart_s / step)
+        last = max(math.ceil(end / step), first)
         idx = np.arange(first, last)
         lo = np.maximum(idx * step, s.arrive_s)
-        hi = np.minimum((idx + 1) * step, s.depart_s)
+        hi = np.minimum((idx + 1) * step, end)
         layout.append((first, last - first))
         fracs.append((hi - lo) / step)
         offset += last - first
     n = offset
-    # Variables: q (kW while plugged), g (its grid part), e (kWh before the step).
-    q0, g0, e0 = 0, n, 2 * n
-    cost = np.zeros(3 * n)
-    upper = np.zeros(3 * n)
-    lower = np.zeros(3 * n)
-    integrality = np.zeros(3 * n, dtype=np.int64)
+    # Variables: q (kW while plugged), g (its grid part), e (kWh before the step),
+    # and per `smart` session its need met (kWh, at most its need, at most what it
+    # has at the end of its window): energy counts up to the need, no more.
+    q0, g0, e0, n0 = 0, n, 2 * n, 3 * n
+    needs = [
+        i
+        for i, ((_, c), s) in enumerate(zip(layout, sessions, strict=True))
+        if c and s.smart
+    ]
+    n_vars = 3 * n + len(needs)
+    need_var = {i: n0 + j for j, i in enumerate(needs)}
+    cost = np.zeros(n_vars)
+    upper = np.zeros(n_vars)
+    lower = np.zeros(n_vars)
+    integrality = np.zeros(n_vars, dtype=np.int64)
     ub_rows: list[int] = []
     ub_cols: list[int] = []
     ub_vals: list[float] = []
@@ -154,7 +183,9 @@ def solve(scenario: Scenario, world: World | None = None) -> Plan:
 
     by_step: list[list[int]] = [[] for _ in range(n_steps)]
     base = 0
-    for s, (first, count), frac in zip(sessions, layout, fracs, strict=True):
+    for i, (s, (first, count), frac) in enumerate(
+        zip(sessions, layout, fracs, strict=True)
+    ):
         top = ceiling_kw(scenario, s)
         slope = top / (s.capacity_kwh * (TAPER_END - TAPER_SOC))
         taper_rhs = top * (TAPER_END - s.soc0) / (TAPER_END - TAPER_SOC)
@@ -169,7 +200,8 @@ def solve(scenario: Scenario, world: World | None = None) -> Plan:
                 integrality[q0 + v] = 2  # semi-continuous: 0 or [lower, upper]
             upper[g0 + v] = grid_cap_kw(scenario, s, bool(offpeak[k]), top)
             upper[e0 + v] = s.energy_kwh
-            cost[q0 + v] = -ENERGY_WEIGHT * frac[j] * hours
+            if not s.smart:
+                cost[q0 + v] = -ENERGY_WEIGHT * frac[j] * hours
             cost[g0 + v] = step_price[k] * frac[j] * hours
             ub([g0 + v, q0 + v], [1.0, -1.0], 0.0)
             if tapers:
@@ -181,6 +213,11 @@ def solve(scenario: Scenario, world: World | None = None) -> Plan:
                 eq_row += 1
             else:
                 ub([e0 + v, q0 + v], [1.0, frac[j] * hours], s.energy_kwh)
+                if i in need_var:
+                    met = need_var[i]
+                    upper[met] = s.need
+                    cost[met] = -ENERGY_WEIGHT
+                    ub([met, e0 + v, q0 + v], [1.0, -1.0, -frac[j] * hours], 0.0)
         upper[e0 + base] = 0.0  # nothing delivered before arrival
         base += count
     for k, members in enumerate(by_step):
@@ -194,9 +231,9 @@ def solve(scenario: Scenario, world: World | None = None) -> Plan:
         )
 
     started = time.perf_counter()
-    a_ub = coo_matrix((ub_vals, (ub_rows, ub_cols)), shape=(row, 3 * n)).tocsr()
+    a_ub = coo_matrix((ub_vals, (ub_rows, ub_cols)), shape=(row, n_vars)).tocsr()
     a_eq = (
-        coo_matrix((eq_vals, (eq_rows, eq_cols)), shape=(eq_row, 3 * n)).tocsr()
+        coo_matrix((eq_vals, (eq_rows, eq_cols)), shape=(eq_row, n_vars)).tocsr()
         if eq_row
         else None
     )
@@ -231,18 +268,21 @@ def replay(scenario: Scenario, plan: Plan, world: World | None = None) -> Trace:
     world = world or make_world(scenario)
     ev = np.zeros(len(world.times))
     delivered = []
+    by_departure = []
     step = scenario.lp_step_s
     solar_w = {i: np.zeros(len(world.times)) for i in solar_sessions(scenario)}
     for i, (s, (first, _), power) in enumerate(
         zip(scenario.sessions, plan.steps, plan.power_kw, strict=True)
     ):
-        present = (world.times >= s.arrive_s) & (world.times < s.depart_s)
+        present = (world.times >= s.arrive_s) & (world.times < window_end(s))
         idx = (world.times[present] // step).astype(int) - first
         watts = power[idx] * 1000.0
         ev[present] += watts
         if i in solar_w:
             solar_w[i][present] = watts
         delivered.append(float(watts.sum() * scenario.tick_s / 3.6e6))
+        due = world.times[present] < s.departure
+        by_departure.append(float(watts[due].sum() * scenario.tick_s / 3.6e6))
     return Trace(
         strategy="optimum (LP)",
         ev_w=ev,
@@ -251,6 +291,7 @@ def replay(scenario: Scenario, plan: Plan, world: World | None = None) -> Trace:
         writes=None,
         run_s=plan.solve_s,
         solar_session_w=solar_w,
+        by_departure_kwh=tuple(by_departure),
     )
 
 

@@ -13,22 +13,30 @@ import numpy as np
 
 from bench.metrics import (
     OVER_BOUND_TARGET,
+    SMART_TARGET_COLUMNS,
     SOLAR_GRID_TARGET,
     Score,
     Target,
+    cost_per_kwh,
+    cost_per_need_kwh,
+    cost_ratio,
     engine_targets,
     kwh_text,
     ratio_text,
+    smart_targets,
 )
 from bench.optimum import EQUAL_SHARE
 from bench.scenario import FloatArray, Scenario
 from bench.sim import ENGINE, RIDE_THROUGH, Trace, World
+from bench.smart import EVCC_PLANNER, SMART, SMART_PERFECT
 
 # Engine time per decision (median), by number of chargers, and the most the time
 # may grow from the first to the second of TIMING_RATIO_SIZES chargers (issue 14).
 TIMING_TARGETS_S = {1000: 0.005, 10_000: 0.060}
 TIMING_RATIO_SIZES = (1000, 10_000)
 TIMING_RATIO_TARGET = 12.0
+# The `smart` planner's time (plan_site, 96 quarter-hour slots), by number of cars.
+PLANNER_TARGETS_S = {10: 0.100, 200: 2.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +55,16 @@ class ScenarioResult:
 
     def targets(self, strategy: str = ENGINE) -> list[Target]:
         return engine_targets(self.scenario, self.score(strategy), self.optimum)
+
+    def has(self, strategy: str) -> bool:
+        return any(s.strategy == strategy for s in self.scores)
+
+    def smart_targets(self) -> list[Target]:
+        evcc = self.score(EVCC_PLANNER) if self.has(EVCC_PLANNER) else None
+        perfect = self.score(SMART_PERFECT) if self.has(SMART_PERFECT) else None
+        return smart_targets(
+            self.scenario, self.score(SMART), self.optimum, evcc, perfect
+        )
 
 
 def _pf(passed: bool) -> str:
@@ -141,8 +159,11 @@ def targets_table(results: list[ScenarioResult]) -> list[str]:
         "|---|" + "---|" * len(TARGET_COLUMNS),
     ]
     for r in results:
-        # The site option solar_ride_through only changes solar charging.
+        # The site option solar_ride_through only changes solar charging; with
+        # smart cars the engine runs in `smart`.
         shown = [ENGINE] + ([RIDE_THROUGH] if "pv_day" in r.scenario.tags else [])
+        if r.scenario.has_smart:
+            shown = [SMART]
         for strategy in shown:
             by_name = {t.name: t for t in r.targets(strategy)}
             cells = []
@@ -180,9 +201,155 @@ def timing_table(timing: dict[int, float]) -> list[str]:
     ]
 
 
+def smart_targets_table(results: list[ScenarioResult]) -> list[str]:
+    lines = [
+        "| scenario | " + " | ".join(SMART_TARGET_COLUMNS) + " |",
+        "|---|" + "---|" * len(SMART_TARGET_COLUMNS),
+    ]
+    for r in results:
+        by_name = {t.name: t for t in r.smart_targets()}
+        cells = []
+        for col in SMART_TARGET_COLUMNS:
+            t = by_name.get(col)
+            cells.append("—" if t is None else f"{t.value} {_pf(t.passed)}")
+        lines.append(f"| {r.scenario.name} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:.1f}"
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def smart_rows(result: ScenarioResult, name: bool = True) -> list[str]:
+    """One row per strategy of a smart scenario."""
+    opt = result.optimum
+    lines = []
+    for s in result.scores:
+        vs_opt = s.need_met_kwh / opt.need_met_kwh if opt.need_met_kwh else 1.0
+        ratio = cost_ratio(s, opt)
+        co2 = (
+            "n/a"
+            if s.co2_kg is None
+            else f"{s.co2_kg:.1f}"
+            + (f" ({s.co2_kg / opt.co2_kg:.2f}x)" if opt.co2_kg else "")
+        )
+        feasible = (
+            "n/a"
+            if s.feasible_sessions is None
+            else f"{_share(s.deadlines_met_feasible)} of {s.feasible_sessions}"
+        )
+        planner = (
+            "n/a"
+            if not s.plan_calls
+            else f"{_ms(s.plan_median_s)} / {_ms(s.plan_max_s)} ({s.plan_calls})"
+        )
+        first = f"| {result.scenario.name} " if name else ""
+        lines.append(
+            f"{first}| {s.strategy} | {_share(s.deadlines_met)} | {feasible} "
+            f"| {s.need_met_kwh:.1f} / {s.need_kwh:.1f} | {vs_opt:.1%} "
+            f"| {s.delivered_kwh:.1f} | {s.cost:.2f} | {cost_per_kwh(s):.3f} "
+            f"| {_opt(cost_per_need_kwh(s), '.3f')} "
+            f"| {'—' if ratio is None else f'{ratio:.3f}x'} | {co2} "
+            f"| {kwh_text(s.over_kwh)} | {ratio_text(s.over_ratio)} "
+            f"| {_opt(s.writes_per_charger_h, '.1f')} | {planner} |"
+        )
+    return lines
+
+
+SMART_HEADER = (
+    "| strategy | deadlines met | met where LP-feasible | need kWh by departure "
+    "| % of optimum's | delivered kWh | cost | cost/kWh | cost per need kWh "
+    "| / optimum's "
+    "| CO2 kg (/ optimum) | over limit kWh | over / unavoidable "
+    "| writes/charger-h | planner ms median / max (calls) |"
+)
+
+
+def smart_table(results: list[ScenarioResult]) -> list[str]:
+    lines = [
+        "| scenario " + SMART_HEADER,
+        "|---|---|" + "---:|" * 14,
+    ]
+    for r in results:
+        lines.extend(smart_rows(r))
+    return [*lines, ""]
+
+
+def planner_table(timing: dict[int, tuple[float, float]]) -> list[str]:
+    lines = [
+        "| cars | slots | plan_site median | max | target |",
+        "|---:|---:|---:|---:|---|",
+    ]
+    for n, (median, most) in timing.items():
+        limit = PLANNER_TARGETS_S.get(n)
+        target = (
+            ""
+            if limit is None
+            else f"median <= {limit * 1000:g} ms: {_pf(median <= limit)}"
+        )
+        lines.append(
+            f"| {n} | 96 | {median * 1000:.1f} ms | {most * 1000:.1f} ms | {target} |"
+        )
+    return [
+        *lines,
+        "",
+        "Synthetic cars and forecasts (bench/timing.py `planner_case`); the "
+        "planner's times within each scenario are in the smart table.",
+        "",
+    ]
+
+
+SMART_NOTES = (
+    "`smart`: the integration's planner (`engine/smart.py` `plan_site`, "
+    "replanned on every plug change and every 15 min) and control step with "
+    "each car's planned power; forecasts: the day-ahead prices and CO2 exact, "
+    "the solar forecast's P10/P50 with their errors, the household from the "
+    "previous day's hourly profile; *smart, perfect forecasts*: the same told "
+    "the day's true hourly household and solar. *evcc-style planner*: each car "
+    "alone takes the cheapest slots before its departure for its remaining need"
+    " at full power (ties: the later), blind to the shared cap; every 30 s each"
+    " loadpoint in turn runs at its maximum in its slots, capped by the lagged "
+    "grid meter's headroom (evcc's load management), else on surplus only. "
+    "*fast*: the engine with every car in `fast`. *optimum (LP)*: perfect "
+    "foresight, each need by its departure first, then the least cost. A "
+    "deadline is met with >= 99 % of the need by the declared departure; LP-"
+    "feasible: the sessions the optimum meets. Need kWh: each session's energy "
+    "by departure, up to its need. Cost per need kWh: the cost over the need "
+    "kWh met (what meets less pays less, energy beyond a need adds cost only); "
+    "/ optimum's: that against the optimum's. Planner ms: wall time of the "
+    "plan_site calls"
+    " during the run (median / max, calls)."
+)
+
+
 def markdown(
-    results: list[ScenarioResult], timing: dict[int, float], header: list[str]
+    results: list[ScenarioResult],
+    timing: dict[int, float],
+    header: list[str],
+    planner: dict[int, tuple[float, float]] | None = None,
 ) -> str:
+    smart = [r for r in results if r.scenario.has_smart]
+    smart_lines = (
+        [
+            "## smart against its targets",
+            "",
+            *smart_targets_table(smart),
+            "## smart scenarios",
+            "",
+            SMART_NOTES,
+            "",
+            *smart_table(smart),
+        ]
+        if smart
+        else []
+    )
+    planner_lines = (
+        ["## smart planner time", "", *planner_table(planner)] if planner else []
+    )
     lines = [
         "# Smart Charging benchmark results",
         "",
@@ -191,6 +358,8 @@ def markdown(
         "## Engine against its targets",
         "",
         *targets_table(results),
+        *smart_lines,
+        *planner_lines,
         "## Engine time per decision",
         "",
         *timing_table(timing),
@@ -216,6 +385,15 @@ def markdown(
     ]
     for r in results:
         lines.extend(scenario_table(r))
+        if r.scenario.has_smart:
+            lines.extend(
+                [
+                    SMART_HEADER,
+                    "|---|" + "---:|" * 14,
+                    *smart_rows(r, name=False),
+                    "",
+                ]
+            )
     return "\n".join(lines)
 
 

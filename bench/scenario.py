@@ -21,6 +21,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 DAY_S = 86400
+# Simulation time 0 is this midnight (UTC, a Monday) plus `start_clock_s`: the epoch
+# the `smart` planner and its forecasts work in (a multiple of 15 minutes, so the
+# planner's clock-aligned slots fall on the scenario's quarter hours).
+EPOCH_MIDNIGHT = 1_748_822_400  # 2025-06-02 00:00 UTC
 
 # Battery taper: full power up to TAPER_SOC, then falling linearly to 20 % at 100 %.
 # Linear in the state of charge, so the optimum's LP can model it exactly.
@@ -52,6 +56,24 @@ class Session:
     car_kw: float  # on-board charger limit
     car_phases: int
     mode: str  # engine mode while this car is plugged
+    # `smart`: the departure the driver declares (default: when the car leaves) and
+    # the energy it must hold more by then (default: `energy_kwh`, what it accepts).
+    departure_s: int | None = None
+    need_kwh: float | None = None
+
+    @property
+    def smart(self) -> bool:
+        return self.mode == "smart"
+
+    @property
+    def departure(self) -> int:
+        """The declared departure (sim time): the planner's deadline."""
+        return self.depart_s if self.departure_s is None else self.departure_s
+
+    @property
+    def need(self) -> float:
+        """kWh the car must have by its departure."""
+        return self.energy_kwh if self.need_kwh is None else self.need_kwh
 
     @property
     def car_max_current(self) -> float:
@@ -106,6 +128,29 @@ class Scenario:
     # show each jump late like any other change.
     household_noise: float = 0.0
     household_noise_s: int = 10
+    # Day-ahead series from t = 0, one value per `series_step_s`: the price (per kWh;
+    # where set it replaces the peak/off-peak tariff) and the grid's carbon intensity
+    # (g/kWh). Known in advance: the `smart` planner's price and CO2 forecasts.
+    series_step_s: int = 900
+    prices: tuple[float, ...] = ()
+    co2_g_kwh: tuple[float, ...] = ()
+    # Forecasts from t = 0, one value per `forecast_step_s` (mean W over the step):
+    # the solar forecast's expected value (P50) and low estimate (P10), and the
+    # household forecast (the previous day's profile, as the recorder gives it).
+    forecast_step_s: int = 3600
+    solar_p50_w: tuple[int, ...] = ()
+    solar_p10_w: tuple[int, ...] = ()
+    household_forecast_w: tuple[int, ...] = ()
+    plan_objective: str = "cost"  # what `smart` and the optimum minimise: cost, co2
+
+    @property
+    def has_smart(self) -> bool:
+        return any(s.smart for s in self.sessions)
+
+    @property
+    def epoch0(self) -> int:
+        """Epoch seconds at t = 0."""
+        return EPOCH_MIDNIGHT + self.start_clock_s
 
     @property
     def has_pv(self) -> bool:
@@ -173,7 +218,15 @@ class Scenario:
         return result
 
     def price_at(self, times: FloatArray) -> FloatArray:
+        if self.prices:
+            return _series_at(self.prices, self.series_step_s, times)
         return np.where(self.offpeak_at(times), self.price_offpeak, self.price_peak)
+
+    def co2_at(self, times: FloatArray) -> FloatArray | None:
+        """Carbon intensity (g/kWh) at the given times; None without a series."""
+        if not self.co2_g_kwh:
+            return None
+        return _series_at(self.co2_g_kwh, self.series_step_s, times)
 
     def requested_kwh(self) -> float:
         return sum(s.energy_kwh for s in self.sessions)
@@ -219,6 +272,11 @@ class Scenario:
                     s.car_kw,
                     s.car_phases,
                     s.mode,
+                    *(
+                        [s.departure_s, s.need_kwh]
+                        if s.departure_s is not None or s.need_kwh is not None
+                        else []
+                    ),
                 ]
                 for s in self.sessions
             ],
@@ -229,6 +287,17 @@ class Scenario:
         if self.household_noise:
             data["household_noise"] = self.household_noise
             data["household_noise_s"] = self.household_noise_s
+        if self.prices or self.co2_g_kwh:
+            data["series_step_s"] = self.series_step_s
+            data["prices"] = list(self.prices)
+            data["co2_g_kwh"] = list(self.co2_g_kwh)
+        if self.solar_p50_w or self.household_forecast_w:
+            data["forecast_step_s"] = self.forecast_step_s
+            data["solar_p50_w"] = list(self.solar_p50_w)
+            data["solar_p10_w"] = list(self.solar_p10_w)
+            data["household_forecast_w"] = list(self.household_forecast_w)
+        if self.plan_objective != "cost":
+            data["plan_objective"] = self.plan_objective
         return data
 
     @classmethod
@@ -242,6 +311,16 @@ class Scenario:
             variant_of=data.get("variant_of", ""),
             household_noise=float(data.get("household_noise", 0.0)),
             household_noise_s=int(data.get("household_noise_s", 10)),
+            series_step_s=int(data.get("series_step_s", 900)),
+            prices=tuple(float(v) for v in data.get("prices", ())),
+            co2_g_kwh=tuple(float(v) for v in data.get("co2_g_kwh", ())),
+            forecast_step_s=int(data.get("forecast_step_s", 3600)),
+            solar_p50_w=tuple(int(v) for v in data.get("solar_p50_w", ())),
+            solar_p10_w=tuple(int(v) for v in data.get("solar_p10_w", ())),
+            household_forecast_w=tuple(
+                int(v) for v in data.get("household_forecast_w", ())
+            ),
+            plan_objective=str(data.get("plan_objective", "cost")),
             start_clock_s=int(data["start_clock_s"]),
             duration_s=int(data["duration_s"]),
             tick_s=int(data["tick_s"]),
@@ -270,21 +349,30 @@ class Scenario:
                 )
                 for c in data["chargers"]
             ),
-            sessions=tuple(
-                Session(
-                    charger=s[0],
-                    arrive_s=int(s[1]),
-                    depart_s=int(s[2]),
-                    energy_kwh=float(s[3]),
-                    capacity_kwh=float(s[4]),
-                    soc0=float(s[5]),
-                    car_kw=float(s[6]),
-                    car_phases=int(s[7]),
-                    mode=s[8],
-                )
-                for s in data["sessions"]
-            ),
+            sessions=tuple(_session(s) for s in data["sessions"]),
         )
+
+
+def _session(s: list[Any]) -> Session:
+    return Session(
+        charger=s[0],
+        arrive_s=int(s[1]),
+        depart_s=int(s[2]),
+        energy_kwh=float(s[3]),
+        capacity_kwh=float(s[4]),
+        soc0=float(s[5]),
+        car_kw=float(s[6]),
+        car_phases=int(s[7]),
+        mode=s[8],
+        departure_s=None if len(s) < 10 or s[9] is None else int(s[9]),
+        need_kwh=None if len(s) < 11 or s[10] is None else float(s[10]),
+    )
+
+
+def _series_at(values: tuple[float, ...], step_s: int, times: FloatArray) -> FloatArray:
+    """A series held over each step from t = 0 (its last value past its end)."""
+    idx = np.minimum((times // step_s).astype(np.int64), len(values) - 1)
+    return np.asarray(np.asarray(values, dtype=np.float64)[idx], dtype=np.float64)
 
 
 def save(scenario: Scenario, directory: Path = SCENARIO_DIR) -> Path:
@@ -298,5 +386,11 @@ def load(path: Path) -> Scenario:
     return Scenario.from_json(json.loads(path.read_text()))
 
 
+def _order(path: Path) -> tuple[int, str]:
+    """By the number the name starts with, then the name: 9_... before 10_..."""
+    digits = len(path.stem) - len(path.stem.lstrip("0123456789"))
+    return (int(path.stem[:digits] or 0), path.stem)
+
+
 def load_all(directory: Path = SCENARIO_DIR) -> list[Scenario]:
-    return [load(p) for p in sorted(directory.glob("*.json"))]
+    return [load(p) for p in sorted(directory.glob("*.json"), key=_order)]

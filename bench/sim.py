@@ -33,6 +33,7 @@ from custom_components.smart_charging.engine.control import (
     Holding,
     SiteReadings,
     SiteSettings,
+    StepResult,
     control_step,
 )
 
@@ -140,6 +141,11 @@ class Trace:
     # Power per tick of each session in mode `solar`, by its index in
     # Scenario.sessions (for the grid's share of solar sessions); None if not kept.
     solar_session_w: dict[int, FloatArray] | None = None
+    # Per session: what it had by its declared departure (Session.departure); None
+    # if not kept.
+    by_departure_kwh: tuple[float, ...] | None = None
+    # Wall time of each call of the `smart` planner (plan_site), if any.
+    plan_s: tuple[float, ...] | None = None
 
 
 def solar_sessions(scenario: Scenario) -> list[int]:
@@ -166,7 +172,9 @@ def simulate(
     idle_j = 0.0
     idle_one_phase_j = 0.0
     ceiling = {cid: box_ceiling_a(scenario, spec) for cid, spec in world.specs.items()}
+    departures = _Departures(scenario)
     for k, t in enumerate(world.times):
+        departures.take(k, delivered)
         for cid, items in by_charger.items():
             idx = current[cid]
             if idx is not None and t >= scenario.sessions[idx].depart_s:
@@ -228,7 +236,36 @@ def simulate(
             idle_one_phase_j / 3.6e6 if strategy.budgets_by_setpoint else None
         ),
         solar_session_w=solar_session_w(scenario, world),
+        by_departure_kwh=departures.finish(delivered),
+        plan_s=_plan_s(strategy),
     )
+
+
+class _Departures:
+    """What each session has by its declared departure: taken at the first tick at
+    or after it (a car that has left takes nothing more)."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.due: dict[int, list[int]] = {}
+        for i, s in enumerate(scenario.sessions):
+            self.due.setdefault(math.ceil(s.departure / scenario.tick_s), []).append(i)
+        self.kwh: list[float | None] = [None] * len(scenario.sessions)
+
+    def take(self, k: int, delivered: list[float]) -> None:
+        for i in self.due.get(k, ()):
+            self.kwh[i] = delivered[i]
+
+    def finish(self, delivered: list[float]) -> tuple[float, ...]:
+        """Past the end of the day: what the session had at the end."""
+        return tuple(
+            delivered[i] if kwh is None else kwh for i, kwh in enumerate(self.kwh)
+        )
+
+
+def _plan_s(strategy: Strategy) -> tuple[float, ...] | None:
+    """The planner's wall times of a strategy that plans (bench.smart)."""
+    times = getattr(strategy, "plan_s", None)
+    return None if times is None else tuple(times)
 
 
 def solar_session_w(scenario: Scenario, world: World) -> dict[int, FloatArray]:
@@ -296,6 +333,23 @@ class EngineStrategy:
         regular = t % ENGINE_CYCLE_S == 0
         if not regular and not world.sensor_event[k]:
             return
+        self.run(world, k, regular)
+
+    def mode(self, session: Session) -> Mode:
+        """The engine mode of a plugged car."""
+        return Mode(session.mode)
+
+    def plan_w(self, cid: str, now: float) -> float | None:
+        """`smart`: the power the car's plan gives it now (bench.smart)."""
+        return None
+
+    def now(self, world: World, k: int) -> float:
+        """The time the control step is given (sim time; bench.smart: epoch)."""
+        return float(world.times[k])
+
+    def run(self, world: World, k: int, regular: bool) -> StepResult:
+        """One control step, its writes done: regular or decrease-only."""
+        now = self.now(world, k)
         readings = SiteReadings(
             household_w=float(world.household_seen[k]),
             solar_w=float(world.solar_seen[k]),
@@ -305,7 +359,7 @@ class EngineStrategy:
         for cid, spec in world.specs.items():
             session = world.active[cid]
             if session is not None:
-                self.modes[cid] = Mode(session.mode)
+                self.modes[cid] = self.mode(session)
             phases = spec.phases
             if self.phases_as_drawn and session is not None:
                 phases = min(phases, session.car_phases)
@@ -321,6 +375,7 @@ class EngineStrategy:
                     power_w=world.power_w[cid],
                     measures_power=True,
                     holding=Holding(current=world.setpoint[cid]),
+                    plan_w=None if session is None else self.plan_w(cid, now),
                 )
             )
         result = control_step(
@@ -328,7 +383,7 @@ class EngineStrategy:
             readings,
             views,
             self.state,
-            t,
+            now,
             allow_increase=regular,
         )
         self.state = result.state
@@ -337,6 +392,7 @@ class EngineStrategy:
             amps = result.decision.chargers[cid].current
             if amps is not None:
                 world.write(cid, amps)
+        return result
 
     def settings(self, scenario: Scenario) -> SiteSettings:
         return SiteSettings(
@@ -415,7 +471,18 @@ class EvccStrategy:
         self.turn += 1
         self._regulate(world, k, cid, t)
 
-    def _regulate(self, world: World, k: int, cid: str, t: float) -> None:
+    def _regulate(
+        self,
+        world: World,
+        k: int,
+        cid: str,
+        t: float,
+        mode: str | None = None,
+        granted_w: float = 0.0,
+    ) -> None:
+        """Regulate one loadpoint in `mode` (its session's by default); `granted_w`
+        is power given to loadpoints earlier in the same cycle, which the lagged
+        meter does not show yet."""
         sc = world.scenario
         spec = world.specs[cid]
         session = world.active[cid]
@@ -424,10 +491,11 @@ class EvccStrategy:
         j = int(world.seen_idx[k])  # the grid meter lags like the other sensors
         own_w = world.charger_w[cid][j]
         grid_w = world.household_seen[k] - world.solar_seen[k] + world.ev_w[j]
+        grid_w += granted_w
         per_amp = sc.voltage * spec.phases
         headroom = sc.limit_w - sc.safety_margin_kw * 1000.0 - grid_w + own_w
         cap = min(math.floor(headroom / per_amp), spec.max_current)
-        mode = session.mode
+        mode = session.mode if mode is None else mode
         if mode == "off_peak":
             mode = "fast" if world.offpeak[k] else "solar"
         if mode == "fast":

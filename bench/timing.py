@@ -1,7 +1,9 @@
-"""Engine time per decision for a given number of chargers (a figure, not a test)."""
+"""Engine time per decision for a given number of chargers, and the `smart`
+planner's time for a given number of cars (figures, not tests)."""
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 
@@ -13,6 +15,9 @@ from custom_components.smart_charging.engine import (
     SiteInput,
     decide,
 )
+from custom_components.smart_charging.engine.forecast import Point
+from custom_components.smart_charging.engine.planner import PlanCar
+from custom_components.smart_charging.engine.smart import SiteForecast, plan_site
 
 SIZES = (1, 10, 100, 1000, 10_000)
 # Each size's decisions are timed in this many turns, at most MAX_REPEATS in all.
@@ -96,3 +101,75 @@ def time_all(sizes: tuple[int, ...] = SIZES, budget_s: float = 2.0) -> dict[int,
             for _ in range(per_round[n]):
                 t.step()
     return {n: statistics.median(t.samples) for n, t in timed.items()}
+
+
+# The `smart` planner (issue 12): plan_site for n cars over 96 quarter-hour slots.
+PLANNER_SIZES = (10, 200)
+PLANNER_SLOTS = 96
+PLANNER_REPEATS = 5
+
+
+def planner_case(
+    n: int, slots: int = PLANNER_SLOTS
+) -> tuple[list[PlanCar], float, float, SiteForecast]:
+    """Synthetic: n cars (11 and 22 kW, a few one-phase) due over the coming
+    `slots` quarter hours (the last exactly at the end, so the plan has `slots`
+    slots), 15-min prices with a night low and evening peak, a PV forecast, a
+    household forecast; about 6 kW of headroom per car."""
+    now = 1_748_822_400.0  # a quarter hour
+    slot_s = 900.0
+    horizon = slots * slot_s
+    prices = tuple(
+        Point(
+            now + i * slot_s,
+            now + (i + 1) * slot_s,
+            0.25 + 0.1 * math.sin(i / slots * 2 * math.pi) + 0.01 * (i % 3),
+        )
+        for i in range(slots)
+    )
+    solar = tuple(
+        Point(
+            now + h * 3600.0,
+            now + (h + 1) * 3600.0,
+            max(0.0, 5000.0 * n * math.sin((h - 6) / 14 * math.pi)),
+        )
+        for h in range(math.ceil(horizon / 3600.0))
+    )
+    forecast = SiteForecast(
+        prices=prices,
+        solar_p50=solar,
+        solar_p10=tuple(Point(p.start, p.end, 0.6 * p.value) for p in solar),
+        household_w=lambda when: 1500.0 * n * (1.2 + math.sin(when / 20000.0)),
+    )
+    cars = [
+        PlanCar(
+            id=f"c{i:03d}",
+            need_wh=(10 + (i * 7) % 50) * 1000.0,
+            departure=(
+                now + horizon
+                if i == 0
+                else now + horizon * (0.25 + 0.75 * ((i * 37) % 100) / 100.0)
+            ),
+            min_w=6 * 230.0 * (1 if i % 7 == 3 else 3),
+            max_w=(7360.0 if i % 7 == 3 else 11040.0 if i % 3 else 22080.0),
+            premium=i % 5 == 0,
+        )
+        for i in range(n)
+    ]
+    return cars, now, 6000.0 * n, forecast
+
+
+def time_planner(
+    sizes: tuple[int, ...] = PLANNER_SIZES, repeats: int = PLANNER_REPEATS
+) -> dict[int, tuple[float, float]]:
+    """Median and max wall time of plan_site for each number of cars."""
+    result = {}
+    for n in sizes:
+        cars, now, headroom, forecast = planner_case(n)
+        samples = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            plan_site(cars, now, headroom, forecast, 1500.0 * n)
+            samples.append(time.perf_counter() - start)
+        result[n] = (statistics.median(samples), max(samples))
+    return result

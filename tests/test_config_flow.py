@@ -17,7 +17,7 @@ from homeassistant.config_entries import (
     ConfigSubentryData,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.util.yaml import load_yaml_dict
 import probatio
@@ -38,6 +38,7 @@ from custom_components.smart_charging.modbus import (
 )
 from custom_components.smart_charging.schemas import MODBUS_SCHEMA
 from custom_components.smart_charging.sessions import Session
+from custom_components.smart_charging.validators import validate_site
 from wallbox_sim import WallboxSimulator
 
 COMPONENT = Path(__file__).parent.parent / "custom_components" / DOMAIN
@@ -63,6 +64,7 @@ SITE_DATA: dict[str, Any] = {
     "voltage": 230.0,
     "failsafe_current": 6,
     "stale_after_s": 300,
+    "plan_objective": "cost",
 }
 CHARGER_INPUT: dict[str, Any] = {
     "name": "Garage",
@@ -125,6 +127,8 @@ def states(hass: HomeAssistant) -> None:
     hass.states.async_set(
         "sensor.co2_intensity", "120", {"unit_of_measurement": "gCO2eq/kWh"}
     )
+    hass.states.async_set("sensor.car_soc", "54", {"unit_of_measurement": "%"})
+    hass.states.async_set("sensor.pv_forecast", "12.5", {"unit_of_measurement": "kWh"})
     hass.states.async_set("schedule.offpeak", "off")
     hass.states.async_set("binary_sensor.offpeak", "on")
     hass.states.async_set("light.kitchen", "on")
@@ -186,6 +190,7 @@ ENTITY_CHARGER: dict[str, Any] = {
     "max_current": 16,
     "profile": "standard",
     "current_entity": "number.wallbox_current",
+    "battery_kwh": 60.0,
 }
 
 
@@ -270,6 +275,7 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         "failsafe_current": 0,
         "stale_after_s": 90.5,
         "solar_ride_through": True,
+        "plan_objective": "cost",
     }
     assert result["result"].unique_id is None
 
@@ -336,6 +342,14 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         (
             {"co2_entity": "sensor.missing_co2"},
             {"co2_entity": "entity_not_found"},
+        ),
+        (
+            {"solar_forecast_entity": "light.kitchen"},
+            {"solar_forecast_entity": "wrong_domain"},
+        ),
+        (
+            {"solar_forecast_entity": "sensor.missing_forecast"},
+            {"solar_forecast_entity": "entity_not_found"},
         ),
         (
             {"grid_limit_kw": -1, "voltage": 1000, "household_power_entity": None},
@@ -531,6 +545,72 @@ async def test_price_and_carbon_sensors_take_any_unit_and_can_be_changed(
     assert "co2_entity" not in entry.data  # left empty: removed
 
 
+async def test_smart_site_options(hass: HomeAssistant) -> None:
+    """The solar forecast (any unit) and the plan objective are stored, offered
+    again by reconfigure and changed there; an objective not offered is refused."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    with pytest.raises(InvalidData):
+        await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**SITE_INPUT, "plan_objective": "cheapest"}
+        )
+    assert not hass.config_entries.async_entries(DOMAIN)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            **SITE_INPUT,
+            "solar_forecast_entity": "sensor.pv_forecast",
+            "plan_objective": "co2",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.data == {
+        **SITE_DATA,
+        "solar_forecast_entity": "sensor.pv_forecast",
+        "plan_objective": "co2",
+    }
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested["solar_forecast_entity"] == "sensor.pv_forecast"
+    assert suggested["plan_objective"] == "co2"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "plan_objective": "cost"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == SITE_DATA  # the forecast left empty: removed
+
+
+def test_site_objective_checked_without_the_form(hass: HomeAssistant) -> None:
+    """The check itself refuses an objective the form would not offer."""
+    _, errors = validate_site(hass, {**SITE_INPUT, "plan_objective": "speed"})
+    assert errors == {"plan_objective": "invalid_plan_objective"}
+    assert "invalid_plan_objective" in SITE_STRINGS["error"]
+
+
+async def test_site_of_a_version_without_smart_options(hass: HomeAssistant) -> None:
+    """A site stored before `smart` existed: reconfigure offers the default
+    objective and stores it."""
+    entry = _site_entry(hass)
+    hass.config_entries.async_update_entry(
+        entry, data={k: v for k, v in SITE_DATA.items() if k != "plan_objective"}
+    )
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], SITE_INPUT
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["plan_objective"] == "cost"
+
+
 async def test_reconfigure_site_keeps_name_and_drops_cleared_entity(
     hass: HomeAssistant,
 ) -> None:
@@ -709,6 +789,7 @@ async def test_add_entity_charger_with_every_entity(hass: HomeAssistant) -> None
         "switch_entity": "switch.wallbox",
         "connected_entity": "sensor.wallbox_status",
         "power_entity": "sensor.wallbox_power",
+        "battery_kwh": 60.0,
     }
 
 
@@ -723,6 +804,14 @@ async def test_add_entity_charger_with_every_entity(hass: HomeAssistant) -> None
         ({"min_current": 3}, {"min_current": "invalid_min_current"}),
         ({"max_current": 4}, {"max_current": "invalid_max_current"}),
         ({"min_current": 16, "max_current": 10}, {"base": "min_above_max"}),
+        ({"battery_kwh": 0}, {"battery_kwh": "invalid_battery_kwh"}),
+        ({"battery_kwh": -10}, {"battery_kwh": "invalid_battery_kwh"}),
+        ({"battery_kwh": 251}, {"battery_kwh": "invalid_battery_kwh"}),
+        ({"soc_entity": "sensor.energy"}, {"soc_entity": "wrong_soc_unit"}),
+        ({"soc_entity": "sensor.no_unit"}, {"soc_entity": "wrong_soc_unit"}),
+        ({"soc_entity": "sensor.house_power"}, {"soc_entity": "wrong_soc_unit"}),
+        ({"soc_entity": "light.kitchen"}, {"soc_entity": "wrong_domain"}),
+        ({"soc_entity": "sensor.missing_soc"}, {"soc_entity": "entity_not_found"}),
         (
             {"min_current": 1, "max_current": 100},
             {
@@ -978,6 +1067,7 @@ async def test_add_modbus_charger(hass: HomeAssistant, probe: AsyncMock) -> None
         "port": 502,
         "unit_id": 1,
         "model": "alfen",
+        "battery_kwh": 60.0,
     }
     assert result["data"] == data
     probe.assert_awaited_once_with(data)
@@ -1009,6 +1099,7 @@ async def test_add_generic_modbus_charger(
         "setpoint_scale": 0.1,
         "word_order": "little",
         "status_register": 1000,
+        "battery_kwh": 60.0,
     }
 
 
@@ -1037,6 +1128,7 @@ MODBUS_CHARGER: dict[str, Any] = {
     "port": 502,
     "unit_id": 1,
     "model": "alfen",
+    "battery_kwh": 60.0,
 }
 
 
@@ -1157,6 +1249,46 @@ async def test_reconfigure_entity_charger(hass: HomeAssistant) -> None:
         "name": "Garage left",
         "max_current": 32,
         "phases": 1,
+    }
+
+
+async def test_charger_with_a_state_of_charge(hass: HomeAssistant) -> None:
+    """A SoC sensor in % and the battery are stored; reconfigure offers them, and a
+    SoC sensor left empty is removed."""
+    entry = _site_entry(hass)
+    result = await _start_charger(hass, entry)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**CHARGER_INPUT, "soc_entity": "sensor.car_soc", "battery_kwh": 77.5},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"current_entity": "number.wallbox_current"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        **ENTITY_CHARGER,
+        "soc_entity": "sensor.car_soc",
+        "battery_kwh": 77.5,
+    }
+    subentry_id = _subentry_id(entry, "Garage")
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested["soc_entity"] == "sensor.car_soc"
+    assert suggested["battery_kwh"] == 77.5
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**CHARGER_INPUT, "battery_kwh": 250}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"current_entity": "number.wallbox_current"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(entry.subentries[subentry_id].data) == {
+        **ENTITY_CHARGER,
+        "battery_kwh": 250.0,
     }
 
 
@@ -1331,6 +1463,7 @@ def test_selector_and_entity_translations() -> None:
         "model": set(MODELS),
         "setpoint_type": set(SETPOINT_TYPES),
         "word_order": set(WORD_ORDERS),
+        "plan_objective": {"cost", "co2"},
     }
     entity = STRINGS["entity"]
     assert set(entity["select"]["mode"]["state"]) == {mode.value for mode in Mode}
@@ -1343,6 +1476,7 @@ def test_selector_and_entity_translations() -> None:
         "allocated_power",
         "status",
         "session_energy",
+        "planned_start",
         "last_session",
         "ev_budget",
         "solar_surplus",
@@ -1352,8 +1486,11 @@ def test_selector_and_entity_translations() -> None:
     assert set(entity["sensor"]["last_session"]["state_attributes"]) == set(
         session.attributes()
     )
-    assert set(entity["number"]) == {"max_current"}
+    assert set(entity["number"]) == {"max_current", "energy_target", "target_soc"}
     assert set(entity["switch"]) == {"enabled"}
+    assert set(entity["time"]) == {"departure"}
+    planned = entity["sensor"]["planned_start"]["state_attributes"]
+    assert set(planned) == {"schedule", "reachable"}
     assert set(entity["binary_sensor"]) == {"off_peak"}
 
 
@@ -1367,6 +1504,13 @@ def test_exception_and_issue_placeholders() -> None:
         "charger_not_found": {"target"},
         "invalid_mode": {"value", "options"},
         "invalid_profile": {"value", "options"},
+        "target_required": set(),
+        "invalid_departure": {"value"},
+        "departure_in_past": {"departure"},
+        "invalid_energy": {"value", "maximum"},
+        "invalid_soc": {"value", "maximum"},
+        "energy_with_soc": {"charger"},
+        "soc_without_sensor": {"charger"},
     }
     issues = {
         key: _placeholders(value["title"]) | _placeholders(value["description"])
@@ -1377,6 +1521,7 @@ def test_exception_and_issue_placeholders() -> None:
         "write_failed": {"charger", "error"},
         "cannot_pause": {"charger"},
         "household_includes_chargers": {"site", "entity"},
+        "forecast_unusable": {"site", "problems"},
     }
 
 
@@ -1392,9 +1537,22 @@ def test_services_are_translated() -> None:
         assert set(translated.get("fields", {})) == fields, name
         for field in fields:
             assert translated["fields"][field].keys() == {"name", "description"}
-            selector = service["fields"][field]["selector"]["select"]
-            options = STRINGS["selector"][selector["translation_key"]]["options"]
-            assert set(options) == set(selector["options"])
+            if selector := service["fields"][field]["selector"].get("select"):
+                options = STRINGS["selector"][selector["translation_key"]]["options"]
+                assert set(options) == set(selector["options"])
+
+
+def test_icons_follow_the_entities_and_actions() -> None:
+    """Every entity and action has an icon, and every translated state its own."""
+    icons = json.loads((COMPONENT / "icons.json").read_text("utf-8"))
+    for platform, entities in STRINGS["entity"].items():
+        assert icons["entity"][platform].keys() == entities.keys(), platform
+        for key, entity in entities.items():
+            if "state" in entity:
+                shown = icons["entity"][platform][key].get("state", {})
+                assert shown.keys() == entity["state"].keys(), key
+    services = load_yaml_dict(str(COMPONENT / "services.yaml"))
+    assert icons["services"].keys() == services.keys()
 
 
 def _options(schema: probatio.Schema) -> dict[str, list[str]]:

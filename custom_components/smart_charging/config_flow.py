@@ -181,7 +181,9 @@ class ChargerSubentryFlowHandler(ConfigSubentryFlow):
         """The first form of both adding and reconfiguring a charger."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            charger, errors = validate_charger(user_input, self._other_chargers())
+            charger, errors = validate_charger(
+                self.hass, user_input, self._other_chargers()
+            )
             if not errors:
                 self._charger = charger
                 if self._charger[CONF_BACKEND] == BACKEND_MODBUS:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 import logging
 from typing import Final
 
@@ -24,6 +24,11 @@ CONF_FAILSAFE_CURRENT: Final = "failsafe_current"
 CONF_STALE_AFTER_S: Final = "stale_after_s"
 CONF_PRICE_ENTITY: Final = "price_entity"
 CONF_CO2_ENTITY: Final = "co2_entity"
+CONF_SOLAR_FORECAST_ENTITY: Final = "solar_forecast_entity"
+CONF_PLAN_OBJECTIVE: Final = "plan_objective"
+OBJECTIVE_COST: Final = "cost"
+OBJECTIVE_CO2: Final = "co2"
+PLAN_OBJECTIVES: Final = (OBJECTIVE_COST, OBJECTIVE_CO2)
 # Not in the spec: off by default, so SPEC §4's solar delays hold exactly.
 CONF_SOLAR_RIDE_THROUGH: Final = "solar_ride_through"
 
@@ -34,6 +39,7 @@ DEFAULT_VOLTAGE: Final = 230.0
 DEFAULT_FAILSAFE_CURRENT: Final = 6
 DEFAULT_STALE_AFTER_S: Final = 300
 DEFAULT_SOLAR_RIDE_THROUGH: Final = False
+DEFAULT_PLAN_OBJECTIVE: Final = OBJECTIVE_COST
 
 # Charger (config subentry) keys.
 SUBENTRY_CHARGER: Final = "charger"
@@ -46,6 +52,8 @@ CONF_CURRENT_ENTITY: Final = "current_entity"
 CONF_SWITCH_ENTITY: Final = "switch_entity"
 CONF_CONNECTED_ENTITY: Final = "connected_entity"
 CONF_POWER_ENTITY: Final = "power_entity"
+CONF_SOC_ENTITY: Final = "soc_entity"
+CONF_BATTERY_KWH: Final = "battery_kwh"
 
 BACKEND_ENTITY: Final = "entity"
 BACKEND_MODBUS: Final = "modbus"
@@ -53,6 +61,14 @@ DEFAULT_PHASES: Final = 3
 DEFAULT_MIN_CURRENT: Final = MIN_CHARGE_CURRENT
 DEFAULT_MAX_CURRENT: Final = 16
 CURRENT_LIMIT_A: Final = 80  # currents are accepted from 0 to this
+DEFAULT_BATTERY_KWH: Final = 60.0
+BATTERY_KWH_MAX: Final = 250.0  # a battery is accepted above 0 and up to this
+
+# A charger's target for `smart` (SPEC §3): the defaults and the accepted ranges.
+DEFAULT_DEPARTURE: Final = time(7, 0)
+DEFAULT_ENERGY_TARGET_KWH: Final = 20.0
+ENERGY_TARGET_MAX_KWH: Final = 200.0
+DEFAULT_TARGET_SOC: Final = 80.0
 
 # Timing: the regular cycle runs timers and increases (SPEC: at most 10 s).
 UPDATE_INTERVAL: Final = timedelta(seconds=10)
@@ -62,6 +78,7 @@ WRITE_RETRY_MAX_S: Final = 300.0
 
 EVENT_STATUS_CHANGED: Final = "smart_charging_status_changed"
 EVENT_SESSION_ENDED: Final = "smart_charging_session_ended"
+EVENT_PLAN_UNREACHABLE: Final = "smart_charging_plan_unreachable"
 
 # The Modbus models, setpoint types, scales, word orders and their defaults are
 # owned by the modbus package (modbus/registers.py).

@@ -11,7 +11,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
@@ -20,7 +19,6 @@ from .backend import Backends
 from .boxes import Boxes
 from .const import (
     CONF_HOUSEHOLD_POWER_ENTITY,
-    DOMAIN,
     EVENT_STATUS_CHANGED,
     LOGGER,
     SUBENTRY_CHARGER,
@@ -28,7 +26,9 @@ from .const import (
 )
 from .engine import Status
 from .engine.control import ControlState, StepResult, control_step
+from .events import fire_charger_event
 from .inputs import input_entities, read_site, site_settings
+from .planning import SmartPlanning
 from .repairs import Repairs
 from .runtime import ChargerConfig, ChargerRuntime, UserSettings
 from .session_publish import SessionPublisher
@@ -74,6 +74,9 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
                     config, backend, UserSettings(profile=config.profile), keep_alive_s
                 )
         self.state = ControlState()
+        self.planning = SmartPlanning(
+            hass, entry.entry_id, entry.data, self.settings, self.repairs
+        )
         self.sessions = SessionPublisher(hass, entry)
         self.last_result: StepResult | None = None
         # Chargers whose subentry was removed: their boxes are paused on unload.
@@ -179,7 +182,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
             result = control_step(
                 self.settings,
                 readings,
-                [charger.view() for charger in chargers.values()],
+                [self.planning.view(c, now, self.state) for c in chargers.values()],
                 self.state,
                 now,
                 allow_increase=allow_increase,
@@ -198,6 +201,9 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
         self.sessions.count(result, chargers, last_step, now)
         self._publish_statuses(result)
         self.repairs.failsafe(result.unusable, now)
+        self.planning.maybe_replan(
+            chargers, self.state, result.decision.household_w, now
+        )
         if result.household_includes_chargers:
             self.repairs.household_includes_chargers(
                 str(self.config_entry.data[CONF_HOUSEHOLD_POWER_ENTITY])
@@ -212,26 +218,20 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
                 status = Status.ERROR
             old, charger.status = charger.status, status
             if old is not None and old != status:
-                self.hass.bus.async_fire(
+                fire_charger_event(
+                    self.hass,
                     EVENT_STATUS_CHANGED,
-                    {
-                        "charger": charger.name,
-                        "subentry_id": cid,
-                        "device_id": self._device_id(cid),
-                        "old_status": old.value,
-                        "new_status": status.value,
-                    },
+                    self.config_entry.entry_id,
+                    cid,
+                    charger.name,
+                    {"old_status": old.value, "new_status": status.value},
                 )
 
     def _snapshot(self) -> SiteData:
         assert self.last_result is not None
-        return SiteData.of(self.last_result, self.chargers, self.settings)
-
-    def _device_id(self, cid: str) -> str | None:
-        device = dr.async_get(self.hass).async_get_device_by_identifier(
-            (DOMAIN, cid), self.config_entry.entry_id
+        return SiteData.of(
+            self.last_result, self.chargers, self.settings, self.planning.car_plan
         )
-        return device.id if device else None
 
     # Settings from the entities and actions ---------------------------------------
 

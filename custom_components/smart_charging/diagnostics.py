@@ -11,6 +11,8 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 
 from .coordinator import SmartChargingConfigEntry
+from .runtime import ChargerRuntime
+from .snapshot import ChargerData
 
 # Wallbox addresses say where the boxes live on the network.
 TO_REDACT = {CONF_HOST}
@@ -32,6 +34,12 @@ async def async_get_config_entry_diagnostics(
                     dict(entry.subentries[charger.id].data), TO_REDACT
                 ),
                 "settings": asdict(charger.settings),
+                "target": _target(
+                    charger,
+                    coordinator.data.chargers.get(charger.id)
+                    if coordinator.data
+                    else None,
+                ),
                 "reading": asdict(charger.reading),
                 "power_problem": charger.power_problem,
                 "last_command": charger.link.holding.current,
@@ -53,6 +61,28 @@ async def async_get_config_entry_diagnostics(
     # Error texts and inputs may name a wallbox's address too.
     hosts = _hosts(entry)
     return {key: _redact_hosts(value, hosts) for key, value in diagnostics.items()}
+
+
+def _target(charger: ChargerRuntime, data: ChargerData | None) -> dict[str, Any]:
+    """The charger's target for `smart`, and its plan as last shown."""
+    settings, config = charger.settings, charger.config
+    once = settings.departure_at
+    return {
+        "departure": settings.departure.isoformat(),
+        "departure_at": None if once is None else once.isoformat(),
+        "energy_target_kwh": settings.energy_target_kwh,
+        "target_soc": settings.target_soc,
+        "soc_entity": config.soc_entity,
+        "battery_kwh": config.battery_kwh,
+        "planned_start": (
+            data.planned_start.isoformat() if data and data.planned_start else None
+        ),
+        "schedule": [
+            [start.isoformat(), end.isoformat(), power]
+            for start, end, power in (data.schedule if data else ())
+        ],
+        "reachable": data.reachable if data else None,
+    }
 
 
 def _hosts(entry: SmartChargingConfigEntry) -> list[str]:

@@ -48,6 +48,16 @@ class Repairs:
             "household_includes_chargers", {"site": self._site, "entity": entity}
         )
 
+    def forecast_unusable(self, problems: list[str]) -> None:
+        """Forecasts that cannot be read for long: the plan falls back."""
+        if problems:
+            self.raise_issue(
+                "forecast_unusable",
+                {"site": self._site, "problems": "; ".join(problems)},
+            )
+        else:
+            self.clear_issue("forecast_unusable")
+
     def failsafe(self, unusable: tuple[str, ...], now: float) -> None:
         """Unusable inputs: one log line at once, an issue if it lasts."""
         if not unusable:

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
 from operator import is_
 
 from homeassistant.config_entries import ConfigSubentry
+from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_BATTERY_KWH,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
     CONF_PHASES,
     CONF_PROFILE,
+    CONF_SOC_ENTITY,
+    DEFAULT_BATTERY_KWH,
+    DEFAULT_DEPARTURE,
+    DEFAULT_ENERGY_TARGET_KWH,
+    DEFAULT_TARGET_SOC,
     WRITE_RETRY_MAX_S,
 )
 from .engine import Mode, Profile, Status
@@ -36,6 +44,8 @@ class ChargerConfig:
     min_current: int
     max_current: int
     profile: Profile
+    soc_entity: str | None = None  # the car's state of charge, in %
+    battery_kwh: float = DEFAULT_BATTERY_KWH  # usable capacity, for SoC targets
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChargerConfig:
@@ -47,6 +57,8 @@ class ChargerConfig:
             min_current=int(data[CONF_MIN_CURRENT]),
             max_current=int(data[CONF_MAX_CURRENT]),
             profile=Profile(data.get(CONF_PROFILE, Profile.STANDARD)),
+            soc_entity=data.get(CONF_SOC_ENTITY) or None,
+            battery_kwh=float(data.get(CONF_BATTERY_KWH, DEFAULT_BATTERY_KWH)),
         )
 
 
@@ -60,6 +72,32 @@ class UserSettings:
     enabled: bool = True
     # While boosted: the mode and profile to return to once the car is unplugged.
     boost_restore: tuple[Mode, Profile] | None = None
+    # The target of `smart`: ready by the next `departure` (local time of day), or
+    # by `departure_at` once (a date and time, in UTC, set through set_target),
+    departure: time = DEFAULT_DEPARTURE
+    departure_at: datetime | None = None
+    # with this much more energy, or (a charger with a SoC sensor) this SoC in %.
+    energy_target_kwh: float = DEFAULT_ENERGY_TARGET_KWH
+    target_soc: float = DEFAULT_TARGET_SOC
+
+    def with_departure(self, when: time | datetime) -> UserSettings:
+        """A time of day: the departure of every day, a one-off one dropped; a date
+        and time (local when naive): a one-off departure."""
+        if isinstance(when, datetime):
+            return replace(self, departure_at=dt_util.as_utc(when))
+        return replace(self, departure=when, departure_at=None)
+
+    def next_departure(self, now: datetime) -> datetime:
+        """When the car must be ready next: the one-off departure while it is
+        ahead, else the next `departure` time of day (local time)."""
+        if self.departure_at is not None and self.departure_at > now:
+            return self.departure_at
+        zone = dt_util.get_default_time_zone()
+        day = dt_util.as_local(now).date()
+        when = datetime.combine(day, self.departure, tzinfo=zone)
+        if when <= now:
+            when = datetime.combine(day + timedelta(days=1), self.departure, zone)
+        return when
 
     def boosted(self) -> UserSettings:
         """Full power until the car is unplugged; a second boost changes nothing."""

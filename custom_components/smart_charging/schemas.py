@@ -25,6 +25,7 @@ from .const import (
     BACKEND_ENTITY,
     BACKEND_MODBUS,
     CONF_BACKEND,
+    CONF_BATTERY_KWH,
     CONF_CO2_ENTITY,
     CONF_CONNECTED_ENTITY,
     CONF_CURRENT_ENTITY,
@@ -36,26 +37,32 @@ from .const import (
     CONF_MIN_CURRENT,
     CONF_OFFPEAK_ENTITY,
     CONF_PHASES,
+    CONF_PLAN_OBJECTIVE,
     CONF_POWER_ENTITY,
     CONF_PRICE_ENTITY,
     CONF_PROFILE,
     CONF_SAFETY_MARGIN_KW,
+    CONF_SOC_ENTITY,
+    CONF_SOLAR_FORECAST_ENTITY,
     CONF_SOLAR_POWER_ENTITY,
     CONF_SOLAR_RIDE_THROUGH,
     CONF_STALE_AFTER_S,
     CONF_STANDARD_MAX_KW,
     CONF_SWITCH_ENTITY,
     CONF_VOLTAGE,
+    DEFAULT_BATTERY_KWH,
     DEFAULT_FAILSAFE_CURRENT,
     DEFAULT_MAX_CURRENT,
     DEFAULT_MIN_CURRENT,
     DEFAULT_PHASES,
+    DEFAULT_PLAN_OBJECTIVE,
     DEFAULT_SAFETY_MARGIN_KW,
     DEFAULT_SITE_NAME,
     DEFAULT_SOLAR_RIDE_THROUGH,
     DEFAULT_STALE_AFTER_S,
     DEFAULT_STANDARD_MAX_KW,
     DEFAULT_VOLTAGE,
+    PLAN_OBJECTIVES,
 )
 from .engine import Profile
 from .modbus import (
@@ -82,8 +89,10 @@ from .modbus.registers import (
 from .validators import (
     CONNECTED_DOMAINS,
     CURRENT_DOMAINS,
+    FORECAST_SENSOR_DOMAINS,
     OFFPEAK_DOMAINS,
     POWER_SENSOR_DOMAINS,
+    SOC_SENSOR_DOMAINS,
     SWITCH_DOMAINS,
     TARIFF_SENSOR_DOMAINS,
 )
@@ -163,6 +172,10 @@ SITE_SCHEMA = probatio.Schema(
         probatio.Optional(CONF_OFFPEAK_ENTITY): _entity(OFFPEAK_DOMAINS),
         probatio.Optional(CONF_PRICE_ENTITY): _entity(TARIFF_SENSOR_DOMAINS),
         probatio.Optional(CONF_CO2_ENTITY): _entity(TARIFF_SENSOR_DOMAINS),
+        probatio.Optional(CONF_SOLAR_FORECAST_ENTITY): _entity(FORECAST_SENSOR_DOMAINS),
+        probatio.Required(CONF_PLAN_OBJECTIVE, default=DEFAULT_PLAN_OBJECTIVE): _select(
+            PLAN_OBJECTIVES, "plan_objective"
+        ),
         probatio.Required(
             CONF_SAFETY_MARGIN_KW, default=DEFAULT_SAFETY_MARGIN_KW
         ): _number("kW", "any"),
@@ -195,6 +208,10 @@ CHARGER_SCHEMA = probatio.Schema(
         probatio.Required(CONF_MAX_CURRENT, default=DEFAULT_MAX_CURRENT): _number("A"),
         probatio.Required(CONF_PROFILE, default=Profile.STANDARD.value): _select(
             tuple(profile.value for profile in Profile), "profile"
+        ),
+        probatio.Optional(CONF_SOC_ENTITY): _entity(SOC_SENSOR_DOMAINS),
+        probatio.Required(CONF_BATTERY_KWH, default=DEFAULT_BATTERY_KWH): _number(
+            "kWh", "any"
         ),
     }
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 import math
 from typing import Any
 
@@ -35,7 +36,7 @@ PARALLEL_UPDATES = 0
 class ChargerSensorEntityDescription(SensorEntityDescription):
     """A charger sensor and where its value comes from."""
 
-    value_fn: Callable[[ChargerData], StateType]
+    value_fn: Callable[[ChargerData], StateType | datetime]
     attributes_fn: Callable[[ChargerData], dict[str, Any]] | None = None
     # Shown only while the box is read and its power reading is usable.
     measured: bool = False
@@ -76,6 +77,19 @@ CHARGER_SENSORS = (
         options=[status.value for status in Status],
         value_fn=lambda charger: charger.status.value,
         attributes_fn=lambda charger: {"boost": charger.boost},
+    ),
+    ChargerSensorEntityDescription(
+        key="planned_start",
+        translation_key="planned_start",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda charger: charger.planned_start,
+        attributes_fn=lambda charger: {
+            "schedule": [
+                {"start": start.isoformat(), "end": end.isoformat(), "power_w": power}
+                for start, end, power in charger.schedule
+            ],
+            "reachable": charger.reachable,
+        },
     ),
 )
 
@@ -199,7 +213,7 @@ class ChargerSensorEntity(ChargerEntity, SensorEntity):
         return data.measured or not self.entity_description.measured
 
     @property
-    def native_value(self) -> StateType:
+    def native_value(self) -> StateType | datetime:
         data = self.charger_data
         return None if data is None else self.entity_description.value_fn(data)
 

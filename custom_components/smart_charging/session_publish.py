@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, UnitOfEnergy
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import device_registry as dr
 from homeassistant.util import slugify
 from homeassistant.util.hass_dict import HassKey
 
@@ -31,6 +30,7 @@ from .const import (
     LOGGER,
 )
 from .engine.control import StepResult
+from .events import fire_charger_event
 from .runtime import ChargerRuntime
 from .sessions import Session, Tariff, read_co2, read_price, solar_kwh
 
@@ -109,17 +109,13 @@ class SessionPublisher:
         for cid, charger in chargers.items():
             for session in charger.metering.take_ended():
                 LOGGER.debug("%s: session ended: %s", charger.name, session)
-                device = dr.async_get(self._hass).async_get_device_by_identifier(
-                    (DOMAIN, cid), self._entry.entry_id
-                )
-                self._hass.bus.async_fire(
+                fire_charger_event(
+                    self._hass,
                     EVENT_SESSION_ENDED,
-                    {
-                        "charger": charger.name,
-                        "subentry_id": cid,
-                        "device_id": device.id if device else None,
-                        **session.attributes(),
-                    },
+                    self._entry.entry_id,
+                    cid,
+                    charger.name,
+                    session.attributes(),
                 )
                 if RECORDER in self._hass.config.components:
                     self._entry.async_create_background_task(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time
 
+from .const import DEFAULT_DEPARTURE, DEFAULT_ENERGY_TARGET_KWH, DEFAULT_TARGET_SOC
 from .engine import Mode, Profile, Status
 from .engine.control import SiteSettings, StepResult
+from .engine.planner import CarPlan
 from .runtime import ChargerRuntime
 from .sessions import Session
 
@@ -28,6 +31,16 @@ class ChargerData:
     ceiling: int  # the user's ceiling, or the configured maximum
     enabled: bool
     last_session: Session | None = None
+    # The user's target for `smart` (see UserSettings).
+    departure: time = DEFAULT_DEPARTURE
+    departure_at: datetime | None = None
+    energy_target_kwh: float = DEFAULT_ENERGY_TARGET_KWH
+    target_soc: float = DEFAULT_TARGET_SOC
+    # The plan of `smart`: its next slot's start, its slots (start, end, power in
+    # W) and whether the target can be reached by the departure (None: no plan).
+    planned_start: datetime | None = None
+    schedule: tuple[tuple[datetime, datetime, float], ...] = ()
+    reachable: bool | None = None
 
     @classmethod
     def of(cls, charger: ChargerRuntime, status: Status, voltage: float) -> ChargerData:
@@ -46,6 +59,10 @@ class ChargerData:
             ceiling=settings.ceiling or charger.config.max_current,
             enabled=settings.enabled,
             last_session=charger.metering.last_session,
+            departure=settings.departure,
+            departure_at=settings.departure_at,
+            energy_target_kwh=settings.energy_target_kwh,
+            target_soc=settings.target_soc,
         )
 
 
@@ -68,6 +85,7 @@ class SiteData:
         result: StepResult,
         chargers: Mapping[str, ChargerRuntime],
         settings: SiteSettings,
+        car_plan: Callable[[str], CarPlan | None] = lambda _cid: None,
     ) -> SiteData:
         decision = result.decision
         voltage = settings.voltage
@@ -80,7 +98,29 @@ class SiteData:
             offpeak=result.readings.offpeak,
             failsafe=decision.failsafe,
             chargers={
-                cid: ChargerData.of(charger, charger.status or Status.OFF, voltage)
+                cid: with_plan(
+                    ChargerData.of(charger, charger.status or Status.OFF, voltage),
+                    car_plan(cid) if charger.settings.mode is Mode.SMART else None,
+                )
                 for cid, charger in chargers.items()
             },
         )
+
+
+def with_plan(data: ChargerData, plan: CarPlan | None) -> ChargerData:
+    """The charger's plan, for the planned_start sensor."""
+    if plan is None:
+        return data
+
+    def at(when: float) -> datetime:
+        return datetime.fromtimestamp(when, UTC)
+
+    return replace(
+        data,
+        planned_start=None if plan.planned_start is None else at(plan.planned_start),
+        schedule=tuple(
+            (at(block.start), at(block.end), round(block.power_w))
+            for block in plan.schedule
+        ),
+        reachable=plan.reachable,
+    )

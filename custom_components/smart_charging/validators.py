@@ -17,6 +17,7 @@ from homeassistant.const import (
     CONF_HOST,
     CONF_NAME,
     CONF_PORT,
+    PERCENTAGE,
     UnitOfElectricCurrent,
     UnitOfPower,
 )
@@ -25,7 +26,9 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import slugify
 
 from .const import (
+    BATTERY_KWH_MAX,
     CONF_BACKEND,
+    CONF_BATTERY_KWH,
     CONF_CO2_ENTITY,
     CONF_CONNECTED_ENTITY,
     CONF_CURRENT_ENTITY,
@@ -37,10 +40,13 @@ from .const import (
     CONF_MIN_CURRENT,
     CONF_OFFPEAK_ENTITY,
     CONF_PHASES,
+    CONF_PLAN_OBJECTIVE,
     CONF_POWER_ENTITY,
     CONF_PRICE_ENTITY,
     CONF_PROFILE,
     CONF_SAFETY_MARGIN_KW,
+    CONF_SOC_ENTITY,
+    CONF_SOLAR_FORECAST_ENTITY,
     CONF_SOLAR_POWER_ENTITY,
     CONF_SOLAR_RIDE_THROUGH,
     CONF_STALE_AFTER_S,
@@ -48,7 +54,10 @@ from .const import (
     CONF_SWITCH_ENTITY,
     CONF_VOLTAGE,
     CURRENT_LIMIT_A,
+    DEFAULT_BATTERY_KWH,
+    DEFAULT_PLAN_OBJECTIVE,
     DEFAULT_SOLAR_RIDE_THROUGH,
+    PLAN_OBJECTIVES,
 )
 from .engine.limits import MIN_CHARGE_CURRENT
 from .modbus import MODEL_GENERIC, RegisterMapError, generic_settings
@@ -64,6 +73,9 @@ POWER_UNITS = frozenset(
 POWER_SENSOR_DOMAINS = ("sensor",)
 # The price and carbon intensity: a sensor in any unit (EUR/kWh, gCO2eq/kWh...).
 TARIFF_SENSOR_DOMAINS = ("sensor",)
+# A solar forecast: a sensor with the forecast in its attributes, in any unit.
+FORECAST_SENSOR_DOMAINS = ("sensor",)
+SOC_SENSOR_DOMAINS = ("sensor",)
 OFFPEAK_DOMAINS = ("schedule", "binary_sensor", "input_boolean", "switch")
 CURRENT_DOMAINS = ("number", "input_number")
 SWITCH_DOMAINS = ("switch", "input_boolean")
@@ -110,6 +122,13 @@ SITE_ENTITY_RULES = {
     CONF_OFFPEAK_ENTITY: EntityRule(OFFPEAK_DOMAINS),
     CONF_PRICE_ENTITY: EntityRule(TARIFF_SENSOR_DOMAINS),
     CONF_CO2_ENTITY: EntityRule(TARIFF_SENSOR_DOMAINS),
+    CONF_SOLAR_FORECAST_ENTITY: EntityRule(FORECAST_SENSOR_DOMAINS),
+}
+# The car's state of charge, asked in the charger's first form.
+SOC_RULES = {
+    CONF_SOC_ENTITY: EntityRule(
+        SOC_SENSOR_DOMAINS, frozenset({PERCENTAGE}), unit_error="wrong_soc_unit"
+    )
 }
 CHARGER_ENTITY_RULES = {
     CONF_CURRENT_ENTITY: EntityRule(
@@ -236,6 +255,11 @@ def validate_site(
         CONF_FAILSAFE_CURRENT: int(numbers[CONF_FAILSAFE_CURRENT]),
         CONF_STALE_AFTER_S: int(stale) if stale.is_integer() else stale,
     }
+    objective = user_input.get(CONF_PLAN_OBJECTIVE, DEFAULT_PLAN_OBJECTIVE)
+    if objective in PLAN_OBJECTIVES:
+        data[CONF_PLAN_OBJECTIVE] = objective
+    else:
+        errors[CONF_PLAN_OBJECTIVE] = "invalid_plan_objective"
     if user_input.get(CONF_SOLAR_RIDE_THROUGH, DEFAULT_SOLAR_RIDE_THROUGH):
         # Stored only when on: a site as the spec describes it has the spec's keys.
         data[CONF_SOLAR_RIDE_THROUGH] = True
@@ -274,7 +298,9 @@ def _current_errors(min_current: float, max_current: float) -> Errors:
 
 
 def validate_charger(
-    user_input: Mapping[str, Any], others: Sequence[ConfigSubentry]
+    hass: HomeAssistant,
+    user_input: Mapping[str, Any],
+    others: Sequence[ConfigSubentry],
 ) -> tuple[dict[str, Any], Errors]:
     """The charger's first form: its data (empty while there are errors) and the
     errors. `others` are the site's other chargers."""
@@ -287,6 +313,11 @@ def validate_charger(
     min_current = float(user_input[CONF_MIN_CURRENT])
     max_current = float(user_input[CONF_MAX_CURRENT])
     errors |= _current_errors(min_current, max_current)
+    battery_kwh = float(user_input.get(CONF_BATTERY_KWH, DEFAULT_BATTERY_KWH))
+    if not 0 < battery_kwh <= BATTERY_KWH_MAX:
+        errors[CONF_BATTERY_KWH] = "invalid_battery_kwh"
+    entities, entity_errors = validate_entities(hass, user_input, SOC_RULES)
+    errors |= entity_errors
     if errors:
         return {}, errors
     return {
@@ -296,6 +327,8 @@ def validate_charger(
         CONF_MIN_CURRENT: int(min_current),
         CONF_MAX_CURRENT: int(max_current),
         CONF_PROFILE: user_input[CONF_PROFILE],
+        **entities,
+        CONF_BATTERY_KWH: battery_kwh,
     }, errors
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from bench.scenario import ChargerSpec, Scenario, Session
 
 
@@ -67,4 +70,40 @@ def scenario(
         chargers=chargers,
         sessions=sessions,
         tags=tags,
+    )
+
+
+def smart_session(
+    charger: str = "c1",
+    arrive_s: int = 0,
+    depart_s: int = 3600,
+    need_kwh: float = 5.5,
+    energy_kwh: float = 20.0,
+    car_kw: float = 11.0,
+    car_phases: int = 3,
+) -> Session:
+    """A `smart` car: its need by its departure (when it leaves); it accepts up to
+    `energy_kwh`."""
+    return replace(
+        session(charger, arrive_s, depart_s, energy_kwh, car_kw, car_phases),
+        mode="smart",
+        departure_s=depart_s,
+        need_kwh=need_kwh,
+    )
+
+
+def priced(
+    sc: Scenario,
+    prices: tuple[float, ...],
+    co2: tuple[float, ...] = (),
+    **changes: Any,
+) -> Scenario:
+    """The scenario with a 15-minute price series (and CO2) from t = 0, tagged
+    smart."""
+    return replace(
+        sc,
+        prices=prices,
+        co2_g_kwh=co2 or tuple(300.0 for _ in prices),
+        tags=("smart", *sc.tags),
+        **changes,
     )

@@ -142,6 +142,25 @@ async def test_real_home_assistant_follows_the_household_load(
             await eventually(lowered, within=15)
             after = (await wallbox(), box.socket.setpoint)
             assert (after[0] + after[1]) * 690 <= 8000
+
+            # `smart`: a target set over the REST API gets a plan.
+            garage = {"entity_id": "select.garage_mode"}
+            await api.call("smart_charging", "set_mode", {**garage, "mode": "smart"})
+            await api.call(
+                "smart_charging",
+                "set_target",
+                {**garage, "departure": "07:00:00", "energy_kwh": 12},
+            )
+
+            async def planned() -> bool:
+                state = await api.state("sensor.garage_planned_start")
+                return state["state"] not in ("unknown", "unavailable") and bool(
+                    state["attributes"].get("schedule")
+                )
+
+            await eventually(planned, within=30)
+            plan = await api.state("sensor.garage_planned_start")
+            assert plan["attributes"]["reachable"] is True
     finally:
         returncode = await stop_hass(process)
         await simulator.close()

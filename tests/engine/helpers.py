@@ -27,6 +27,7 @@ SLOT_STATUSES = {
     Status.CHARGING,
     Status.WAITING_FOR_SOLAR,
     Status.WAITING_FOR_OFF_PEAK,
+    Status.SCHEDULED,
     Status.PAUSED_BY_CAP,
     Status.ERROR,
     Status.FAILSAFE,

@@ -47,6 +47,7 @@ def chargers_st(draw: st.DrawFn, max_n: int = 50) -> list[ChargerInput]:
             measured_power_w=draw(st.none() | st.floats(0, kw(22))),
             last_command=draw(st.none() | st.integers(0, 40)),
             error=draw(st.booleans()),
+            plan_w=draw(st.none() | st.floats(0, kw(30))),
         )
         for i in range(n)
     ]

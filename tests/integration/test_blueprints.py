@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+import datetime as dt
 from datetime import timedelta
 from pathlib import Path
 import shutil
@@ -14,18 +15,22 @@ from homeassistant.components.automation.config import (
     async_validate_config_item,
 )
 from homeassistant.components.blueprint import models
+from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
     async_mock_service,
+    setup_test_component_platform,
 )
 
 from custom_components.smart_charging.const import DOMAIN
+from custom_components.smart_charging.engine import Mode
 from tests.conftest import (
     HOUSEHOLD,
     charger_data,
@@ -72,6 +77,10 @@ async def test_departure_blueprint_makes_a_valid_automation(
     assert config is not None
     assert config.validation_status == ValidationStatus.OK
     assert config["triggers"][0]["options"]["offset"] == -timedelta(hours=6)
+    assert [action["action"] for action in config["actions"]] == [
+        "smart_charging.set_target",
+        "smart_charging.set_mode",
+    ]
 
 
 @pytest.fixture
@@ -197,3 +206,68 @@ async def test_person_home_makes_the_charger_premium(
     hass.states.async_set("person.alex", "not_home")
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get(profile).state == "standard"
+
+
+class TripCalendar(CalendarEntity):
+    """A calendar with one trip."""
+
+    _attr_name = "Trips"
+
+    def __init__(self, trip: CalendarEvent) -> None:
+        self.trip = trip
+
+    @property
+    def event(self) -> CalendarEvent | None:
+        return self.trip
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: dt.datetime, end_date: dt.datetime
+    ) -> list[CalendarEvent]:
+        trip = self.trip
+        return [trip] if trip.start_datetime_local < end_date else []
+
+
+# The calendar's own timers (its next poll, the trip's end) outlive the test.
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_calendar_trip_sets_the_target_and_smart_mode(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site: tuple[MockConfigEntry, str],
+) -> None:
+    """Six hours before the trip, the charger aims at its start, with the energy
+    asked for, in smart mode."""
+    entry, device_id = site
+    cid = next(iter(entry.subentries))
+    start = dt_util.now().replace(microsecond=0) + timedelta(hours=6, minutes=5)
+    trip = CalendarEvent(start, start + timedelta(hours=2), "Trip to Lyon")
+    setup_test_component_platform(hass, "calendar", [TripCalendar(trip)])
+    assert await async_setup_component(
+        hass, "calendar", {"calendar": {"platform": "test"}}
+    )
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "use_blueprint": {
+                    "path": "smart_charging/premium_before_departure.yaml",
+                    "input": {
+                        "calendar": "calendar.trips",
+                        "charger": device_id,
+                        "energy_kwh": 31.5,
+                    },
+                }
+            }
+        },
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    mode = find_entity(hass, "select", f"{cid}_mode")
+    assert hass.states.get(mode).state == "fast"
+    freezer.tick(timedelta(minutes=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    settings = entry.runtime_data.chargers[cid].settings
+    assert settings.departure_at == dt_util.as_utc(start)
+    assert settings.energy_target_kwh == 31.5
+    assert settings.mode is Mode.SMART
+    assert hass.states.get(mode).state == "smart"

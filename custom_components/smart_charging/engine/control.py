@@ -100,6 +100,7 @@ class ChargerView:
     failing: bool = False  # writes fail or the box does not answer
     retry_at: float = 0.0  # a failed write is not retried before this
     attempted: int | None = None  # a current whose write failed or is not shown
+    plan_w: float | None = None  # `smart`: the power its plan gives it now
 
     @property
     def plugged(self) -> bool:
@@ -298,6 +299,7 @@ def _engine_input(charger: ChargerView, failsafe_current: int) -> ChargerInput:
         measured_power_w=charger.power_w,
         last_command=charger.holding.current,
         error=charger.failing,
+        plan_w=charger.plan_w,
     )
 
 

@@ -6,8 +6,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .equal_share import water_fill
-from .model import ChargerState, EngineConfig, Mode, Profile, SiteInput
-from .slot import Slot, in_rank_order, takes_grid
+from .model import ChargerInput, ChargerState, EngineConfig, Mode, Profile, SiteInput
+from .slot import Slot, in_rank_order, planned, planned_current, takes_grid
 from .solar import solar_hysteresis
 
 TIERS = (Profile.PREMIUM, Profile.STANDARD)
@@ -76,7 +76,7 @@ def allocate(
         running = _start_solar(
             groups.running + groups.stopped, states, pool, now, config
         )
-        with_min, grid = _reserve_minimums(groups.minimums, pool)
+        with_min, grid = _reserve_minimums(groups.minimums, pool, site)
         _top_up(running, with_min, grid, pool)
         if any(s.capped for s in members):
             # A premium charger left paused by the cap keeps standard ones from
@@ -104,7 +104,7 @@ def _split_tier(
             continue
         charger = slot.charger
         kept = states[charger.id]
-        if not takes_grid(charger, site.offpeak) and charger.mode is not Mode.SOLAR_MIN:
+        if not _grid_allowed(charger, site):
             (tier.running if kept.solar_running else tier.stopped).append(slot)
             continue
         tier.minimums.append(slot)
@@ -119,6 +119,15 @@ def _split_tier(
     return tier
 
 
+def _grid_allowed(charger: ChargerInput, site: SiteInput) -> bool:
+    """Whether the charger may draw from the grid now (beyond surplus)."""
+    return (
+        takes_grid(charger, site.offpeak)
+        or charger.mode is Mode.SOLAR_MIN
+        or planned(charger, site)
+    )
+
+
 def _full_car_may_be_offered(
     slot: Slot,
     site: SiteInput,
@@ -130,7 +139,7 @@ def _full_car_may_be_offered(
     """Whether a full car may be offered its minimum from what is left. Its solar
     timers still run, so it resumes as it would have."""
     charger = slot.charger
-    if takes_grid(charger, site.offpeak) or charger.mode is Mode.SOLAR_MIN:
+    if _grid_allowed(charger, site):
         return True
     states[charger.id] = solar_hysteresis(
         states[charger.id], pool.surplus_w, pool.average_w, slot.min_w, now, config
@@ -168,16 +177,26 @@ def _start_solar(
     return running
 
 
-def _reserve_minimums(slots: list[Slot], pool: Pool) -> tuple[list[Slot], list[Slot]]:
+def _reserve_minimums(
+    slots: list[Slot], pool: Pool, site: SiteInput
+) -> tuple[list[Slot], list[Slot]]:
     """Minimums of the chargers that may draw from the grid, in fair rotation order
     (the order of `slots`). Returns the ones that got theirs, at their minimum:
-    those in solar_min, then the others."""
+    those in solar_min (and planned smart ones, at their plan), then the others."""
     with_min: list[Slot] = []
     grid: list[Slot] = []
     for slot in slots:
         min_w = slot.min_w
         if not pool.budget_w >= min_w:  # not `<`: a NaN budget fits nobody
             slot.capped = True
+        elif planned(slot.charger, site):
+            # Its plan, as far as the budget allows, counted against the surplus
+            # too (a plan may count on it); live surplus beyond it comes on top.
+            fits = int(pool.budget_w / slot.watts_per_amp + 1e-9)
+            slot.target = min(planned_current(slot), fits)
+            slot.follows = True
+            pool.take(slot.target * slot.watts_per_amp)
+            with_min.append(slot)
         elif slot.charger.mode is Mode.SOLAR_MIN:
             # A solar_min minimum comes from the grid: the surplus goes on top of it
             # (SPEC §4).

@@ -15,6 +15,7 @@ class Mode(StrEnum):
     SOLAR = "solar"
     SOLAR_MIN = "solar_min"
     OFF_PEAK = "off_peak"
+    SMART = "smart"
 
 
 class Profile(StrEnum):
@@ -31,6 +32,7 @@ class Status(StrEnum):
     CHARGING = "charging"
     WAITING_FOR_SOLAR = "waiting_for_solar"
     WAITING_FOR_OFF_PEAK = "waiting_for_off_peak"
+    SCHEDULED = "scheduled"
     PAUSED_BY_CAP = "paused_by_cap"
     OFF = "off"
     FAILSAFE = "failsafe"
@@ -131,6 +133,9 @@ class ChargerInput:
     last_command: int | None = None
     # The last write failed; it is still allocated (and retried) but reported as error.
     error: bool = False
+    # `smart` only: the power its plan gives it now (0 or None = none: it then takes
+    # only solar surplus, as `solar`).
+    plan_w: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

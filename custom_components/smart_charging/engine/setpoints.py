@@ -152,6 +152,10 @@ def _write_order(
     return tuple(order)
 
 
+# What a charger paused by its mode (not by the cap) waits for.
+WAITING = {Mode.OFF_PEAK: Status.WAITING_FOR_OFF_PEAK, Mode.SMART: Status.SCHEDULED}
+
+
 def slot_status(slot: Slot, current: int, site: SiteInput) -> Status:
     """Why the charger gets what it gets."""
     charger = slot.charger
@@ -163,6 +167,4 @@ def slot_status(slot: Slot, current: int, site: SiteInput) -> Status:
         return Status.CHARGING
     if slot.capped or not slot.fits or takes_grid(charger, site.offpeak):
         return Status.PAUSED_BY_CAP
-    if charger.mode is Mode.OFF_PEAK:
-        return Status.WAITING_FOR_OFF_PEAK
-    return Status.WAITING_FOR_SOLAR
+    return WAITING.get(charger.mode, Status.WAITING_FOR_SOLAR)

@@ -106,3 +106,22 @@ def in_rank_order(slots: Iterable[Slot]) -> list[Slot]:
 def takes_grid(charger: ChargerInput, offpeak: bool) -> bool:
     """Whether the mode allows power from the grid beyond the minimum."""
     return charger.mode is Mode.FAST or (charger.mode is Mode.OFF_PEAK and offpeak)
+
+
+def planned(charger: ChargerInput, site: SiteInput) -> bool:
+    """Whether a `smart` charger's plan gives it power now; without, it takes only
+    solar surplus, as `solar` does. A plan under half the car's minimum is taken
+    as surplus only: raising it to the minimum would draw the rest from the grid
+    (a plan follows the forecast surplus in fractions of the minimum)."""
+    if charger.mode is not Mode.SMART:
+        return False
+    min_w = max(charger.min_current, MIN_CHARGE_CURRENT) * site.voltage * charger.phases
+    return (charger.plan_w or 0.0) >= min_w / 4
+
+
+def planned_current(slot: Slot) -> int:
+    """The whole amps that give a planned car at least its planned power, within
+    its minimum and ceiling."""
+    plan_w = slot.charger.plan_w or 0.0
+    amps = math.ceil(plan_w / slot.watts_per_amp - 1e-9)
+    return max(min(amps, slot.ceiling), slot.min_current)

@@ -1,0 +1,275 @@
+"""The `smart` planner: every smart car of a site planned together (SPEC §4).
+
+A linear program over the coming slots, solved exactly (HiGHS). Each car must take
+its need before its departure, within its own power and, together with the others,
+within each slot's headroom (the site's limits minus the forecast household) plus
+the cautious forecast solar surplus. Ready on time comes first (premium cars before
+standard ones when not all fit), then the forecast surplus, then the cheapest (or
+cleanest) slots. The live cap of each control step still rules: the plan only says
+how much each car may take in each slot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+import math
+
+import highspy
+import numpy as np
+
+# A kWh not delivered by departure costs this many times the dearest slot: ready on
+# time outranks price; a premium car's kWh twice that, so premium cars come first.
+UNMET_WEIGHT = 1000.0
+# Forecast surplus is free; the cheapest grid slot still costs this share of the
+# price spread (at least MIN_GRID_COST), so surplus comes first.
+GRID_COST_FLOOR = 0.01
+MIN_GRID_COST = 1e-3
+# Among slots of equal cost the earlier one is taken, by this share of the floor per
+# slot: a car ahead of its plan is safer than one behind it.
+EARLY_WEIGHT = 1e-3
+MIN_BLOCK_W = 1.0  # planned power under this is rounding noise
+MIN_HOURS = 10 / 3600  # a car leaving within 10 s of a slot's start skips it
+
+
+class Objective(StrEnum):
+    """What the plan minimises once every car is ready."""
+
+    COST = "cost"
+    CO2 = "co2"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCar:
+    """One smart car: what it needs, by when, and what it can take (W)."""
+
+    id: str
+    need_wh: float
+    departure: float  # epoch seconds
+    min_w: float
+    max_w: float
+    premium: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSlot:
+    """One slot of the horizon, as forecast."""
+
+    start: float
+    end: float
+    headroom_w: float  # what the chargers may draw from the grid
+    solar_w: float = 0.0  # cautious forecast surplus the chargers may use on top
+    price: float | None = None  # per kWh; None = not known
+    co2: float | None = None  # g/kWh; None = not known
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A car charges at `power_w` from `start` to `end` (epoch seconds)."""
+
+    start: float
+    end: float
+    power_w: float
+
+
+@dataclass(frozen=True, slots=True)
+class CarPlan:
+    """One car's part of the plan."""
+
+    schedule: tuple[Block, ...]
+    needed_wh: float
+    reachable_wh: float
+
+    @property
+    def reachable(self) -> bool:
+        return self.reachable_wh >= self.needed_wh - 1.0
+
+    @property
+    def planned_start(self) -> float | None:
+        return self.schedule[0].start if self.schedule else None
+
+    def power_at(self, when: float) -> float:
+        """The planned power at `when` (0 outside every block)."""
+        for block in self.schedule:
+            if block.start <= when < block.end:
+                return block.power_w
+        return 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Every smart car's schedule, as planned at `made_at`."""
+
+    made_at: float
+    cars: Mapping[str, CarPlan]
+
+
+def make_plan(
+    cars: Sequence[PlanCar],
+    slots: Sequence[PlanSlot],
+    now: float,
+    objective: Objective = Objective.COST,
+) -> Plan:
+    """Plan every car over `slots` (sorted by start, the first covering `now`).
+
+    Variables, all in kWh: each car's energy in each slot before its departure
+    (within its maximum power), each slot's grid energy (within its headroom; what
+    the cars take beyond the slot's surplus comes from it) and each car's shortfall.
+    Minimised: the shortfall (weighted far above any price), then the grid energy at
+    the slot's cost, then lateness among equal costs."""
+    costs = slot_costs(slots, objective)
+    lp = _Program(slots, now)
+    top = max(costs, default=1.0)
+    for car in cars:
+        weight = UNMET_WEIGHT * top * (2.0 if car.premium else 1.0)
+        lp.add_car(car, weight)
+    for index, slot in enumerate(slots):
+        lp.add_slot_limit(index, slot, costs[index])
+    energy = lp.solve()
+    plans: dict[str, CarPlan] = {}
+    for car, columns in zip(cars, lp.car_columns, strict=True):
+        blocks: list[Block] = []
+        delivered = 0.0
+        for index, column, hours in columns:
+            kwh = float(energy[column])
+            delivered += kwh
+            power_w = kwh * 1000.0 / hours if hours > 0 else 0.0
+            if power_w >= MIN_BLOCK_W:
+                start = max(slots[index].start, now)
+                end = min(slots[index].end, car.departure)
+                blocks.append(Block(start, end, power_w))
+        plans[car.id] = CarPlan(
+            schedule=_joined(blocks),
+            needed_wh=max(car.need_wh, 0.0),
+            reachable_wh=min(delivered * 1000.0, max(car.need_wh, 0.0)),
+        )
+    return Plan(made_at=now, cars=plans)
+
+
+def slot_costs(slots: Sequence[PlanSlot], objective: Objective) -> list[float]:
+    """What a grid kWh costs in each slot, all > 0, in the objective's units.
+
+    Unknown slots (beyond the forecast) cost as much as the dearest known one: the
+    plan must not assume them cheap. Without any known value every slot costs the
+    same, and the earliness tie-break decides."""
+    order = ("price", "co2") if objective is Objective.COST else ("co2", "price")
+    for field_name in order:
+        values: list[float | None] = [getattr(slot, field_name) for slot in slots]
+        known = [v for v in values if v is not None and math.isfinite(v)]
+        if known:
+            break
+    else:
+        return [1.0] * len(slots)
+    low, high = min(known), max(known)
+    floor = max((high - low) * GRID_COST_FLOOR, MIN_GRID_COST)
+    costs: list[float] = []
+    for value in values:
+        known_value = high if value is None or not math.isfinite(value) else value
+        costs.append(known_value - low + floor)
+    return costs
+
+
+class _Program:
+    """The linear program, built column by column (HiGHS column-wise)."""
+
+    def __init__(self, slots: Sequence[PlanSlot], now: float) -> None:
+        self.slots = slots
+        self.now = now
+        self.cost: list[float] = []
+        self.upper: list[float] = []
+        self.starts: list[int] = []
+        self.rows: list[int] = []
+        self.values: list[float] = []
+        self.row_lower: list[float] = []
+        self.row_upper: list[float] = []
+        # Per car: (slot index, column, hours of the slot it may use).
+        self.car_columns: list[list[tuple[int, int, float]]] = []
+        # Per slot: the row that sums what the cars take in it.
+        self.slot_rows = [self._row(-math.inf, 0.0) for _ in slots]
+
+    def _row(self, lower: float, upper: float) -> int:
+        self.row_lower.append(lower)
+        self.row_upper.append(upper)
+        return len(self.row_lower) - 1
+
+    def _column(self, cost: float, upper: float, entries: dict[int, float]) -> int:
+        self.starts.append(len(self.rows))
+        for row, value in entries.items():
+            self.rows.append(row)
+            self.values.append(value)
+        self.cost.append(cost)
+        self.upper.append(upper)
+        return len(self.cost) - 1
+
+    def add_car(self, car: PlanCar, unmet_weight: float) -> None:
+        need_kwh = max(car.need_wh, 0.0) / 1000.0
+        row = self._row(need_kwh, need_kwh)
+        columns: list[tuple[int, int, float]] = []
+        if car.max_w > 0:
+            for index, slot in enumerate(self.slots):
+                end = min(slot.end, car.departure)
+                hours = (end - max(slot.start, self.now)) / 3600
+                if hours < MIN_HOURS:
+                    continue
+                # A car leaving within the slot counts at its power over the whole
+                # slot: the slot's limit holds at every instant, not on average.
+                slot_hours = (slot.end - max(slot.start, self.now)) / 3600
+                column = self._column(
+                    EARLY_WEIGHT * MIN_GRID_COST * index,
+                    car.max_w * hours / 1000.0,
+                    {row: 1.0, self.slot_rows[index]: slot_hours / hours},
+                )
+                columns.append((index, column, hours))
+        self.car_columns.append(columns)
+        self._column(unmet_weight, math.inf, {row: 1.0})
+
+    def add_slot_limit(self, index: int, slot: PlanSlot, cost: float) -> None:
+        """What the cars take in the slot beyond its surplus comes from the grid,
+        within the headroom."""
+        hours = max(slot.end - max(slot.start, self.now), 0.0) / 3600
+        row = self.slot_rows[index]
+        self.row_upper[row] = max(slot.solar_w, 0.0) * hours / 1000.0
+        self._column(cost, max(slot.headroom_w, 0.0) * hours / 1000.0, {row: -1.0})
+
+    def solve(self) -> np.ndarray:
+        if not self.cost:
+            return np.zeros(0)
+        lp = highspy.HighsLp()
+        lp.num_col_ = len(self.cost)
+        lp.num_row_ = len(self.row_lower)
+        lp.col_cost_ = np.array(self.cost)
+        lp.col_lower_ = np.zeros(len(self.cost))
+        lp.col_upper_ = np.array(self.upper)
+        lp.row_lower_ = np.array(self.row_lower)
+        lp.row_upper_ = np.array(self.row_upper)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.array([*self.starts, len(self.rows)], dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(self.rows, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(self.values)
+        solver = highspy.Highs()
+        solver.setOptionValue("output_flag", False)
+        solver.setOptionValue("threads", 1)
+        solver.passModel(lp)
+        solver.run()
+        if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            # Never met: every car has a shortfall column, so the program is always
+            # feasible and bounded. Planning nothing leaves the live cap in charge.
+            return np.zeros(len(self.cost))
+        return np.array(solver.getSolution().col_value)
+
+
+def _joined(blocks: list[Block]) -> tuple[Block, ...]:
+    """Adjacent blocks at the same power as one."""
+    joined: list[Block] = []
+    for block in blocks:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and last.end == block.start
+            and abs(last.power_w - block.power_w) < MIN_BLOCK_W
+        ):
+            joined[-1] = Block(last.start, block.end, last.power_w)
+        else:
+            joined.append(block)
+    return tuple(joined)

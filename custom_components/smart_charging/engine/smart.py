@@ -1,0 +1,187 @@
+"""`smart` mode around the planner: the slots to plan over, when to replan, and
+what the plan asks of each car now. The integration and the benchmark both call
+these, so a benchmark figure is a figure of the product."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+import math
+
+from .forecast import Point, Series, value_at
+from .model import DemandState
+from .planner import Objective, Plan, PlanCar, PlanSlot, make_plan
+
+DEFAULT_SLOT_S = 900.0  # without a price forecast of their own, 15-minute slots
+HORIZON_S = 48 * 3600.0  # nothing is planned further ahead
+REPLAN_EVERY_S = 900.0
+# Without any price forecast nor off-peak hours, a plan ends this long before the
+# departure (SPEC §4).
+FALLBACK_END_S = 1800.0
+
+
+@dataclass(frozen=True, slots=True)
+class SiteForecast:
+    """What is known of the coming hours. Empty series = not known."""
+
+    prices: Series = ()
+    co2: Series = ()
+    solar_p50: Series = ()  # W, expected
+    solar_p10: Series = ()  # W, cautious (the low estimate)
+    offpeak: Series = ()  # 1.0 while off-peak, 0.0 otherwise
+    # The household's expected load (W) at a time; None = not known.
+    household_w: Callable[[float], float | None] = lambda _when: None
+
+
+DAY_S = 86400.0
+
+
+def repeat_last_day(
+    changes: Sequence[tuple[float, bool]], now: float, days: int = 2
+) -> tuple[Point, ...]:
+    """The off-peak hours of the coming days, as the last 24 hours had them: an
+    off-peak tariff keeps its hours from day to day. `changes` are (time, on) in
+    time order, the first one the state at the start of the window."""
+    window: list[tuple[float, float]] = []
+    for (changed, on), (next_change, _) in zip(
+        changes, [*changes[1:], (now, False)], strict=True
+    ):
+        start, end = max(changed, now - DAY_S), min(next_change, now)
+        if on and end > start:
+            window.append((start, end))
+    return tuple(
+        Point(start + day * DAY_S, end + day * DAY_S, 1.0)
+        for day in range(1, days + 1)
+        for start, end in window
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SmartCharger:
+    """A smart charger's settings, as the planner needs them (A, W)."""
+
+    id: str
+    phases: int
+    min_current: int
+    ceiling: int  # the user's ceiling, else the box's maximum
+    premium: bool = False
+    standard_max_w: float = 0.0  # a standard charger's power ceiling (0 = none)
+
+
+def drawn_phases(phases: int, demand: DemandState | None) -> int:
+    """The phases a car draws on: the box's, or fewer once its draw showed it."""
+    if demand is not None and (demand.phases_known or demand.cap is not None):
+        return min(phases, demand.phases)
+    return phases
+
+
+def smart_car(
+    charger: SmartCharger,
+    need_wh: float,
+    departure: float,
+    voltage: float,
+    demand: DemandState | None,
+) -> PlanCar:
+    """The car as the planner sees it: on the phases it draws on, up to what it was
+    seen to take (its learned cap less the cap's headroom)."""
+    phases = drawn_phases(charger.phases, demand)
+    ceiling = charger.ceiling
+    if demand is not None and demand.cap is not None:
+        ceiling = min(ceiling, max(demand.cap - 1, charger.min_current))
+    max_w = ceiling * voltage * phases
+    if not charger.premium and charger.standard_max_w > 0:
+        max_w = min(max_w, charger.standard_max_w)
+    return PlanCar(
+        id=charger.id,
+        need_wh=max(need_wh, 0.0),
+        departure=departure,
+        min_w=charger.min_current * voltage * phases,
+        max_w=max_w,
+        premium=charger.premium,
+    )
+
+
+def box_plan_w(
+    plan: Plan | None, cid: str, now: float, phases: int, demand: DemandState | None
+) -> float:
+    """The plan's power for the car now, as the box counts it (on all its phases,
+    SPEC §5 rule 1): a one-phase car on a three-phase box planned at 7.4 kW needs
+    32 A, which the box counts as 22 kW."""
+    car = None if plan is None else plan.cars.get(cid)
+    if car is None:
+        return 0.0
+    return car.power_at(now) * phases / drawn_phases(phases, demand)
+
+
+def slot_length(now: float, forecast: SiteForecast) -> float:
+    """The price forecast's own slot length (15 or 60 min), else 15 minutes."""
+    for point in forecast.prices:
+        if point.start <= now < point.end:
+            return point.end - point.start
+    return DEFAULT_SLOT_S
+
+
+def plan_slots(
+    now: float,
+    until: float,
+    headroom_w: float,
+    forecast: SiteForecast,
+    current_household_w: float,
+) -> list[PlanSlot]:
+    """The slots from `now` to `until`, aligned to the clock. `headroom_w` is the
+    grid limit minus the safety margin. The slot of now plans with the household
+    of now; later ones with its forecast (else the household of now). Without a
+    price forecast, off-peak slots count as cheap."""
+    length = slot_length(now, forecast)
+    start = math.floor(now / length) * length
+    slots: list[PlanSlot] = []
+    while start < until:
+        end = start + length
+        middle = max(start, now) + (end - max(start, now)) / 2
+        household = current_household_w
+        if start > now:
+            expected = forecast.household_w(middle)
+            household = current_household_w if expected is None else expected
+        solar = value_at(forecast.solar_p10, middle) or 0.0
+        price = value_at(forecast.prices, middle)
+        if not forecast.prices and forecast.offpeak:
+            offpeak = value_at(forecast.offpeak, middle)
+            price = None if offpeak is None else (0.0 if offpeak else 1.0)
+        slots.append(
+            PlanSlot(
+                start=start,
+                end=end,
+                headroom_w=max(headroom_w - max(household - solar, 0.0), 0.0),
+                solar_w=max(solar - household, 0.0),
+                price=price,
+                co2=value_at(forecast.co2, middle),
+            )
+        )
+        start = end
+    return slots
+
+
+def plan_site(
+    cars: Sequence[PlanCar],
+    now: float,
+    headroom_w: float,
+    forecast: SiteForecast,
+    current_household_w: float,
+    objective: Objective = Objective.COST,
+) -> Plan:
+    """Plan every smart car of the site from `now`.
+
+    With neither prices nor off-peak hours to go by, each car is planned as late as
+    it can be, to end FALLBACK_END_S before its departure (SPEC §4)."""
+    if not cars:
+        return Plan(made_at=now, cars={})
+    until = min(max(car.departure for car in cars), now + HORIZON_S)
+    slots = plan_slots(now, until, headroom_w, forecast, current_household_w)
+    if not forecast.prices and not forecast.offpeak and not forecast.co2:
+        cars = [
+            replace(car, departure=max(car.departure - FALLBACK_END_S, now))
+            for car in cars
+        ]
+        # Later is cheaper: the charge ends as close to the departure as it can.
+        slots = [replace(slot, price=until - slot.start) for slot in slots]
+    return make_plan(cars, slots, now, objective)

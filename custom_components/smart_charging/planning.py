@@ -1,0 +1,362 @@
+"""`smart` mode in Home Assistant: reads the targets and forecasts, runs the
+planner off the event loop when something changed (and every 15 minutes), and says
+what the plan gives each car now. The control step of every cycle still rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+import math
+from typing import Any
+
+from homeassistant.const import STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_CO2_ENTITY,
+    CONF_HOUSEHOLD_POWER_ENTITY,
+    CONF_OFFPEAK_ENTITY,
+    CONF_PLAN_OBJECTIVE,
+    CONF_PRICE_ENTITY,
+    CONF_SOLAR_FORECAST_ENTITY,
+    DEFAULT_PLAN_OBJECTIVE,
+    EVENT_PLAN_UNREACHABLE,
+    LOGGER,
+)
+from .engine import Mode, Profile
+from .engine.control import ChargerView, ControlState, SiteSettings
+from .engine.forecast import HouseholdProfile, Point
+from .engine.planner import CarPlan, Objective, Plan, PlanCar
+from .engine.smart import (
+    DAY_S,
+    REPLAN_EVERY_S,
+    SiteForecast,
+    SmartCharger,
+    box_plan_w,
+    plan_site,
+    repeat_last_day,
+    smart_car,
+)
+from .events import fire_charger_event
+from .forecasts import SiteForecasts, async_household_profile, async_read_forecasts
+from .repairs import Repairs
+from .runtime import ChargerRuntime
+
+PROFILE_MAX_AGE_S = 6 * 3600.0  # the household's profile is read again after this
+# A forecast problem that lasts this long raises a repair issue.
+FORECAST_REPAIR_AFTER_S = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What one smart car must hold by when."""
+
+    departure: datetime
+    need_wh: float
+    key: tuple[object, ...]  # what, when changed, asks for a new plan
+
+
+class SmartPlanning:
+    """The site's plan for its `smart` cars."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        data: Mapping[str, Any],
+        settings: SiteSettings,
+        repairs: Repairs,
+    ) -> None:
+        self._hass = hass
+        self._entry_id = entry_id
+        self._data = data
+        self._settings = settings
+        self._repairs = repairs
+        self.plan: Plan | None = None
+        self._asked: tuple[object, ...] | None = None  # what the plan was made for
+        self._running = False
+        self._profile: HouseholdProfile | None = None
+        self._profile_at = -math.inf
+        self._fired: dict[str, tuple[object, ...]] = {}  # unreachable, announced
+        self._problems_since: dict[str, float] = {}
+
+    # What the control step and the entities see ---------------------------------
+
+    def view(
+        self, charger: ChargerRuntime, now: float, state: ControlState
+    ) -> ChargerView:
+        """The charger's view, with the power its plan gives it now."""
+        view = charger.view()
+        if view.mode is not Mode.SMART:
+            return view
+        demand = state.engine.chargers.get(charger.id)
+        plan_w = box_plan_w(
+            self.plan,
+            charger.id,
+            now,
+            charger.config.phases,
+            None if demand is None else demand.demand,
+        )
+        return replace(view, plan_w=plan_w)
+
+    def car_plan(self, cid: str) -> CarPlan | None:
+        return None if self.plan is None else self.plan.cars.get(cid)
+
+    # Replanning -----------------------------------------------------------------
+
+    def maybe_replan(
+        self,
+        chargers: Mapping[str, ChargerRuntime],
+        state: ControlState,
+        household_w: float,
+        now: float,
+    ) -> None:
+        """Plan again when a target, a departure, a plug or a forecast changed, or
+        15 minutes after the last plan; in the background, one at a time."""
+        if self._running:
+            return
+        targets = smart_targets(
+            self._hass, chargers.values(), dt_util.utc_from_timestamp(now)
+        )
+        asked = (
+            tuple((cid, t.key) for cid, t in sorted(targets.items())),
+            tuple(self._forecast_stamps()),
+        )
+        due = self.plan is None or now - self.plan.made_at >= REPLAN_EVERY_S
+        if asked == self._asked and not due:
+            return
+        if not targets:
+            self.plan, self._asked = Plan(made_at=now, cars={}), asked
+            return
+        cars = [
+            plan_car(chargers[cid], t, state, self._settings)
+            for cid, t in targets.items()
+        ]
+        keys = {cid: t.key for cid, t in targets.items()}
+        self._running = True
+        self._hass.async_create_background_task(
+            self._async_replan(cars, keys, chargers, household_w, now, asked),
+            "smart_charging plan",
+        )
+
+    async def _async_replan(
+        self,
+        cars: list[PlanCar],
+        keys: Mapping[str, tuple[object, ...]],
+        chargers: Mapping[str, ChargerRuntime],
+        household_w: float,
+        now: float,
+        asked: tuple[object, ...],
+    ) -> None:
+        try:
+            forecasts = await async_read_forecasts(
+                self._hass,
+                price_entity=self._data.get(CONF_PRICE_ENTITY),
+                co2_entity=self._data.get(CONF_CO2_ENTITY),
+                solar_forecast_entity=self._data.get(CONF_SOLAR_FORECAST_ENTITY),
+            )
+            self._follow_problems(forecasts, now)
+            if now - self._profile_at >= PROFILE_MAX_AGE_S:
+                self._profile = await async_household_profile(
+                    self._hass, self._data.get(CONF_HOUSEHOLD_POWER_ENTITY)
+                )
+                self._profile_at = now
+            offpeak = (
+                ()
+                if forecasts.prices
+                else await async_offpeak_hours(
+                    self._hass, self._data.get(CONF_OFFPEAK_ENTITY), now
+                )
+            )
+            settings = self._settings
+            plan = await self._hass.async_add_executor_job(
+                plan_site,
+                cars,
+                now,
+                settings.grid_limit_w - settings.safety_margin_w,
+                self._site_forecast(forecasts, offpeak),
+                household_w,
+                Objective(self._data.get(CONF_PLAN_OBJECTIVE, DEFAULT_PLAN_OBJECTIVE)),
+            )
+        except Exception:  # a failed plan leaves the cars on the last one
+            LOGGER.exception("Planning the smart chargers failed")
+            return
+        finally:
+            self._running = False
+        self.plan, self._asked = plan, asked
+        self._announce_unreachable(chargers, cars, keys)
+
+    def _site_forecast(
+        self, forecasts: SiteForecasts, offpeak: tuple[Point, ...]
+    ) -> SiteForecast:
+        profile = self._profile
+
+        def household_w(when: float) -> float | None:
+            if profile is None:
+                return None
+            local = dt_util.as_local(dt_util.utc_from_timestamp(when))
+            return profile.at(local.weekday(), local.hour)
+
+        return SiteForecast(
+            prices=forecasts.prices,
+            co2=forecasts.co2,
+            solar_p50=forecasts.solar_p50,
+            solar_p10=forecasts.solar_p10,
+            offpeak=offpeak,
+            household_w=household_w,
+        )
+
+    def _forecast_stamps(self) -> Iterable[object]:
+        """When each forecast entity last changed: a new forecast asks for a plan."""
+        for key in (CONF_PRICE_ENTITY, CONF_CO2_ENTITY, CONF_SOLAR_FORECAST_ENTITY):
+            entity = self._data.get(key)
+            state = self._hass.states.get(entity) if entity else None
+            yield None if state is None else state.last_updated
+
+    # Telling the user -------------------------------------------------------------
+
+    def _follow_problems(self, forecasts: SiteForecasts, now: float) -> None:
+        """A forecast problem: one log line when it appears, a repair issue if it
+        lasts; both go when it is gone."""
+        seen = set(forecasts.problems)
+        for problem in seen - self._problems_since.keys():
+            LOGGER.warning("Smart charging plans without a forecast: %s", problem)
+            self._problems_since[problem] = now
+        for problem in self._problems_since.keys() - seen:
+            del self._problems_since[problem]
+        lasting = sorted(
+            p
+            for p, since in self._problems_since.items()
+            if now - since >= FORECAST_REPAIR_AFTER_S
+        )
+        self._repairs.forecast_unusable(lasting)
+
+    def _announce_unreachable(
+        self,
+        chargers: Mapping[str, ChargerRuntime],
+        cars: list[PlanCar],
+        keys: Mapping[str, tuple[object, ...]],
+    ) -> None:
+        """`smart_charging_plan_unreachable`, once per target that cannot be met
+        (a new target or departure may be announced again)."""
+        assert self.plan is not None
+        for car in cars:
+            planned = self.plan.cars.get(car.id)
+            if planned is None or planned.reachable:
+                self._fired.pop(car.id, None)
+                continue
+            if self._fired.get(car.id) == keys[car.id]:
+                continue
+            self._fired[car.id] = keys[car.id]
+            fire_charger_event(
+                self._hass,
+                EVENT_PLAN_UNREACHABLE,
+                self._entry_id,
+                car.id,
+                chargers[car.id].name,
+                {
+                    "departure": dt_util.utc_from_timestamp(car.departure).isoformat(),
+                    "needed_kwh": round(planned.needed_wh / 1000, 2),
+                    "reachable_kwh": round(planned.reachable_wh / 1000, 2),
+                },
+            )
+
+
+def smart_targets(
+    hass: HomeAssistant, chargers: Iterable[ChargerRuntime], now: datetime
+) -> dict[str, Target]:
+    """The smart cars that may charge, and what each needs by when."""
+    targets: dict[str, Target] = {}
+    for charger in chargers:
+        settings = charger.settings
+        if (
+            settings.mode is not Mode.SMART
+            or not settings.enabled
+            or charger.reading.connected is False
+        ):
+            continue
+        departure = settings.next_departure(now)
+        config = charger.config
+        if config.soc_entity is None:
+            goal: object = settings.energy_target_kwh
+            need_kwh = settings.energy_target_kwh - charger.metering.session_kwh
+        else:
+            goal = settings.target_soc
+            soc = _number(hass, config.soc_entity)
+            # Not known: the whole way to the target (ready on time first;
+            # a full car stops taking power by itself).
+            have = soc if soc is not None else 0.0
+            need_kwh = (settings.target_soc - have) / 100 * config.battery_kwh
+        targets[charger.id] = Target(
+            departure,
+            max(need_kwh, 0.0) * 1000.0,
+            (departure, goal, settings.ceiling, settings.profile),
+        )
+    return targets
+
+
+def plan_car(
+    charger: ChargerRuntime, target: Target, state: ControlState, site: SiteSettings
+) -> PlanCar:
+    """The car as the planner sees it (engine.smart.smart_car)."""
+    config, settings = charger.config, charger.settings
+    kept = state.engine.chargers.get(charger.id)
+    return smart_car(
+        SmartCharger(
+            id=charger.id,
+            phases=config.phases,
+            min_current=config.min_current,
+            ceiling=settings.ceiling or config.max_current,
+            premium=settings.profile is Profile.PREMIUM,
+            standard_max_w=site.standard_max_w,
+        ),
+        target.need_wh,
+        target.departure.timestamp(),
+        site.voltage,
+        None if kept is None else kept.demand,
+    )
+
+
+async def async_offpeak_hours(
+    hass: HomeAssistant, entity: str | None, now: float
+) -> tuple[Point, ...]:
+    """The off-peak hours ahead, as the recorder saw them the last 24 hours."""
+    if not entity or "recorder" not in hass.config.components:
+        return ()
+    from homeassistant.components.recorder import history  # noqa: PLC0415
+    from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
+
+    since = dt_util.utc_from_timestamp(now - DAY_S)
+
+    def read() -> list[tuple[float, bool]]:
+        states = history.state_changes_during_period(
+            hass,
+            since,
+            None,
+            entity,
+            no_attributes=True,
+            include_start_time_state=True,
+        )
+        return [
+            (state.last_changed.timestamp(), state.state == STATE_ON)
+            for state in states.get(entity, [])
+        ]
+
+    try:
+        changes = await get_instance(hass).async_add_executor_job(read)
+    except Exception:
+        LOGGER.debug("No history of %s for the off-peak hours", entity)
+        return ()
+    return repeat_last_day(changes, now)
+
+
+def _number(hass: HomeAssistant, entity_id: str) -> float | None:
+    """The entity's state as a finite number, else None."""
+    state = hass.states.get(entity_id)
+    try:
+        value = float(state.state) if state is not None else math.nan
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None

@@ -1,0 +1,323 @@
+"""The `smart` planner (SPEC §4): every car ready on time, in the cheapest slots,
+under the site's shared limits, and the engine following a plan."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from custom_components.smart_charging.engine import (
+    ChargerInput,
+    EngineState,
+    Mode,
+    SiteInput,
+    Status,
+    decide,
+)
+from custom_components.smart_charging.engine.forecast import Point
+from custom_components.smart_charging.engine.planner import (
+    Block,
+    Objective,
+    PlanCar,
+    PlanSlot,
+    make_plan,
+)
+from custom_components.smart_charging.engine.smart import (
+    FALLBACK_END_S,
+    SiteForecast,
+    plan_site,
+    plan_slots,
+    repeat_last_day,
+)
+
+from .helpers import kw
+
+HOUR = 3600.0
+QUARTER = 900.0
+DAY = 24 * HOUR
+
+
+def night_prices(start_h: float = 0.0, hours: int = 48) -> tuple[Point, ...]:
+    """15-minute prices: dear evening (17-21 h), cheap night (1-5 h), else middling."""
+
+    def price(hour: int) -> float:
+        if 17 <= hour % 24 <= 20:
+            return 0.40
+        if 1 <= hour % 24 <= 4:
+            return 0.05
+        return 0.20
+
+    return tuple(
+        Point(t, t + QUARTER, price(int(t // HOUR)))
+        for t in (start_h * HOUR + i * QUARTER for i in range(hours * 4))
+    )
+
+
+def slot_energy_wh(blocks: tuple[Block, ...], start: float, end: float) -> float:
+    """What the blocks deliver between start and end."""
+    return sum(
+        max(min(b.end, end) - max(b.start, start), 0.0) * b.power_w / HOUR
+        for b in blocks
+    )
+
+
+def energy_wh(car_plan_blocks: tuple[object, ...]) -> float:
+    return sum((b.end - b.start) * b.power_w / HOUR for b in car_plan_blocks)  # type: ignore[attr-defined]
+
+
+def test_one_car_charges_in_the_cheapest_hours_and_is_ready() -> None:
+    # Plugged at 18:00, ready at 07:00 next day, 20 kWh on an 11 kW box.
+    now, departure = 18 * HOUR, 31 * HOUR
+    car = PlanCar("car", 20_000, departure, min_w=4140, max_w=11_040)
+    plan = plan_site([car], now, kw(25), SiteForecast(prices=night_prices()), 2000)
+    mine = plan.cars["car"]
+    assert mine.reachable
+    assert energy_wh(mine.schedule) == pytest.approx(20_000, rel=1e-6)
+    # All of it in the 0.05 hours (25-29 h), none in the evening peak.
+    assert all(b.start >= 25 * HOUR and b.end <= 29 * HOUR for b in mine.schedule)
+    assert mine.planned_start == 25 * HOUR
+    assert mine.power_at(26 * HOUR) == pytest.approx(11_040)
+    assert mine.power_at(20 * HOUR) == 0.0
+
+
+def test_two_cars_on_a_tight_connection_are_both_ready() -> None:
+    # 11 kW of headroom, 2 cars x 30 kWh by 07:00: the cheap hours alone cannot
+    # serve both at 11 kW each; the plan shares the headroom and spills into dearer
+    # slots, each slot within the headroom.
+    now = 18 * HOUR
+    cars = [
+        PlanCar("a", 30_000, 31 * HOUR, 4140, 11_040),
+        PlanCar("b", 30_000, 30 * HOUR, 4140, 11_040),
+    ]
+    plan = plan_site(cars, now, kw(13), SiteForecast(prices=night_prices()), 2000)
+    assert all(p.reachable for p in plan.cars.values())
+    for t in np.arange(now, 31 * HOUR, QUARTER):
+        total = sum(
+            slot_energy_wh(p.schedule, t, t + QUARTER) for p in plan.cars.values()
+        )
+        assert total <= kw(11) * QUARTER / HOUR + 1e-6
+    assert plan.cars["b"].power_at(30 * HOUR + 1) == 0.0  # b has left
+
+
+def test_an_unreachable_target_is_charged_as_far_as_it_goes() -> None:
+    now = 0.0
+    car = PlanCar("car", 50_000, 2 * HOUR, 1380, 7360)  # at most 14.7 kWh in 2 h
+    plan = plan_site([car], now, kw(25), SiteForecast(prices=night_prices()), 0)
+    mine = plan.cars["car"]
+    assert not mine.reachable
+    assert mine.reachable_wh == pytest.approx(14_720, rel=1e-6)
+    assert mine.power_at(0) == pytest.approx(7360)  # now, at full power
+
+
+def test_premium_cars_come_first_when_not_all_fit() -> None:
+    cars = [
+        PlanCar("standard", 20_000, 2 * HOUR, 1380, 11_040),
+        PlanCar("premium", 20_000, 2 * HOUR, 1380, 11_040, premium=True),
+    ]
+    slots = [PlanSlot(t, t + HOUR, headroom_w=kw(11), price=0.2) for t in (0, HOUR)]
+    plan = make_plan(cars, slots, 0.0)
+    assert plan.cars["premium"].reachable
+    assert plan.cars["standard"].reachable_wh == pytest.approx(2_000, rel=1e-6)
+
+
+def test_forecast_surplus_comes_before_the_cheapest_grid() -> None:
+    slots = [
+        PlanSlot(0, HOUR, headroom_w=kw(10), price=0.01),
+        PlanSlot(HOUR, 2 * HOUR, headroom_w=kw(10), solar_w=kw(4), price=0.30),
+    ]
+    plan = make_plan([PlanCar("car", 6_000, 2 * HOUR, 1380, 11_040)], slots, 0.0)
+    mine = plan.cars["car"]
+    assert mine.power_at(HOUR + 1) == pytest.approx(4_000)  # all the surplus
+    assert mine.power_at(1) == pytest.approx(2_000)  # the rest, from the grid
+
+
+def test_co2_objective_picks_the_cleanest_slots() -> None:
+    slots = [
+        PlanSlot(0, HOUR, headroom_w=kw(10), price=0.1, co2=500),
+        PlanSlot(HOUR, 2 * HOUR, headroom_w=kw(10), price=0.3, co2=50),
+    ]
+    car = [PlanCar("car", 5_000, 2 * HOUR, 1380, 11_040)]
+    assert make_plan(car, slots, 0.0, Objective.CO2).cars["car"].power_at(1) == 0.0
+    assert make_plan(car, slots, 0.0, Objective.COST).cars["car"].power_at(1) > 0.0
+
+
+def test_slots_beyond_the_price_forecast_are_not_taken_as_cheap() -> None:
+    prices = (Point(0, HOUR, 0.30), Point(HOUR, 2 * HOUR, 0.10))
+    plan = plan_site(
+        [PlanCar("car", 5_000, 6 * HOUR, 1380, 11_040)],
+        0.0,
+        kw(20),
+        SiteForecast(prices=prices),
+        0.0,
+    )
+    blocks = plan.cars["car"].schedule
+    assert all(b.start >= HOUR and b.end <= 2 * HOUR for b in blocks)
+
+
+def test_without_prices_the_charge_ends_30_min_before_departure() -> None:
+    departure = 10 * HOUR
+    plan = plan_site(
+        [PlanCar("car", 11_040, departure, 4140, 11_040)],
+        0.0,
+        kw(20),
+        SiteForecast(),
+        0.0,
+    )
+    blocks = plan.cars["car"].schedule
+    assert blocks[-1].end == departure - FALLBACK_END_S
+    assert blocks[0].start == departure - FALLBACK_END_S - HOUR
+
+
+def test_without_prices_off_peak_hours_count_as_cheap() -> None:
+    offpeak = (Point(0, 4 * HOUR, 0.0), Point(4 * HOUR, 6 * HOUR, 1.0))
+    plan = plan_site(
+        [PlanCar("car", 11_040, 8 * HOUR, 4140, 11_040)],
+        0.0,
+        kw(20),
+        SiteForecast(offpeak=offpeak),
+        0.0,
+    )
+    assert all(4 * HOUR <= b.start < 6 * HOUR for b in plan.cars["car"].schedule)
+
+
+def test_slots_follow_the_price_slot_length_and_the_household_forecast() -> None:
+    prices = tuple(Point(i * HOUR, (i + 1) * HOUR, 0.1) for i in range(4))
+    forecast = SiteForecast(
+        prices=prices,
+        solar_p10=(Point(2 * HOUR, 3 * HOUR, 3000.0),),
+        household_w=lambda when: 1000.0,
+    )
+    slots = plan_slots(1800.0, 4 * HOUR, kw(10), forecast, current_household_w=4000)
+    assert [s.start for s in slots] == [0, HOUR, 2 * HOUR, 3 * HOUR]
+    assert slots[0].headroom_w == kw(6)  # the household of now
+    assert slots[1].headroom_w == kw(9)  # its forecast
+    assert (slots[2].headroom_w, slots[2].solar_w) == (kw(10), kw(2))
+
+
+# The planner is exact: wherever a linear program finds every need feasible, every
+# car is reachable, and no limit is exceeded.
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> tuple[list[PlanCar], list[PlanSlot]]:
+    n_slots = draw(st.integers(1, 12))
+    slots = [
+        PlanSlot(
+            i * QUARTER,
+            (i + 1) * QUARTER,
+            headroom_w=draw(st.floats(0, kw(30))),
+            solar_w=draw(st.floats(0, kw(10))),
+            price=draw(st.none() | st.floats(-0.2, 1.0)),
+        )
+        for i in range(n_slots)
+    ]
+    cars = [
+        PlanCar(
+            f"c{i}",
+            need_wh=draw(st.floats(0, 30_000)),
+            departure=draw(st.floats(0, n_slots * QUARTER + HOUR)),
+            min_w=1380,
+            max_w=draw(st.floats(1380, 22_080)),
+            premium=draw(st.booleans()),
+        )
+        for i in range(draw(st.integers(1, 6)))
+    ]
+    return cars, slots
+
+
+def all_feasible(cars: list[PlanCar], slots: list[PlanSlot]) -> bool:
+    """An independent check (scipy) that every need fits by its departure."""
+    pairs = [
+        (i, t, (min(s.end, c.departure) - s.start) / HOUR)
+        for i, c in enumerate(cars)
+        for t, s in enumerate(slots)
+        if min(s.end, c.departure) - s.start >= 10
+    ]
+    # Each slot's limit holds at every instant: on the cars' power.
+    a_ub, b_ub = [], []
+    for t, s in enumerate(slots):
+        a_ub.append([1.0 / p[2] if p[1] == t else 0.0 for p in pairs])
+        b_ub.append((s.headroom_w + s.solar_w) / 1000)
+    a_eq = [[1.0 if p[0] == i else 0.0 for p in pairs] for i in range(len(cars))]
+    b_eq = [c.need_wh / 1000 for c in cars]
+    if not pairs:
+        return all(c.need_wh <= 1.0 for c in cars)
+    bounds = [(0, cars[i].max_w * h / 1000) for i, _, h in pairs]
+    result = linprog(
+        np.zeros(len(pairs)), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds
+    )
+    return bool(result.status == 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems())
+def test_the_plan_is_exact_and_within_every_limit(
+    problem: tuple[list[PlanCar], list[PlanSlot]],
+) -> None:
+    cars, slots = problem
+    plan = make_plan(cars, slots, 0.0)
+    if all_feasible(cars, slots):
+        assert all(plan.cars[c.id].reachable for c in cars)
+    for car in cars:
+        mine = plan.cars[car.id]
+        assert energy_wh(mine.schedule) == pytest.approx(mine.reachable_wh, abs=2.0)
+        for block in mine.schedule:
+            assert block.end <= car.departure + 1e-6
+            assert block.power_w <= car.max_w * (1 + 1e-6)
+    # Within each slot's limit over the slot (a car charging from the grid below
+    # its minimum takes its minimum for part of the slot).
+    for slot in slots:
+        total_wh = sum(
+            slot_energy_wh(plan.cars[c.id].schedule, slot.start, slot.end) for c in cars
+        )
+        limit_wh = (slot.headroom_w + slot.solar_w) * (slot.end - slot.start) / HOUR
+        assert total_wh <= limit_wh * (1 + 1e-6) + 1.0
+
+
+# The engine follows the plan; the live cap still rules.
+
+SITE = SiteInput(grid_limit_w=kw(25), household_w=kw(2))
+
+
+def smart(plan_w: float | None, **kwargs: object) -> ChargerInput:
+    return ChargerInput(id="car", phases=3, mode=Mode.SMART, plan_w=plan_w, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_smart_car_without_power_planned_now_waits_as_scheduled() -> None:
+    d = decide(SITE, [smart(None)], EngineState(), 0.0).chargers["car"]
+    assert (d.current, d.status) == (0, Status.SCHEDULED)
+
+
+def test_a_smart_car_charges_at_its_planned_power_rounded_up() -> None:
+    d = decide(SITE, [smart(5000.0)], EngineState(), 0.0).chargers["car"]
+    assert (d.current, d.status) == (8, Status.CHARGING)  # 5000 W / 690 W per A
+    low = decide(SITE, [smart(1100.0)], EngineState(), 0.0).chargers["car"]
+    assert low.current == 6  # never under its minimum
+    # Under a quarter of its minimum, a plan is taken from the surplus only.
+    tiny = decide(SITE, [smart(1000.0)], EngineState(), 0.0).chargers["car"]
+    assert (tiny.current, tiny.status) == (0, Status.SCHEDULED)
+
+
+def test_the_live_cap_rules_over_the_plan() -> None:
+    tight = SiteInput(grid_limit_w=kw(10), household_w=kw(5))
+    d = decide(tight, [smart(11_000.0)], EngineState(), 0.0).chargers["car"]
+    assert d.current == 7  # 5 kW left / 690 W per A
+
+
+def test_live_surplus_beyond_the_plan_comes_on_top() -> None:
+    sunny = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(9))
+    d = decide(sunny, [smart(4140.0)], EngineState(), 0.0).chargers["car"]
+    assert d.current == 11  # the 8 kW surplus, more than the 6 A planned
+
+
+def test_off_peak_hours_are_taken_from_the_last_day() -> None:
+    now = 2 * DAY
+    # Off-peak from 22:00 to 06:00 yesterday night, and from 22:00 tonight.
+    changes = [(now - DAY, True), (now - DAY + 6 * HOUR, False), (now - 2 * HOUR, True)]
+    hours = repeat_last_day(changes, now, days=1)
+    assert [(p.start - now, p.end - now) for p in hours] == [
+        (0.0, 6 * HOUR),
+        (22 * HOUR, DAY),
+    ]

@@ -1,0 +1,267 @@
+"""`smart` mode through Home Assistant: planned in the cheapest hours, ready by the
+departure, sharing a tight connection, telling when a target cannot be met, and
+falling back when the forecast is broken."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+import logging
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+
+from custom_components.smart_charging.const import DOMAIN
+from tests.conftest import (
+    HOUSEHOLD,
+    EntryFactory,
+    charger_data,
+    find_entity,
+    power_state,
+    settle,
+    setup_wallboxes,
+    state_of,
+    tick,
+    wallbox_current,
+)
+
+PRICES = "sensor.energy_price"
+VOLTS = 230 * 3
+
+
+def hourly_prices(start: datetime, hours: int) -> list[dict[str, Any]]:
+    """Dear evening (17-21 h), cheap night (01-05 h), middling otherwise."""
+
+    def price(hour: int) -> float:
+        if 17 <= hour <= 20:
+            return 0.40
+        if 1 <= hour <= 4:
+            return 0.05
+        return 0.20
+
+    return [
+        {"time": (t := start + timedelta(hours=h)).isoformat(), "price": price(t.hour)}
+        for h in range(hours)
+    ]
+
+
+async def smart_site(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+    cars: int = 1,
+    **site: Any,
+) -> tuple[Any, list[str]]:
+    """A site at 18:00 local with `cars` plugged-in cars in smart mode."""
+    start = dt_util.start_of_local_day(dt_util.now()) + timedelta(hours=18)
+    freezer.move_to(start)
+    names = [f"wb{i}" for i in range(1, cars + 1)]
+    await setup_wallboxes(hass, *names)
+    await async_setup_component(
+        hass,
+        "input_boolean",
+        {"input_boolean": {f"{n}_plug": {"initial": True} for n in names}},
+    )
+    power_state(hass, HOUSEHOLD, 2000)
+    day = dt_util.start_of_local_day(start)
+    hass.states.async_set(
+        PRICES,
+        "0.40",
+        {
+            "unit_of_measurement": "EUR/kWh",
+            "prices_today": hourly_prices(day, 24),
+            "prices_tomorrow": hourly_prices(day + timedelta(days=1), 24),
+        },
+    )
+    entry = await site_entry_factory(
+        [
+            charger_data(
+                f"Car {i}",
+                f"input_number.{name}",
+                connected_entity=f"input_boolean.{name}_plug",
+            )
+            for i, name in enumerate(names, start=1)
+        ],
+        price_entity=PRICES,
+        stale_after_s=0,  # the household holds still through the night
+        **site,
+    )
+    cids = list(entry.subentries)
+    devices = dr.async_get(hass)
+    for cid in cids:
+        device = devices.async_get_device_by_identifier((DOMAIN, cid), entry.entry_id)
+        assert device is not None
+        target = {"device_id": device.id}
+        await hass.services.async_call(
+            DOMAIN, "set_mode", {"mode": "smart"}, target=target, blocking=True
+        )
+    await settle(hass)
+    return entry, names
+
+
+class Recorder:
+    """When each wallbox was told to charge, and the highest total seen."""
+
+    def __init__(self, hass: HomeAssistant, names: list[str]) -> None:
+        self.hass = hass
+        self.names = names
+        self.charging_at: list[datetime] = []
+        self.most_w = 0.0
+        hass.bus.async_listen("state_changed", self._on_change)
+
+    @callback
+    def _on_change(self, event: Event[EventStateChangedData]) -> None:
+        if not event.data["entity_id"].startswith("input_number."):
+            return
+        total = sum(wallbox_current(self.hass, n) for n in self.names) * VOLTS
+        self.most_w = max(self.most_w, total)
+        new = event.data["new_state"]
+        if new is not None and float(new.state) > 0:
+            self.charging_at.append(dt_util.now())
+
+
+async def run_until(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, until: datetime
+) -> None:
+    """Regular cycles, 5 minutes apart, until `until`."""
+    while dt_util.now() < until:
+        await tick(hass, freezer, 300)
+
+
+async def test_a_smart_car_waits_then_charges_in_the_cheapest_hours(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    entry, names = await smart_site(hass, freezer, site_entry_factory)
+    cid = next(iter(entry.subentries))
+    recorder = Recorder(hass, names)
+    await tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
+
+    assert (
+        state_of(hass, find_entity(hass, "sensor", f"{cid}_status")).state
+        == "scheduled"
+    )
+    assert wallbox_current(hass, "wb1") == 0
+    planned = state_of(hass, find_entity(hass, "sensor", f"{cid}_planned_start"))
+    night = dt_util.start_of_local_day(dt_util.now()) + timedelta(days=1)
+    assert dt_util.parse_datetime(planned.state) == night + timedelta(hours=1)
+    assert planned.attributes["reachable"] is True
+    schedule = planned.attributes["schedule"]
+    assert sum(
+        (
+            dt_util.parse_datetime(b["end"]) - dt_util.parse_datetime(b["start"])
+        ).total_seconds()
+        / 3600
+        * b["power_w"]
+        for b in schedule
+    ) == pytest.approx(20_000, rel=0.01)
+
+    await run_until(hass, freezer, night + timedelta(hours=7))
+    assert recorder.charging_at
+    assert all(
+        night + timedelta(hours=1) <= t <= night + timedelta(hours=5)
+        for t in recorder.charging_at
+    )
+    energy = float(
+        state_of(hass, find_entity(hass, "sensor", f"{cid}_session_energy")).state
+    )
+    assert energy >= 20.0
+
+
+async def test_two_smart_cars_on_a_tight_connection_are_both_ready(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    # 15 kW contract, 2 kW household: 13 kW for two cars of 30 kWh each by 07:00.
+    entry, names = await smart_site(
+        hass, freezer, site_entry_factory, cars=2, grid_limit_kw=15.0
+    )
+    for cid in entry.subentries:
+        device = dr.async_get(hass).async_get_device_by_identifier(
+            (DOMAIN, cid), entry.entry_id
+        )
+        assert device is not None
+        await hass.services.async_call(
+            DOMAIN,
+            "set_target",
+            {"departure": "07:00:00", "energy_kwh": 30},
+            target={"device_id": device.id},
+            blocking=True,
+        )
+    recorder = Recorder(hass, names)
+    night = dt_util.start_of_local_day(dt_util.now()) + timedelta(days=1)
+    await run_until(hass, freezer, night + timedelta(hours=7))
+    assert recorder.most_w <= 13_000
+    for cid in entry.subentries:
+        energy = find_entity(hass, "sensor", f"{cid}_session_energy")
+        assert float(state_of(hass, energy).state) >= 30.0
+
+
+async def test_an_unreachable_target_is_announced_once_and_charges_now(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    entry, _names = await smart_site(hass, freezer, site_entry_factory)
+    cid = next(iter(entry.subentries))
+    events: list[Event] = []
+    hass.bus.async_listen("smart_charging_plan_unreachable", events.append)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, cid), entry.entry_id
+    )
+    assert device is not None
+    leave = dt_util.now() + timedelta(hours=1)
+    await hass.services.async_call(
+        DOMAIN,
+        "set_target",
+        {"departure": leave.isoformat(), "energy_kwh": 100},
+        target={"device_id": device.id},
+        blocking=True,
+    )
+    for _ in range(6):  # a new plan each 15 minutes: still one event
+        await tick(hass, freezer, 300)
+    assert len(events) == 1
+    assert events[0].data["charger"] == "Car 1"
+    assert events[0].data["needed_kwh"] == pytest.approx(100, abs=0.5)
+    assert 15 < events[0].data["reachable_kwh"] < 23  # 32 A x 690 V for an hour
+    assert wallbox_current(hass, "wb1") == 32  # as much as the limits allow, now
+    planned = state_of(hass, find_entity(hass, "sensor", f"{cid}_planned_start"))
+    assert planned.attributes["reachable"] is False
+
+
+async def test_a_malformed_forecast_falls_back_without_error(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry, names = await smart_site(hass, freezer, site_entry_factory)
+    cid = next(iter(entry.subentries))
+    hass.states.async_set(
+        PRICES, "0.2", {"prices_today": "garbage", "raw_today": [1, 2]}
+    )
+    caplog.set_level(logging.WARNING)
+    for _ in range(30):  # 2.5 hours
+        await tick(hass, freezer, 300)
+    assert caplog.text.count("plans without a forecast") == 1
+    assert "Traceback" not in caplog.text
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{entry.entry_id}_forecast_unusable"
+    )
+    assert issue is not None
+    # Without prices the plan ends 30 minutes before the departure (07:00).
+    planned = state_of(hass, find_entity(hass, "sensor", f"{cid}_planned_start"))
+    schedule = planned.attributes["schedule"]
+    night = dt_util.start_of_local_day(dt_util.now()) + timedelta(days=1)
+    assert dt_util.parse_datetime(schedule[-1]["end"]) == night + timedelta(
+        hours=6, minutes=30
+    )
+    assert planned.attributes["reachable"] is True
+    assert wallbox_current(hass, names[0]) == 0
