@@ -168,7 +168,7 @@ def plan_car(
         max(session.need - had_kwh, 0.0) * 1000.0,
         float(scenario.epoch0 + session.departure),
         scenario.voltage,
-        None if kept is None else kept.demand,
+        kept,
     )
 
 
@@ -203,13 +203,12 @@ class SmartStrategy(EngineStrategy):
         session = self.plugged.get(cid)
         if session is None or not session.smart:
             return None
-        kept = self.state.engine.chargers.get(cid)
         return box_plan_w(
             self.plan,
             cid,
             now,
             self.specs_phases[cid],
-            None if kept is None else kept.demand,
+            self.state.engine.chargers.get(cid),
         )
 
     def step(self, world: World, k: int) -> None:

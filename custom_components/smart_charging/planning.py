@@ -91,13 +91,12 @@ class SmartPlanning:
         view = charger.view()
         if view.mode is not Mode.SMART:
             return view
-        demand = state.engine.chargers.get(charger.id)
         plan_w = box_plan_w(
             self.plan,
             charger.id,
             now,
             charger.config.phases,
-            None if demand is None else demand.demand,
+            state.engine.chargers.get(charger.id),
         )
         return replace(view, plan_w=plan_w)
 
@@ -315,7 +314,7 @@ def plan_car(
         target.need_wh,
         target.departure.timestamp(),
         site.voltage,
-        None if kept is None else kept.demand,
+        kept,
     )
 
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from itertools import pairwise
 
+import pytest
+
 from custom_components.smart_charging.engine import (
     ChargerInput,
     ChargerState,
@@ -20,6 +22,12 @@ from custom_components.smart_charging.engine import (
     decide,
 )
 from custom_components.smart_charging.engine.model import DemandState
+from custom_components.smart_charging.engine.planner import Block, CarPlan, Plan
+from custom_components.smart_charging.engine.smart import (
+    SmartCharger,
+    box_plan_w,
+    smart_car,
+)
 
 from .helpers import Sim, kw
 
@@ -332,3 +340,38 @@ def test_default_dead_band_holds_one_amp_increases() -> None:
     c = ChargerInput(id="a", last_command=10, max_current=9)
     d = decide(site, [c], EngineState(), 0.0).chargers["a"]
     assert (d.current, d.write) == (9, True)
+
+
+# What a smart plan is sized on: what the car showed this session, kept until it
+# is unplugged (the cap itself goes once the car takes all it gets).
+
+
+def test_a_one_phase_car_is_planned_on_one_phase_through_a_pause() -> None:
+    sim = Sim.of(box("one"))
+    run(sim, SITE_22, {"one": draws(32, 1)}, 120)
+    sim.set("one", mode=Mode.OFF)
+    d = run(sim, SITE_22, {"one": draws(32, 1)}, 60)  # paused: nothing drawn
+    kept = d.state.chargers["one"]
+    assert kept.car_phases == 1
+    charger = SmartCharger("one", phases=3, min_current=6, ceiling=32)
+    car = smart_car(charger, 10_000, 3600.0, V, kept)
+    assert (car.max_w, car.min_w) == (32 * V, 6 * V)
+    # Its plan of 7.36 kW on one phase is 32 A, which the box counts on three.
+    plan = Plan(0.0, {"one": CarPlan((Block(0, 3600, 32 * V),), 10_000, 10_000)})
+    assert box_plan_w(plan, "one", 10.0, 3, kept) == pytest.approx(32 * V * 3)
+
+
+def test_a_car_limited_by_its_own_charger_is_planned_at_what_it_drew() -> None:
+    sim = Sim.of(box("eleven"))
+    d = run(sim, SITE_22, {"eleven": draws(16, 3)}, 300)
+    assert d.state.chargers["eleven"].demand.cap == 17
+    sim.set("eleven", mode=Mode.OFF)
+    d = run(sim, SITE_22, {"eleven": draws(16, 3)}, 60)
+    kept = d.state.chargers["eleven"]
+    assert kept.car_limit_w == pytest.approx(16 * V * 3)
+    charger = SmartCharger("eleven", phases=3, min_current=6, ceiling=32)
+    assert smart_car(charger, 1.0, 3600.0, V, kept).max_w == pytest.approx(16 * V * 3)
+    # Unplugged, it is forgotten: the next car may be another one.
+    sim.set("eleven", connected=False)
+    d = run(sim, SITE_22, {}, 10)
+    assert d.state.chargers["eleven"].car_limit_w is None

@@ -27,6 +27,7 @@ from custom_components.smart_charging.engine.planner import (
 from custom_components.smart_charging.engine.smart import (
     FALLBACK_END_S,
     SiteForecast,
+    box_plan_w,
     plan_site,
     plan_slots,
     repeat_last_day,
@@ -122,6 +123,19 @@ def test_premium_cars_come_first_when_not_all_fit() -> None:
     assert plan.cars["standard"].reachable_wh == pytest.approx(2_000, rel=1e-6)
 
 
+def test_the_car_leaving_first_gets_the_first_of_equally_priced_slots() -> None:
+    # Without this the cars of a full site swap slots from one plan to the next.
+    slots = [PlanSlot(t, t + HOUR, headroom_w=kw(11), price=0.2) for t in (0, HOUR)]
+    cars = [
+        PlanCar("late", 11_000, 5 * HOUR, 1380, 11_000),
+        PlanCar("early", 11_000, 3 * HOUR, 1380, 11_000),
+    ]
+    for order in (cars, cars[::-1]):
+        plan = make_plan(order, slots, 0.0)
+        assert plan.cars["early"].power_at(1) == pytest.approx(11_000)
+        assert plan.cars["late"].power_at(HOUR + 1) == pytest.approx(11_000)
+
+
 def test_forecast_surplus_comes_before_the_cheapest_grid() -> None:
     slots = [
         PlanSlot(0, HOUR, headroom_w=kw(10), price=0.01),
@@ -131,6 +145,22 @@ def test_forecast_surplus_comes_before_the_cheapest_grid() -> None:
     mine = plan.cars["car"]
     assert mine.power_at(HOUR + 1) == pytest.approx(4_000)  # all the surplus
     assert mine.power_at(1) == pytest.approx(2_000)  # the rest, from the grid
+
+
+def test_a_slot_planned_on_surplus_alone_follows_the_live_surplus() -> None:
+    slots = [
+        PlanSlot(0, HOUR, headroom_w=kw(10), solar_w=kw(2), price=0.30),
+        PlanSlot(HOUR, 2 * HOUR, headroom_w=kw(10), price=0.10),
+    ]
+    plan = make_plan([PlanCar("car", 3_000, 2 * HOUR, 4140, 11_040)], slots, 0.0)
+    surplus, grid = plan.cars["car"].schedule
+    assert (surplus.power_w, surplus.from_grid) == (pytest.approx(2_000), False)
+    assert (grid.power_w, grid.from_grid) == (pytest.approx(1_000), True)
+    # 2 kW of surplus is under the car's 4.14 kW minimum: rounded up, the rest
+    # would come from the grid, so the car follows the live surplus instead.
+    assert box_plan_w(plan, "car", 1.0, 3, None) == 0.0
+    # From the grid, any plan starts the car (at its minimum at least).
+    assert box_plan_w(plan, "car", HOUR + 1, 3, None) == pytest.approx(1_000)
 
 
 def test_co2_objective_picks_the_cleanest_slots() -> None:
@@ -293,11 +323,8 @@ def test_a_smart_car_without_power_planned_now_waits_as_scheduled() -> None:
 def test_a_smart_car_charges_at_its_planned_power_rounded_up() -> None:
     d = decide(SITE, [smart(5000.0)], EngineState(), 0.0).chargers["car"]
     assert (d.current, d.status) == (8, Status.CHARGING)  # 5000 W / 690 W per A
-    low = decide(SITE, [smart(1100.0)], EngineState(), 0.0).chargers["car"]
-    assert low.current == 6  # never under its minimum
-    # Under a quarter of its minimum, a plan is taken from the surplus only.
-    tiny = decide(SITE, [smart(1000.0)], EngineState(), 0.0).chargers["car"]
-    assert (tiny.current, tiny.status) == (0, Status.SCHEDULED)
+    low = decide(SITE, [smart(300.0)], EngineState(), 0.0).chargers["car"]
+    assert low.current == 6  # never under its minimum: ready on time first
 
 
 def test_the_live_cap_rules_over_the_plan() -> None:

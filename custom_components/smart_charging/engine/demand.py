@@ -66,6 +66,15 @@ def advance_states(
             demand = learn_demand(charger, demand, now, voltage, config)
         served = kept.served_s + elapsed if charger.last_command else kept.served_s
         if demand is not kept.demand or served != kept.served_s:
+            limit, car_phases = kept.car_limit_w, kept.car_phases
+            if demand.cap is not None and demand.cap != kept.demand.cap:
+                # A cap was just judged on its draw: what the car itself takes.
+                drawn = max(demand.below_peak_w, charger.measured_power_w or 0.0)
+                limit = max(limit or 0.0, drawn)
+            if demand.phases_known or _settled_draw(
+                charger, demand, now, voltage, config
+            ):
+                car_phases = demand.phases
             # Built directly: dataclasses.replace is the slowest part at 1000 chargers.
             kept = ChargerState(
                 kept.solar_running,
@@ -74,9 +83,31 @@ def advance_states(
                 served,
                 demand,
                 kept.solar_stops,
+                limit,
+                car_phases,
             )
         states[charger.id] = kept
     return states
+
+
+def _settled_draw(
+    charger: ChargerInput,
+    demand: DemandState,
+    now: float,
+    voltage: float,
+    config: EngineConfig,
+) -> bool:
+    """Whether the car takes all it is offered on `demand.phases` phases at a
+    setpoint that has stood long enough: then it draws on exactly those (a car
+    taking less than offered may be limited by its own charger instead)."""
+    return (
+        charger.measured_power_w is not None
+        and charger.measured_power_w
+        >= BELOW_SHARE * demand.command * voltage * demand.phases
+        and demand.command >= MIN_CHARGE_CURRENT
+        and demand.command_since is not None
+        and now - demand.command_since >= config.demand_settle_s
+    )
 
 
 def learn_demand(

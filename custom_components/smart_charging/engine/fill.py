@@ -76,7 +76,7 @@ def allocate(
         running = _start_solar(
             groups.running + groups.stopped, states, pool, now, config
         )
-        with_min, grid = _reserve_minimums(groups.minimums, pool, site)
+        with_min, grid = _reserve_minimums(groups.minimums, pool)
         _top_up(running, with_min, grid, pool)
         if any(s.capped for s in members):
             # A premium charger left paused by the cap keeps standard ones from
@@ -115,6 +115,8 @@ def _split_tier(
                 served_s=kept.served_s,
                 demand=kept.demand,
                 solar_stops=kept.solar_stops,
+                car_limit_w=kept.car_limit_w,
+                car_phases=kept.car_phases,
             )
     return tier
 
@@ -124,7 +126,7 @@ def _grid_allowed(charger: ChargerInput, site: SiteInput) -> bool:
     return (
         takes_grid(charger, site.offpeak)
         or charger.mode is Mode.SOLAR_MIN
-        or planned(charger, site)
+        or planned(charger)
     )
 
 
@@ -177,9 +179,7 @@ def _start_solar(
     return running
 
 
-def _reserve_minimums(
-    slots: list[Slot], pool: Pool, site: SiteInput
-) -> tuple[list[Slot], list[Slot]]:
+def _reserve_minimums(slots: list[Slot], pool: Pool) -> tuple[list[Slot], list[Slot]]:
     """Minimums of the chargers that may draw from the grid, in fair rotation order
     (the order of `slots`). Returns the ones that got theirs, at their minimum:
     those in solar_min (and planned smart ones, at their plan), then the others."""
@@ -189,7 +189,7 @@ def _reserve_minimums(
         min_w = slot.min_w
         if not pool.budget_w >= min_w:  # not `<`: a NaN budget fits nobody
             slot.capped = True
-        elif planned(slot.charger, site):
+        elif planned(slot.charger):
             # Its plan, as far as the budget allows, counted against the surplus
             # too (a plan may count on it); live surplus beyond it comes on top.
             fits = int(pool.budget_w / slot.watts_per_amp + 1e-9)

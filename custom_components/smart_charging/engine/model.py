@@ -172,6 +172,11 @@ class ChargerState:
     served_s: float = 0.0  # seconds charged since plug-in, for fair rotation
     demand: DemandState = NO_DEMAND
     solar_stops: int = 0  # solar stops since plug-in (EngineConfig.solar_restart_*)
+    # The most the car drew when it took less than offered, since plug-in: what the
+    # car itself can take (kept while it is paused, unlike the cap). None = not seen.
+    car_limit_w: float | None = None
+    # The phases it was then seen to draw on (kept too). None = not seen.
+    car_phases: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

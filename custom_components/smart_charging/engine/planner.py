@@ -30,6 +30,7 @@ MIN_GRID_COST = 1e-3
 # slot: a car ahead of its plan is safer than one behind it.
 EARLY_WEIGHT = 1e-3
 MIN_BLOCK_W = 1.0  # planned power under this is rounding noise
+GRID_EPSILON_KWH = 1e-6  # a slot's grid energy under this is rounding noise
 MIN_HOURS = 10 / 3600  # a car leaving within 10 s of a slot's start skips it
 
 
@@ -71,6 +72,9 @@ class Block:
     start: float
     end: float
     power_w: float
+    # The slot takes power from the grid; otherwise the plan counts only on the
+    # forecast surplus, and the car follows the live surplus instead of its plan.
+    from_grid: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +95,14 @@ class CarPlan:
 
     def power_at(self, when: float) -> float:
         """The planned power at `when` (0 outside every block)."""
+        block = self.block_at(when)
+        return 0.0 if block is None else block.power_w
+
+    def block_at(self, when: float) -> Block | None:
         for block in self.schedule:
             if block.start <= when < block.end:
-                return block.power_w
-        return 0.0
+                return block
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +129,17 @@ def make_plan(
     costs = slot_costs(slots, objective)
     lp = _Program(slots, now)
     top = max(costs, default=1.0)
+    # Cars leaving sooner get the earlier of equally priced slots (and keep them
+    # from one plan to the next): without it the cars of a full site would swap
+    # slots at every plan, each swap a stop and a start.
+    by_departure = sorted(cars, key=lambda c: (c.departure, c.id), reverse=True)
+    urgency = {car.id: 1.0 + rank for rank, car in enumerate(by_departure)}
     for car in cars:
         weight = UNMET_WEIGHT * top * (2.0 if car.premium else 1.0)
-        lp.add_car(car, weight)
-    for index, slot in enumerate(slots):
-        lp.add_slot_limit(index, slot, costs[index])
+        lp.add_car(car, weight, urgency[car.id])
+    grid_columns = [
+        lp.add_slot_limit(index, slot, costs[index]) for index, slot in enumerate(slots)
+    ]
     energy = lp.solve()
     plans: dict[str, CarPlan] = {}
     for car, columns in zip(cars, lp.car_columns, strict=True):
@@ -138,7 +152,8 @@ def make_plan(
             if power_w >= MIN_BLOCK_W:
                 start = max(slots[index].start, now)
                 end = min(slots[index].end, car.departure)
-                blocks.append(Block(start, end, power_w))
+                from_grid = bool(energy[grid_columns[index]] > GRID_EPSILON_KWH)
+                blocks.append(Block(start, end, power_w, from_grid))
         plans[car.id] = CarPlan(
             schedule=_joined(blocks),
             needed_wh=max(car.need_wh, 0.0),
@@ -202,7 +217,7 @@ class _Program:
         self.upper.append(upper)
         return len(self.cost) - 1
 
-    def add_car(self, car: PlanCar, unmet_weight: float) -> None:
+    def add_car(self, car: PlanCar, unmet_weight: float, urgency: float) -> None:
         need_kwh = max(car.need_wh, 0.0) / 1000.0
         row = self._row(need_kwh, need_kwh)
         columns: list[tuple[int, int, float]] = []
@@ -216,7 +231,7 @@ class _Program:
                 # slot: the slot's limit holds at every instant, not on average.
                 slot_hours = (slot.end - max(slot.start, self.now)) / 3600
                 column = self._column(
-                    EARLY_WEIGHT * MIN_GRID_COST * index,
+                    EARLY_WEIGHT * MIN_GRID_COST * index * urgency,
                     car.max_w * hours / 1000.0,
                     {row: 1.0, self.slot_rows[index]: slot_hours / hours},
                 )
@@ -224,13 +239,15 @@ class _Program:
         self.car_columns.append(columns)
         self._column(unmet_weight, math.inf, {row: 1.0})
 
-    def add_slot_limit(self, index: int, slot: PlanSlot, cost: float) -> None:
+    def add_slot_limit(self, index: int, slot: PlanSlot, cost: float) -> int:
         """What the cars take in the slot beyond its surplus comes from the grid,
-        within the headroom."""
+        within the headroom. Returns the column of the slot's grid energy."""
         hours = max(slot.end - max(slot.start, self.now), 0.0) / 3600
         row = self.slot_rows[index]
         self.row_upper[row] = max(slot.solar_w, 0.0) * hours / 1000.0
-        self._column(cost, max(slot.headroom_w, 0.0) * hours / 1000.0, {row: -1.0})
+        return self._column(
+            cost, max(slot.headroom_w, 0.0) * hours / 1000.0, {row: -1.0}
+        )
 
     def solve(self) -> np.ndarray:
         if not self.cost:
@@ -268,8 +285,9 @@ def _joined(blocks: list[Block]) -> tuple[Block, ...]:
             last is not None
             and last.end == block.start
             and abs(last.power_w - block.power_w) < MIN_BLOCK_W
+            and last.from_grid == block.from_grid
         ):
-            joined[-1] = Block(last.start, block.end, last.power_w)
+            joined[-1] = Block(last.start, block.end, last.power_w, last.from_grid)
         else:
             joined.append(block)
     return tuple(joined)

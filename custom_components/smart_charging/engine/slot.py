@@ -108,15 +108,10 @@ def takes_grid(charger: ChargerInput, offpeak: bool) -> bool:
     return charger.mode is Mode.FAST or (charger.mode is Mode.OFF_PEAK and offpeak)
 
 
-def planned(charger: ChargerInput, site: SiteInput) -> bool:
-    """Whether a `smart` charger's plan gives it power now; without, it takes only
-    solar surplus, as `solar` does. A plan under half the car's minimum is taken
-    as surplus only: raising it to the minimum would draw the rest from the grid
-    (a plan follows the forecast surplus in fractions of the minimum)."""
-    if charger.mode is not Mode.SMART:
-        return False
-    min_w = max(charger.min_current, MIN_CHARGE_CURRENT) * site.voltage * charger.phases
-    return (charger.plan_w or 0.0) >= min_w / 4
+def planned(charger: ChargerInput) -> bool:
+    """Whether a `smart` charger's plan gives it power from the grid now; without,
+    it takes only solar surplus, as `solar` does."""
+    return charger.mode is Mode.SMART and (charger.plan_w or 0.0) > 0.0
 
 
 def planned_current(slot: Slot) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import math
 
 from .forecast import Point, Series, value_at
-from .model import DemandState
+from .model import ChargerState
 from .planner import Objective, Plan, PlanCar, PlanSlot, make_plan
 
 DEFAULT_SLOT_S = 900.0  # without a price forecast of their own, 15-minute slots
@@ -68,10 +68,15 @@ class SmartCharger:
     standard_max_w: float = 0.0  # a standard charger's power ceiling (0 = none)
 
 
-def drawn_phases(phases: int, demand: DemandState | None) -> int:
+def drawn_phases(phases: int, state: ChargerState | None) -> int:
     """The phases a car draws on: the box's, or fewer once its draw showed it."""
-    if demand is not None and (demand.phases_known or demand.cap is not None):
+    if state is None:
+        return phases
+    demand = state.demand
+    if demand.phases_known or demand.cap is not None:
         return min(phases, demand.phases)
+    if state.car_phases is not None:
+        return min(phases, state.car_phases)
     return phases
 
 
@@ -80,15 +85,19 @@ def smart_car(
     need_wh: float,
     departure: float,
     voltage: float,
-    demand: DemandState | None,
+    state: ChargerState | None,
 ) -> PlanCar:
     """The car as the planner sees it: on the phases it draws on, up to what it was
-    seen to take (its learned cap less the cap's headroom)."""
-    phases = drawn_phases(charger.phases, demand)
+    seen to take (its learned cap less the cap's headroom, and the most it drew
+    when it took less than offered, this session)."""
+    demand = None if state is None else state.demand
+    phases = drawn_phases(charger.phases, state)
     ceiling = charger.ceiling
     if demand is not None and demand.cap is not None:
         ceiling = min(ceiling, max(demand.cap - 1, charger.min_current))
     max_w = ceiling * voltage * phases
+    if state is not None and state.car_limit_w:
+        max_w = min(max_w, max(state.car_limit_w, charger.min_current * voltage))
     if not charger.premium and charger.standard_max_w > 0:
         max_w = min(max_w, charger.standard_max_w)
     return PlanCar(
@@ -102,15 +111,19 @@ def smart_car(
 
 
 def box_plan_w(
-    plan: Plan | None, cid: str, now: float, phases: int, demand: DemandState | None
+    plan: Plan | None, cid: str, now: float, phases: int, state: ChargerState | None
 ) -> float:
     """The plan's power for the car now, as the box counts it (on all its phases,
     SPEC §5 rule 1): a one-phase car on a three-phase box planned at 7.4 kW needs
-    32 A, which the box counts as 22 kW."""
+    32 A, which the box counts as 22 kW. Any power planned from the grid starts
+    the car (at its minimum at least: ready on time comes first)."""
     car = None if plan is None else plan.cars.get(cid)
-    if car is None:
+    block = None if car is None else car.block_at(now)
+    if block is None or not block.from_grid:
+        # Planned on the forecast surplus only: the car follows the live surplus
+        # (as `solar`), so it never rounds a share of the surplus up from the grid.
         return 0.0
-    return car.power_at(now) * phases / drawn_phases(phases, demand)
+    return block.power_w * phases / drawn_phases(phases, state)
 
 
 def slot_length(now: float, forecast: SiteForecast) -> float:

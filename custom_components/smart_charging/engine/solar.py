@@ -107,7 +107,14 @@ def _moved(
     ):
         return state
     return ChargerState(
-        running, surplus_since, deficit_since, state.served_s, state.demand, stops
+        running,
+        surplus_since,
+        deficit_since,
+        state.served_s,
+        state.demand,
+        stops,
+        state.car_limit_w,
+        state.car_phases,
     )
 
 
