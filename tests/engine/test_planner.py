@@ -18,6 +18,7 @@ from custom_components.smart_charging.engine import (
 )
 from custom_components.smart_charging.engine.forecast import Point
 from custom_components.smart_charging.engine.planner import (
+    MIN_BLOCK_W,
     Block,
     Objective,
     PlanCar,
@@ -152,7 +153,8 @@ def test_a_slot_planned_on_surplus_alone_follows_the_live_surplus() -> None:
         PlanSlot(0, HOUR, headroom_w=kw(10), solar_w=kw(2), price=0.30),
         PlanSlot(HOUR, 2 * HOUR, headroom_w=kw(10), price=0.10),
     ]
-    plan = make_plan([PlanCar("car", 3_000, 2 * HOUR, 4140, 11_040)], slots, 0.0)
+    car = [PlanCar("car", 3_000, 2 * HOUR, 4140, 11_040)]
+    plan = make_plan(car, slots, 0.0, minimums=False)
     surplus, grid = plan.cars["car"].schedule
     assert (surplus.power_w, surplus.from_grid) == (pytest.approx(2_000), False)
     assert (grid.power_w, grid.from_grid) == (pytest.approx(1_000), True)
@@ -161,6 +163,23 @@ def test_a_slot_planned_on_surplus_alone_follows_the_live_surplus() -> None:
     assert box_plan_w(plan, "car", 1.0, 3, None) == 0.0
     # From the grid, any plan starts the car (at its minimum at least).
     assert box_plan_w(plan, "car", HOUR + 1, 3, None) == pytest.approx(1_000)
+
+
+def test_with_minimums_a_car_takes_its_minimum_or_nothing_in_a_slot() -> None:
+    # 2 kW of surplus in the dear slot, a 4.14 kW minimum: the relaxed plan would
+    # follow the surplus at 2 kW, which no box can do. With minimums it takes its
+    # minimum there (a little grid with the surplus) or nothing, whichever costs
+    # less: here the minimum with 2.14 kW of grid at 0.30 beats 4.14 kW at 0.25.
+    slots = [
+        PlanSlot(0, HOUR, headroom_w=kw(10), solar_w=kw(2), price=0.30),
+        PlanSlot(HOUR, 2 * HOUR, headroom_w=kw(10), price=0.25),
+    ]
+    car = [PlanCar("car", 4_140, 2 * HOUR, 4140, 11_040)]
+    plan = make_plan(car, slots, 0.0)
+    assert [b.power_w for b in plan.cars["car"].schedule] == [pytest.approx(4140)]
+    assert plan.cars["car"].power_at(1) == pytest.approx(4140)
+    relaxed = make_plan(car, slots, 0.0, minimums=False)
+    assert relaxed.cars["car"].power_at(1) == pytest.approx(2000)
 
 
 def test_co2_objective_picks_the_cleanest_slots() -> None:
@@ -227,7 +246,8 @@ def test_slots_follow_the_price_slot_length_and_the_household_forecast() -> None
 
 
 # The planner is exact: wherever a linear program finds every need feasible, every
-# car is reachable, and no limit is exceeded.
+# car is reachable, and no limit is exceeded; with minimums, no limit is exceeded
+# and every planned slot is at least the car's minimum.
 
 
 @st.composite
@@ -287,17 +307,40 @@ def test_the_plan_is_exact_and_within_every_limit(
     problem: tuple[list[PlanCar], list[PlanSlot]],
 ) -> None:
     cars, slots = problem
-    plan = make_plan(cars, slots, 0.0)
+    plan = make_plan(cars, slots, 0.0, minimums=False)
     if all_feasible(cars, slots):
         assert all(plan.cars[c.id].reachable for c in cars)
     for car in cars:
         mine = plan.cars[car.id]
-        assert energy_wh(mine.schedule) == pytest.approx(mine.reachable_wh, abs=2.0)
+        # Blocks under MIN_BLOCK_W are dropped as noise: a few Wh per slot at most.
+        noise_wh = MIN_BLOCK_W * sum(s.end - s.start for s in slots) / HOUR
+        assert energy_wh(mine.schedule) == pytest.approx(
+            mine.reachable_wh, abs=noise_wh + 2.0
+        )
         for block in mine.schedule:
             assert block.end <= car.departure + 1e-6
             assert block.power_w <= car.max_w * (1 + 1e-6)
     # Within each slot's limit over the slot (a car charging from the grid below
     # its minimum takes its minimum for part of the slot).
+    for slot in slots:
+        total_wh = sum(
+            slot_energy_wh(plan.cars[c.id].schedule, slot.start, slot.end) for c in cars
+        )
+        limit_wh = (slot.headroom_w + slot.solar_w) * (slot.end - slot.start) / HOUR
+        assert total_wh <= limit_wh * (1 + 1e-6) + 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(problems())
+def test_with_minimums_every_slot_is_nothing_or_the_minimum(
+    problem: tuple[list[PlanCar], list[PlanSlot]],
+) -> None:
+    cars, slots = problem
+    plan = make_plan(cars, slots, 0.0, minimums=True)
+    for car in cars:
+        for block in plan.cars[car.id].schedule:
+            assert block.power_w >= min(car.min_w, car.max_w) * (1 - 1e-6) - 1.0
+            assert block.end <= car.departure + 1e-6
     for slot in slots:
         total_wh = sum(
             slot_energy_wh(plan.cars[c.id].schedule, slot.start, slot.end) for c in cars

@@ -29,7 +29,14 @@ MIN_GRID_COST = 1e-3
 # Among slots of equal cost the earlier one is taken, by this share of the floor per
 # slot: a car ahead of its plan is safer than one behind it.
 EARLY_WEIGHT = 1e-3
-MIN_BLOCK_W = 1.0  # planned power under this is rounding noise
+MIN_BLOCK_W = 10.0  # planned power under this is rounding noise
+# Minimums are planned exactly (a mixed-integer program) for a home's few cars,
+# where a car's minimum is a large share of the site and of the surplus, in at
+# most this many branch-and-bound nodes, to within this relative gap.
+MINIMUMS_MAX_CARS = 3
+MIP_MAX_NODES = 500
+MIP_GAP = 1e-7
+FEASIBLE = 2  # HiGHS's primal_solution_status of a feasible solution
 GRID_EPSILON_KWH = 1e-6  # a slot's grid energy under this is rounding noise
 MIN_HOURS = 10 / 3600  # a car leaving within 10 s of a slot's start skips it
 
@@ -118,6 +125,8 @@ def make_plan(
     slots: Sequence[PlanSlot],
     now: float,
     objective: Objective = Objective.COST,
+    *,
+    minimums: bool | None = None,
 ) -> Plan:
     """Plan every car over `slots` (sorted by start, the first covering `now`).
 
@@ -125,10 +134,19 @@ def make_plan(
     (within its maximum power), each slot's grid energy (within its headroom; what
     the cars take beyond the slot's surplus comes from it) and each car's shortfall.
     Minimised: the shortfall (weighted far above any price), then the grid energy at
-    the slot's cost, then lateness among equal costs."""
+    the slot's cost, then lateness among equal costs.
+
+    With `minimums` (by default for up to three cars, where a car's minimum is a
+    large share of the site), a car takes in each slot nothing or at least its minimum
+    for the whole slot (semi-continuous: a mixed-integer program): a plan that
+    follows 2 kW of surplus with a 4 kW minimum could not be carried out. On large
+    sites the minimums are small beside the limit and the plain program is used."""
     costs = slot_costs(slots, objective)
-    lp = _Program(slots, now)
-    top = max(costs, default=1.0)
+    if minimums is None:
+        minimums = len(cars) <= MINIMUMS_MAX_CARS
+    lp = _Program(slots, now, minimums)
+    # Prices may be negative: the shortfall outweighs the dearest in magnitude.
+    top = max((abs(cost) for cost in costs), default=1.0) or 1.0
     # Cars leaving sooner get the earlier of equally priced slots (and keep them
     # from one plan to the next): without it the cars of a full site would swap
     # slots at every plan, each swap a stop and a start.
@@ -149,7 +167,9 @@ def make_plan(
             kwh = float(energy[column])
             delivered += kwh
             power_w = kwh * 1000.0 / hours if hours > 0 else 0.0
-            if power_w >= MIN_BLOCK_W:
+            # With minimums, less than the minimum is the solver's tolerance.
+            floor_w = min(car.min_w, car.max_w) * 0.99 if minimums else MIN_BLOCK_W
+            if power_w >= max(floor_w, MIN_BLOCK_W):
                 start = max(slots[index].start, now)
                 end = min(slots[index].end, car.departure)
                 from_grid = bool(energy[grid_columns[index]] > GRID_EPSILON_KWH)
@@ -163,7 +183,9 @@ def make_plan(
 
 
 def slot_costs(slots: Sequence[PlanSlot], objective: Objective) -> list[float]:
-    """What a grid kWh costs in each slot, all > 0, in the objective's units.
+    """What a grid kWh costs in each slot, in the objective's units, a little more
+    than its price (or carbon), so that free surplus comes first. Not shifted: a
+    plan weighs a little grid with the surplus against more grid elsewhere.
 
     Unknown slots (beyond the forecast) cost as much as the dearest known one: the
     plan must not assume them cheap. Without any known value every slot costs the
@@ -181,16 +203,18 @@ def slot_costs(slots: Sequence[PlanSlot], objective: Objective) -> list[float]:
     costs: list[float] = []
     for value in values:
         known_value = high if value is None or not math.isfinite(value) else value
-        costs.append(known_value - low + floor)
+        costs.append(known_value + floor)
     return costs
 
 
 class _Program:
     """The linear program, built column by column (HiGHS column-wise)."""
 
-    def __init__(self, slots: Sequence[PlanSlot], now: float) -> None:
+    def __init__(self, slots: Sequence[PlanSlot], now: float, minimums: bool) -> None:
         self.slots = slots
         self.now = now
+        self.minimums = minimums
+        self.lower: list[float] = []  # > 0: the column is 0 or at least this
         self.cost: list[float] = []
         self.upper: list[float] = []
         self.starts: list[int] = []
@@ -208,7 +232,16 @@ class _Program:
         self.row_upper.append(upper)
         return len(self.row_lower) - 1
 
-    def _column(self, cost: float, upper: float, entries: dict[int, float]) -> int:
+    def _column(
+        self,
+        cost: float,
+        upper: float,
+        entries: dict[int, float],
+        lower: float = 0.0,
+    ) -> int:
+        if lower > upper:  # a minimum above the maximum: it cannot charge at all
+            lower = upper = 0.0
+        self.lower.append(lower)
         self.starts.append(len(self.rows))
         for row, value in entries.items():
             self.rows.append(row)
@@ -219,7 +252,9 @@ class _Program:
 
     def add_car(self, car: PlanCar, unmet_weight: float, urgency: float) -> None:
         need_kwh = max(car.need_wh, 0.0) / 1000.0
-        row = self._row(need_kwh, need_kwh)
+        # With minimums, at least the need: at its minimum for a whole slot a car
+        # may have to take a little more than the last of its need.
+        row = self._row(need_kwh, math.inf if self.minimums else need_kwh)
         columns: list[tuple[int, int, float]] = []
         if car.max_w > 0:
             for index, slot in enumerate(self.slots):
@@ -234,6 +269,7 @@ class _Program:
                     EARLY_WEIGHT * MIN_GRID_COST * index * urgency,
                     car.max_w * hours / 1000.0,
                     {row: 1.0, self.slot_rows[index]: slot_hours / hours},
+                    car.min_w * hours / 1000.0 if self.minimums else 0.0,
                 )
                 columns.append((index, column, hours))
         self.car_columns.append(columns)
@@ -252,11 +288,21 @@ class _Program:
     def solve(self) -> np.ndarray:
         if not self.cost:
             return np.zeros(0)
+        if any(self.lower):
+            solution = self._run(semi=True)
+            if solution is not None:
+                return solution
+        # The plain program: always solved (every car has a shortfall column, so it
+        # is feasible and bounded); planning nothing would leave the live cap alone.
+        solution = self._run(semi=False)
+        return np.zeros(len(self.cost)) if solution is None else solution
+
+    def _run(self, *, semi: bool) -> np.ndarray | None:
         lp = highspy.HighsLp()
         lp.num_col_ = len(self.cost)
         lp.num_row_ = len(self.row_lower)
         lp.col_cost_ = np.array(self.cost)
-        lp.col_lower_ = np.zeros(len(self.cost))
+        lp.col_lower_ = np.array(self.lower) if semi else np.zeros(len(self.cost))
         lp.col_upper_ = np.array(self.upper)
         lp.row_lower_ = np.array(self.row_lower)
         lp.row_upper_ = np.array(self.row_upper)
@@ -264,16 +310,26 @@ class _Program:
         lp.a_matrix_.start_ = np.array([*self.starts, len(self.rows)], dtype=np.int32)
         lp.a_matrix_.index_ = np.array(self.rows, dtype=np.int32)
         lp.a_matrix_.value_ = np.array(self.values)
+        if semi:
+            kinds = highspy.HighsVarType
+            lp.integrality_ = [
+                kinds.kSemiContinuous if low > 0 else kinds.kContinuous
+                for low in self.lower
+            ]
         solver = highspy.Highs()
         solver.setOptionValue("output_flag", False)
         solver.setOptionValue("threads", 1)
+        if semi:
+            # A node limit, not a time limit: the same inputs give the same plan.
+            solver.setOptionValue("mip_max_nodes", MIP_MAX_NODES)
+            solver.setOptionValue("mip_rel_gap", MIP_GAP)
         solver.passModel(lp)
         solver.run()
-        if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            # Never met: every car has a shortfall column, so the program is always
-            # feasible and bounded. Planning nothing leaves the live cap in charge.
-            return np.zeros(len(self.cost))
-        return np.array(solver.getSolution().col_value)
+        optimal = solver.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        feasible = solver.getInfo().primal_solution_status == FEASIBLE
+        if optimal or (semi and feasible):
+            return np.array(solver.getSolution().col_value)
+        return None
 
 
 def _joined(blocks: list[Block]) -> tuple[Block, ...]:
