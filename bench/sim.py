@@ -43,7 +43,6 @@ ENGINE_CYCLE_S = 10  # the integration's regular update interval
 ENGINE = "engine"
 # The engine as it runs with the site option solar_ride_through on.
 RIDE_THROUGH = "engine, ride-through"
-PHASES_AS_DRAWN = "engine, phases as drawn (not SPEC)"
 EVCC_INTERVAL_S = 30
 EVCC_ENABLE_S = 60.0
 EVCC_DISABLE_S = 180.0
@@ -306,24 +305,16 @@ def box_ceiling_a(scenario: Scenario, spec: ChargerSpec) -> int:
 class EngineStrategy:
     """The integration's control step: a regular step every 10 s, and a decrease-only
     step as soon as a lagged household or solar reading changes (as the coordinator
-    does).
+    does). It counts each car on the phases it has seen it draw on (SPEC §5 rule 1),
+    so its budget is not setpoint x the box's phases: the idle figure (counted on
+    the box's phases) would mislead, n/a."""
 
-    `phases_as_drawn` is a what-if outside the SPEC: each box is declared with the
-    phases its car draws on, so SPEC §5 rule 1 counts a one-phase car on a
-    three-phase box for one phase."""
+    budgets_by_setpoint = False
 
     def __init__(
-        self,
-        name: str = ENGINE,
-        config: EngineConfig = DEFAULT_CONFIG,
-        *,
-        phases_as_drawn: bool = False,
+        self, name: str = ENGINE, config: EngineConfig = DEFAULT_CONFIG
     ) -> None:
         self.name = name
-        # With phases as drawn its budget is not setpoint x the box's phases, so the
-        # idle figure (counted on the box's phases) would mislead: n/a.
-        self.budgets_by_setpoint = not phases_as_drawn
-        self.phases_as_drawn = phases_as_drawn
         self.config = config
         self.state = ControlState()
         self.modes: dict[str, Mode] = {}
@@ -360,13 +351,10 @@ class EngineStrategy:
             session = world.active[cid]
             if session is not None:
                 self.modes[cid] = self.mode(session)
-            phases = spec.phases
-            if self.phases_as_drawn and session is not None:
-                phases = min(phases, session.car_phases)
             views.append(
                 ChargerView(
                     id=cid,
-                    phases=phases,
+                    phases=spec.phases,
                     min_current=spec.min_current,
                     max_current=spec.max_current,
                     profile=Profile(spec.profile),
@@ -534,8 +522,4 @@ def strategies(scenario: Scenario) -> list[Strategy]:
         # The opt-in preset, scored beside the default for the trade-off it makes.
         EngineStrategy(RIDE_THROUGH, RIDE_THROUGH_CONFIG),
     ]
-    specs = {c.id: c for c in scenario.chargers}
-    if any(s.car_phases < specs[s.charger].phases for s in scenario.sessions):
-        # What counting one-phase cars for one phase would be worth (not the SPEC).
-        chosen.append(EngineStrategy(PHASES_AS_DRAWN, phases_as_drawn=True))
     return [*chosen, UncontrolledStrategy(), StaticSplitStrategy(), EvccStrategy()]

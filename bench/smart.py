@@ -57,7 +57,7 @@ from custom_components.smart_charging.engine.smart import (
     REPLAN_EVERY_S,
     SiteForecast,
     SmartCharger,
-    box_plan_w,
+    plan_power,
     plan_site,
     smart_car,
 )
@@ -192,7 +192,6 @@ class SmartStrategy(EngineStrategy):
         self.plugged: dict[str, Session | None] = {}
         self.had_kwh: dict[str, float] = {}  # counted by the control step
         self.plan_s: list[float] = []
-        self.specs_phases = {spec.id: spec.phases for spec in scenario.chargers}
 
     def now(self, world: World, k: int) -> float:
         return float(world.times[k]) + world.scenario.epoch0
@@ -203,13 +202,7 @@ class SmartStrategy(EngineStrategy):
         session = self.plugged.get(cid)
         if session is None or not session.smart:
             return None
-        return box_plan_w(
-            self.plan,
-            cid,
-            now,
-            self.specs_phases[cid],
-            self.state.engine.chargers.get(cid),
-        )
+        return plan_power(self.plan, cid, now)
 
     def step(self, world: World, k: int) -> None:
         """As the coordinator's step: the control step with the plan as it is, the

@@ -34,7 +34,7 @@ from .engine.smart import (
     REPLAN_EVERY_S,
     SiteForecast,
     SmartCharger,
-    box_plan_w,
+    plan_power,
     plan_site,
     repeat_last_day,
     smart_car,
@@ -84,21 +84,12 @@ class SmartPlanning:
 
     # What the control step and the entities see ---------------------------------
 
-    def view(
-        self, charger: ChargerRuntime, now: float, state: ControlState
-    ) -> ChargerView:
+    def view(self, charger: ChargerRuntime, now: float) -> ChargerView:
         """The charger's view, with the power its plan gives it now."""
         view = charger.view()
         if view.mode is not Mode.SMART:
             return view
-        plan_w = box_plan_w(
-            self.plan,
-            charger.id,
-            now,
-            charger.config.phases,
-            state.engine.chargers.get(charger.id),
-        )
-        return replace(view, plan_w=plan_w)
+        return replace(view, plan_w=plan_power(self.plan, charger.id, now))
 
     def car_plan(self, cid: str) -> CarPlan | None:
         return None if self.plan is None else self.plan.cars.get(cid)

@@ -10,7 +10,6 @@ import pytest
 from bench.metrics import score
 from bench.scenario import ChargerSpec, Scenario
 from bench.sim import (
-    PHASES_AS_DRAWN,
     EngineStrategy,
     EvccStrategy,
     StaticSplitStrategy,
@@ -18,7 +17,6 @@ from bench.sim import (
     held_from_others,
     make_world,
     simulate,
-    strategies,
 )
 
 from .helpers import scenario, session
@@ -152,20 +150,14 @@ def test_load_changes_off_the_sensor_grid_are_seen_5_to_20_s_late() -> None:
             make_world(replace(sc, profile_jitter_s=bad))
 
 
-def test_what_if_phases_as_drawn_frees_a_one_phase_cars_budget() -> None:
+def test_a_one_phase_car_counts_on_the_phase_it_draws_on() -> None:
     # 13.8 kW for a one-phase car and a three-phase car on two three-phase 16 A
-    # boxes: counted for three phases (SPEC rule 1) each gets 10 A; counted for the
-    # phase it draws on, the one-phase car's 16 A leave the other 14 A.
+    # boxes: counted for the phase it draws on (SPEC §5 rule 1), the one-phase car's
+    # 16 A leave the other 14 A (counted on three phases each would get 10 A).
     sc = one_and_three_phase_cars(13.8)
-    names = [s.name for s in strategies(sc)]
-    assert PHASES_AS_DRAWN in names
-    spec = simulate(sc, EngineStrategy())
-    what_if = simulate(sc, EngineStrategy(PHASES_AS_DRAWN, phases_as_drawn=True))
-    assert spec.ev_w[-1] == pytest.approx(10 * 230 + 10 * 690)
-    assert what_if.ev_w[-1] == pytest.approx(16 * 230 + 14 * 690)
-    assert what_if.idle_kwh is None  # its budget is not the boxes' phases
-    three_phase_only = replace(sc, sessions=(session("c1"), session("c2")))
-    assert PHASES_AS_DRAWN not in [s.name for s in strategies(three_phase_only)]
+    trace = simulate(sc, EngineStrategy())
+    assert trace.ev_w[-1] == pytest.approx(16 * 230 + 14 * 690)
+    assert trace.idle_kwh is None  # its budget is not the boxes' phases
 
 
 def test_idle_counts_up_to_what_the_others_lack() -> None:

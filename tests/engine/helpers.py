@@ -46,13 +46,24 @@ def effective_min(charger: ChargerInput) -> int:
     return max(charger.min_current, MIN_A)
 
 
-def effective_ceiling(charger: ChargerInput, site: SiteInput) -> int:
+def counted(charger: ChargerInput, decision: Decision | None = None) -> int:
+    """The phases a car counts on (SPEC §5 rule 1, v2): the configured ones until
+    a settled draw showed fewer (what the engine keeps as car_phases)."""
+    kept = None if decision is None else decision.state.chargers.get(charger.id)
+    if kept is None or kept.car_phases is None:
+        return charger.phases
+    return min(charger.phases, kept.car_phases)
+
+
+def effective_ceiling(
+    charger: ChargerInput, site: SiteInput, decision: Decision | None = None
+) -> int:
     """The charger's ceiling as SPEC §1 defines it, computed independently."""
     ceiling = charger.max_current
     if charger.ceiling is not None:
         ceiling = min(ceiling, charger.ceiling)
     if charger.profile is Profile.STANDARD and site.standard_max_w > 0:
-        per_amp = site.voltage * charger.phases
+        per_amp = site.voltage * counted(charger, decision)
         # A hair of float tolerance, as 7000 W / 690 W is not exact in binary.
         ceiling = min(ceiling, math.floor(site.standard_max_w / per_amp + 1e-9))
     return max(ceiling, 0)
@@ -61,13 +72,14 @@ def effective_ceiling(charger: ChargerInput, site: SiteInput) -> int:
 def commanded_w(
     decision: Decision, chargers: Iterable[ChargerInput], voltage: float
 ) -> float:
-    """Sum of current x voltage x phases over the enabled chargers."""
+    """Sum of current x voltage x the phases each car counts on, over the enabled
+    chargers."""
     total = 0.0
     for charger in chargers:
         current = decision.chargers[charger.id].current
         if charger.enabled:
             assert current is not None
-            total += watts(current, charger.phases, voltage)
+            total += watts(current, counted(charger, decision), voltage)
     return total
 
 
@@ -88,7 +100,7 @@ def learned_ceiling(
 ) -> int | None:
     """The ceiling lowered to what the engine has learned the car takes; None for a
     car taken as full (it only ever gets 0 or its minimum)."""
-    ceiling = effective_ceiling(charger, site)
+    ceiling = effective_ceiling(charger, site, decision)
     demand = decision.state.chargers[charger.id].demand
     if demand.full_since is not None:
         return None
@@ -139,10 +151,12 @@ def check_invariants(
             assert d.power_w == 0.0
             continue
         assert d.current is not None
-        assert math.isclose(d.power_w, watts(d.current, c.phases, site.voltage))
+        phases = counted(c, decision)
+        assert math.isclose(d.power_w, watts(d.current, phases, site.voltage))
         # 2. Zero or within [min, ceiling]: never 1-5 A.
         if d.current:
-            assert effective_min(c) <= d.current <= effective_ceiling(c, site), c
+            ceiling = effective_ceiling(c, site, decision)
+            assert effective_min(c) <= d.current <= ceiling, c
             if c.connected and c.mode is not Mode.OFF and site.inputs_usable:
                 # Never more than the car was shown to take; a full car at most
                 # its minimum.
@@ -229,7 +243,7 @@ def check_priority(
         if c.mode is Mode.FAST and current[c.id] > 0:
             key = (
                 c.profile,
-                c.phases,
+                counted(c, decision),
                 effective_min(c),
                 learned_ceiling(c, site, decision),
             )

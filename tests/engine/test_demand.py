@@ -22,12 +22,7 @@ from custom_components.smart_charging.engine import (
     decide,
 )
 from custom_components.smart_charging.engine.model import DemandState
-from custom_components.smart_charging.engine.planner import Block, CarPlan, Plan
-from custom_components.smart_charging.engine.smart import (
-    SmartCharger,
-    box_plan_w,
-    smart_car,
-)
+from custom_components.smart_charging.engine.smart import SmartCharger, smart_car
 
 from .helpers import Sim, kw
 
@@ -88,23 +83,47 @@ def test_no_power_reading_learns_nothing() -> None:
 
 
 def test_one_phase_car_taking_all_it_is_offered_is_never_capped() -> None:
-    # On a three-phase box it draws a third of what is budgeted for it, but it takes
-    # every amp offered: a lower setpoint would lower its charge, so none is learned.
-    # Rule 1 stays on the configured phases, so its share is still 32 A x 3 phases.
+    # On a three-phase box it takes every amp offered: a lower setpoint would lower
+    # its charge, so no cap is learned. It counts on the one phase it draws on
+    # (SPEC §5 rule 1, v2): 32 A x 230 V.
     sim = Sim.of(box("one"))
     d = run(sim, SITE_22, {"one": draws(32, 1)}, 600)
     assert d.chargers["one"].current == 32
     assert d.state.chargers["one"].demand.cap is None
-    assert d.chargers["one"].power_w == 32 * V * 3
+    assert d.chargers["one"].power_w == 32 * V
+
+
+def test_one_phase_car_frees_budget_for_another_car() -> None:
+    # 43 A on three phases for two cars: counted on three phases, the one-phase car
+    # would hold 21 A x 3 of which it draws a third. Counted as it draws, the other
+    # car gets what it does not use.
+    site = SiteInput(grid_limit_w=43 * V * 3 + kw(5), household_w=kw(5))
+    sim = Sim.of(box("one"), box("three"))
+    d = run(sim, site, {"one": draws(32, 1), "three": draws(32, 3)}, 300)
+    assert d.chargers["one"].power_w == d.chargers["one"].current * V
+    assert d.chargers["three"].current == 32
+    assert d.chargers["one"].current >= 32
+
+
+def test_a_car_drawing_on_more_phases_than_counted_is_corrected_at_once() -> None:
+    sim = Sim.of(box("car"))
+    run(sim, SITE_22, {"car": draws(32, 1)}, 120)
+    assert sim.state.chargers["car"].car_phases == 1
+    # The same plug now draws on three phases (a car that switched): the next
+    # step counts it on three again.
+    d = run(sim, SITE_22, {"car": draws(32, 3)}, 10)
+    assert d.state.chargers["car"].car_phases in (None, 3)
+    assert d.chargers["car"].power_w == d.chargers["car"].current * V * 3
 
 
 def test_one_phase_car_sharing_is_not_spiralled_down() -> None:
-    # Sharing 22 kW with a 3-phase car, the one-phase car draws 16 A x 230 V: a third
-    # of 16 A on three phases. Counting it as three-phase would cap it at 6 A, then
-    # lower; it must keep its equal share.
+    # Sharing 22 kW with a 3-phase car, the one-phase car is never capped below
+    # what it takes (a cap on three phases would have spiralled it down to 6 A):
+    # counted on its one phase it gets its 32 A, the three-phase car the rest.
     sim = Sim.of(box("one"), box("three"))
     d = run(sim, SITE_22, {"one": draws(32, 1), "three": draws(32, 3)}, 900)
-    assert d.chargers["one"].current == d.chargers["three"].current == 16
+    assert d.chargers["one"].current == 32
+    assert d.chargers["three"].current == (32 * 3 - 32) // 3
     assert d.state.chargers["one"].demand.cap is None
 
 
@@ -316,12 +335,14 @@ def test_unplugging_forgets_what_was_learned() -> None:
 
 def test_small_draw_is_capped_at_the_minimum_not_paused() -> None:
     # A car drawing 2 A (not nothing) keeps its minimum: a pause would stop it.
-    # (2 A on three phases is also 6 A on one: the higher reading is kept, so 7 A.)
+    # (2 A on three phases is also 6 A on one: the higher reading is kept, so 7 A,
+    # and it counts on the one phase its power shows.)
     sim = Sim.of(box("car"), box("other"))
     d = run(sim, SITE_22, {"car": draws(2, 3), "other": draws(32, 3)}, 300)
     assert d.chargers["car"].current in (6, 7)
     assert d.state.chargers["car"].demand.full_since is None
-    assert d.chargers["other"].current == 32 - d.chargers["car"].current
+    left_w = 32 * V * 3 - d.chargers["car"].power_w
+    assert d.chargers["other"].current == min(32, int(left_w // (V * 3)))
 
 
 def test_default_dead_band_holds_one_amp_increases() -> None:
@@ -356,9 +377,10 @@ def test_a_one_phase_car_is_planned_on_one_phase_through_a_pause() -> None:
     charger = SmartCharger("one", phases=3, min_current=6, ceiling=32)
     car = smart_car(charger, 10_000, 3600.0, V, kept)
     assert (car.max_w, car.min_w) == (32 * V, 6 * V)
-    # Its plan of 7.36 kW on one phase is 32 A, which the box counts on three.
-    plan = Plan(0.0, {"one": CarPlan((Block(0, 3600, 32 * V),), 10_000, 10_000)})
-    assert box_plan_w(plan, "one", 10.0, 3, kept) == pytest.approx(32 * V * 3)
+    # Offered its plan of 7.36 kW again, it counts on one phase: 32 A.
+    sim.set("one", mode=Mode.SMART, plan_w=32 * V)
+    d = run(sim, SITE_22, {"one": draws(32, 1)}, 10)
+    assert (d.chargers["one"].current, d.chargers["one"].power_w) == (32, 32 * V)
 
 
 def test_a_car_limited_by_its_own_charger_is_planned_at_what_it_drew() -> None:

@@ -28,7 +28,7 @@ from custom_components.smart_charging.engine.planner import (
 from custom_components.smart_charging.engine.smart import (
     FALLBACK_END_S,
     SiteForecast,
-    box_plan_w,
+    plan_power,
     plan_site,
     plan_slots,
     repeat_last_day,
@@ -160,9 +160,9 @@ def test_a_slot_planned_on_surplus_alone_follows_the_live_surplus() -> None:
     assert (grid.power_w, grid.from_grid) == (pytest.approx(1_000), True)
     # 2 kW of surplus is under the car's 4.14 kW minimum: rounded up, the rest
     # would come from the grid, so the car follows the live surplus instead.
-    assert box_plan_w(plan, "car", 1.0, 3, None) == 0.0
+    assert plan_power(plan, "car", 1.0) == 0.0
     # From the grid, any plan starts the car (at its minimum at least).
-    assert box_plan_w(plan, "car", HOUR + 1, 3, None) == pytest.approx(1_000)
+    assert plan_power(plan, "car", HOUR + 1) == pytest.approx(1_000)
 
 
 def test_with_minimums_a_car_takes_its_minimum_or_nothing_in_a_slot() -> None:

@@ -75,6 +75,10 @@ def advance_states(
                 charger, demand, now, voltage, config
             ):
                 car_phases = demand.phases
+            if car_phases is not None and _draws_on_more(charger, car_phases, voltage):
+                # Drawing on more phases than it counts on: back to the box's own
+                # at once (rule 1), until a settled draw shows its phases again.
+                car_phases = None
             # Built directly: dataclasses.replace is the slowest part at 1000 chargers.
             kept = ChargerState(
                 kept.solar_running,
@@ -88,6 +92,16 @@ def advance_states(
             )
         states[charger.id] = kept
     return states
+
+
+def _draws_on_more(charger: ChargerInput, phases: int, voltage: float) -> bool:
+    """Whether the car draws more than its setpoint allows on `phases` phases."""
+    command = charger.last_command or 0
+    measured = charger.measured_power_w
+    return (
+        measured is not None
+        and measured > command * voltage * (phases + PHASE_TOLERANCE) + IDLE_A * voltage
+    )
 
 
 def _settled_draw(

@@ -56,8 +56,9 @@ def choose_setpoints(
                 held.append(slot)
             status = slot_status(slot, current, site)
         write = last is None or current != last
+        per_amp = site.voltage * charger.phases if slot is None else slot.watts_per_amp
         decisions[charger.id] = ChargerDecision(
-            charger.id, current, status, current * site.voltage * charger.phases, write
+            charger.id, current, status, current * per_amp, write
         )
         if write:
             step = current - (last or 0)
@@ -131,7 +132,7 @@ def _hold_small_decreases(
                 charger.id,
                 last,
                 decisions[charger.id].status,
-                last * site.voltage * charger.phases,
+                last * slot.watts_per_amp,
                 write=False,
             )
     return kept

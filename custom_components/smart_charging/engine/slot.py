@@ -57,10 +57,18 @@ def make_slots(
     }
 
 
+def counted_phases(charger: ChargerInput, state: ChargerState) -> int:
+    """The phases a car counts on (SPEC §5 rule 1): those it draws on, the box's
+    configured ones until its draw showed fewer."""
+    if state.car_phases is None:
+        return charger.phases
+    return min(charger.phases, state.car_phases)
+
+
 def make_slot(
     charger: ChargerInput, site: SiteInput, state: ChargerState, config: EngineConfig
 ) -> Slot:
-    watts_per_amp = site.voltage * charger.phases
+    watts_per_amp = site.voltage * counted_phases(charger, state)
     ceiling = charger.max_current
     if charger.ceiling is not None and charger.ceiling < ceiling:
         ceiling = charger.ceiling

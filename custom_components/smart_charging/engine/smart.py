@@ -68,18 +68,6 @@ class SmartCharger:
     standard_max_w: float = 0.0  # a standard charger's power ceiling (0 = none)
 
 
-def drawn_phases(phases: int, state: ChargerState | None) -> int:
-    """The phases a car draws on: the box's, or fewer once its draw showed it."""
-    if state is None:
-        return phases
-    demand = state.demand
-    if demand.phases_known or demand.cap is not None:
-        return min(phases, demand.phases)
-    if state.car_phases is not None:
-        return min(phases, state.car_phases)
-    return phases
-
-
 def smart_car(
     charger: SmartCharger,
     need_wh: float,
@@ -91,7 +79,9 @@ def smart_car(
     seen to take (its learned cap less the cap's headroom, and the most it drew
     when it took less than offered, this session)."""
     demand = None if state is None else state.demand
-    phases = drawn_phases(charger.phases, state)
+    phases = charger.phases
+    if state is not None and state.car_phases is not None:
+        phases = min(phases, state.car_phases)
     ceiling = charger.ceiling
     if demand is not None and demand.cap is not None:
         ceiling = min(ceiling, max(demand.cap - 1, charger.min_current))
@@ -110,20 +100,17 @@ def smart_car(
     )
 
 
-def box_plan_w(
-    plan: Plan | None, cid: str, now: float, phases: int, state: ChargerState | None
-) -> float:
-    """The plan's power for the car now, as the box counts it (on all its phases,
-    SPEC §5 rule 1): a one-phase car on a three-phase box planned at 7.4 kW needs
-    32 A, which the box counts as 22 kW. Any power planned from the grid starts
-    the car (at its minimum at least: ready on time comes first)."""
+def plan_power(plan: Plan | None, cid: str, now: float) -> float:
+    """The power the plan gives the car now from the grid (as it is counted: on
+    the phases the car draws on); 0 where the plan counts on the forecast surplus
+    only: the car then follows the live surplus (as `solar`), so it never rounds a
+    share of the surplus up from the grid. Any power from the grid starts the car,
+    at its minimum at least: ready on time comes first."""
     car = None if plan is None else plan.cars.get(cid)
     block = None if car is None else car.block_at(now)
     if block is None or not block.from_grid:
-        # Planned on the forecast surplus only: the car follows the live surplus
-        # (as `solar`), so it never rounds a share of the surplus up from the grid.
         return 0.0
-    return block.power_w * phases / drawn_phases(phases, state)
+    return block.power_w
 
 
 def slot_length(now: float, forecast: SiteForecast) -> float:
