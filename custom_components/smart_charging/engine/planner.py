@@ -118,6 +118,8 @@ class Plan:
 
     made_at: float
     cars: Mapping[str, CarPlan]
+    # The share of each car's power the plan counted on (engine.smart.plan_site).
+    power_share: float = 1.0
 
 
 def make_plan(

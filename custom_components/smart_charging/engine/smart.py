@@ -9,12 +9,26 @@ from dataclasses import dataclass, replace
 import math
 
 from .forecast import Point, Series, value_at
+from .limits import MIN_CHARGE_CURRENT
 from .model import ChargerState
-from .planner import Objective, Plan, PlanCar, PlanSlot, make_plan
+from .planner import (
+    MINIMUMS_MAX_CARS,
+    Objective,
+    Plan,
+    PlanCar,
+    PlanSlot,
+    make_plan,
+)
 
 DEFAULT_SLOT_S = 900.0  # without a price forecast of their own, 15-minute slots
 HORIZON_S = 48 * 3600.0  # nothing is planned further ahead
 REPLAN_EVERY_S = 900.0
+# On a site of many cars, the plan counts on this share of each car's power and
+# the cars are run at face value (plan_power): a car takes less than its nominal
+# power as it fills, and whole amps and the live cap's rotation cost some; a
+# plan with no slack for that ends short, one with it gets ahead, and the next
+# plan buys less later. A home's few cars are planned exactly (minimums).
+PLANNED_SHARE = 0.9
 # Without any price forecast nor off-peak hours, a plan ends this long before the
 # departure (SPEC §4).
 FALLBACK_END_S = 1800.0
@@ -110,7 +124,8 @@ def plan_power(plan: Plan | None, cid: str, now: float) -> float:
     block = None if car is None else car.block_at(now)
     if block is None or not block.from_grid:
         return 0.0
-    return block.power_w
+    assert plan is not None
+    return block.power_w / plan.power_share
 
 
 def slot_length(now: float, forecast: SiteForecast) -> float:
@@ -176,6 +191,8 @@ def plan_site(
     if not cars:
         return Plan(made_at=now, cars={})
     until = min(max(car.departure for car in cars), now + HORIZON_S)
+    share = 1.0 if len(cars) <= MINIMUMS_MAX_CARS else PLANNED_SHARE
+    cars = [replace(car, max_w=car.max_w * share) for car in cars]
     slots = plan_slots(now, until, headroom_w, forecast, current_household_w)
     if not forecast.prices and not forecast.offpeak and not forecast.co2:
         cars = [
@@ -184,4 +201,25 @@ def plan_site(
         ]
         # Later is cheaper: the charge ends as close to the departure as it can.
         slots = [replace(slot, price=until - slot.start) for slot in slots]
-    return make_plan(cars, slots, now, objective)
+    plan = make_plan(cars, slots, now, objective)
+    # Whole amps: the live cap may leave each car charging up to an amp under its
+    # share (a sixth of its 6 A minimum), so a slot planned to its last watt ends
+    # short. Planned again with that kept free in each slot, for the cars the
+    # first plan charges in it.
+    min_w = {car.id: car.min_w for car in cars}
+    kept = [
+        replace(
+            slot,
+            headroom_w=max(
+                slot.headroom_w
+                - sum(
+                    min_w[cid] / MIN_CHARGE_CURRENT
+                    for cid, car_plan in plan.cars.items()
+                    if car_plan.power_at((slot.start + slot.end) / 2) > 0
+                ),
+                0.0,
+            ),
+        )
+        for slot in slots
+    ]
+    return replace(make_plan(cars, kept, now, objective), power_share=share)
