@@ -57,6 +57,10 @@ class Score:
     # optimum meets (LP-feasible; None without the optimum's answer).
     need_kwh: float = 0.0
     need_met_kwh: float = 0.0
+    # The cost of the whole need: the grid energy at the tariff, and what was not
+    # there by departure bought at the day's dearest price (the driver has to get
+    # it somewhere): meeting less is no saving.
+    need_cost: float = 0.0
     deadlines_met: float | None = None
     feasible_sessions: int | None = None
     deadlines_met_feasible: float | None = None
@@ -277,6 +281,8 @@ def score(
         co2_kg=None if co2 is None else float((grid_w * co2).sum() * dt / 3.6e9),
         need_kwh=due.need_kwh,
         need_met_kwh=due.need_met_kwh,
+        need_cost=float((grid_w * price).sum() * dt / 3.6e6)
+        + (due.need_kwh - due.need_met_kwh) * float(np.max(price, initial=0.0)),
         deadlines_met=due.met,
         feasible_sessions=due.feasible,
         deadlines_met_feasible=due.met_feasible,
@@ -444,8 +450,10 @@ def smart_targets(
     meeting less is no saving) against the optimum, 1.03x with
     perfect forecasts (`perfect`: smart told the day's true hourly household and
     solar) and 1.10x with the scenario's forecasts and their errors (the lot is
-    held to energy instead); in the fleet ahead of the evcc-style planner; in the
-    lot the need energy by departure against the optimum's."""
+    held to energy instead); in the fleet ahead of the evcc-style planner on
+    deadlines met and on the cost of the whole need (a planner that meets less
+    would otherwise look cheaper per kWh); in the lot the need energy by
+    departure against the optimum's."""
     met = smart.deadlines_met_feasible
     targets = [
         Target(
@@ -477,17 +485,15 @@ def smart_targets(
         targets.append(_cost_target(COST_ERRORS_TARGET, COST_ERRORS, smart, optimum))
     if "fleet" in scenario.tags and evcc is not None:
         ours, theirs = smart.deadlines_met or 0.0, evcc.deadlines_met or 0.0
-        per_kwh = cost_per_need_kwh(smart) or 0.0
-        evcc_per_kwh = cost_per_need_kwh(evcc) or 0.0
         targets.append(
             Target(
                 AHEAD_TARGET,
-                f"deadlines {ours:.0%} vs {theirs:.0%}, "
-                f"{per_kwh:.3f} vs {evcc_per_kwh:.3f} per need kWh "
+                f"deadlines {ours:.0%} vs {theirs:.0%}; cost of the whole need "
+                f"{smart.need_cost:.2f} vs {evcc.need_cost:.2f} "
                 f"(need kWh met {smart.need_met_kwh:.0f} vs {evcc.need_met_kwh:.0f})",
                 ours >= theirs
-                and per_kwh <= evcc_per_kwh + 1e-9
-                and (ours > theirs or per_kwh < evcc_per_kwh),
+                and smart.need_cost <= evcc.need_cost + 1e-9
+                and (ours > theirs or smart.need_cost < evcc.need_cost),
             )
         )
     return targets
