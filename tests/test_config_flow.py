@@ -27,6 +27,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.smart_charging.backend import BackendError
 from custom_components.smart_charging.const import DOMAIN
 from custom_components.smart_charging.engine import Mode, Profile, Status
+from custom_components.smart_charging.inputs import site_settings
 from custom_components.smart_charging.modbus import (
     MODEL_GENERIC,
     MODELS,
@@ -65,6 +66,9 @@ SITE_DATA: dict[str, Any] = {
     "failsafe_current": 6,
     "stale_after_s": 300,
     "plan_objective": "cost",
+    "dimming_limit_kw": 4.2,
+    "peak_limit_kw": 0.0,
+    "follow_monthly_peak": False,
 }
 CHARGER_INPUT: dict[str, Any] = {
     "name": "Garage",
@@ -131,6 +135,8 @@ def states(hass: HomeAssistant) -> None:
     hass.states.async_set("sensor.pv_forecast", "12.5", {"unit_of_measurement": "kWh"})
     hass.states.async_set("schedule.offpeak", "off")
     hass.states.async_set("binary_sensor.offpeak", "on")
+    hass.states.async_set("input_boolean.dimmed", "off")
+    hass.states.async_set("binary_sensor.grid_dimming", "off")
     hass.states.async_set("light.kitchen", "on")
     hass.states.async_set("number.wallbox_current", "16", {"unit_of_measurement": "A"})
     hass.states.async_set("number.other_current", "16", {"unit_of_measurement": "A"})
@@ -257,6 +263,10 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
             "failsafe_current": 0,
             "stale_after_s": 90.5,
             "solar_ride_through": True,
+            "dimming_entity": "input_boolean.dimmed",
+            "dimming_limit_kw": 6,
+            "peak_limit_kw": 2.5,
+            "follow_monthly_peak": True,
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -276,6 +286,10 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         "stale_after_s": 90.5,
         "solar_ride_through": True,
         "plan_objective": "cost",
+        "dimming_entity": "input_boolean.dimmed",
+        "dimming_limit_kw": 6.0,
+        "peak_limit_kw": 2.5,
+        "follow_monthly_peak": True,
     }
     assert result["result"].unique_id is None
 
@@ -326,6 +340,16 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         (
             {"offpeak_entity": "input_boolean.missing"},
             {"offpeak_entity": "entity_not_found"},
+        ),
+        ({"dimming_limit_kw": -0.1}, {"dimming_limit_kw": "invalid_number"}),
+        ({"peak_limit_kw": -2.5}, {"peak_limit_kw": "invalid_number"}),
+        (
+            {"dimming_entity": "sensor.house_power"},
+            {"dimming_entity": "wrong_domain"},
+        ),
+        (
+            {"dimming_entity": "binary_sensor.missing_dimming"},
+            {"dimming_entity": "entity_not_found"},
         ),
         (
             {"price_entity": "input_number.price"},
@@ -609,6 +633,90 @@ async def test_site_of_a_version_without_smart_options(hass: HomeAssistant) -> N
     )
     assert result["reason"] == "reconfigure_successful"
     assert entry.data["plan_objective"] == "cost"
+
+
+async def test_grid_limit_options(hass: HomeAssistant) -> None:
+    """§14a dimming and the capacity tariff: offered with their defaults, stored,
+    suggested again by reconfigure and changed there; bad values are refused
+    there too, and a site stored before them gets the defaults."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    defaults = {
+        str(key): key.default()
+        for key in result["data_schema"].schema
+        if str(key) in ("dimming_limit_kw", "peak_limit_kw", "follow_monthly_peak")
+    }
+    assert defaults == {
+        "dimming_limit_kw": 4.2,
+        "peak_limit_kw": 0.0,
+        "follow_monthly_peak": False,
+    }
+    assert "dimming_entity" in {str(key) for key in result["data_schema"].schema}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            **SITE_INPUT,
+            "dimming_entity": "binary_sensor.grid_dimming",
+            "peak_limit_kw": 4,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.data == {
+        **SITE_DATA,
+        "dimming_entity": "binary_sensor.grid_dimming",
+        "peak_limit_kw": 4.0,
+    }
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested["dimming_entity"] == "binary_sensor.grid_dimming"
+    assert suggested["peak_limit_kw"] == 4.0
+    assert suggested["dimming_limit_kw"] == 4.2
+    for changes, errors in (
+        ({"dimming_limit_kw": -1}, {"dimming_limit_kw": "invalid_number"}),
+        ({"peak_limit_kw": -0.5}, {"peak_limit_kw": "invalid_number"}),
+        ({"dimming_entity": "light.kitchen"}, {"dimming_entity": "wrong_domain"}),
+        ({"dimming_entity": "switch.gone"}, {"dimming_entity": "entity_not_found"}),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**SITE_INPUT, **changes}
+        )
+        _assert_errors(result, errors, SITE_STRINGS)
+        assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            **SITE_INPUT,
+            "dimming_limit_kw": 0,
+            "peak_limit_kw": 2.5,
+            "follow_monthly_peak": True,
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == {
+        **SITE_DATA,
+        "dimming_limit_kw": 0.0,
+        "peak_limit_kw": 2.5,
+        "follow_monthly_peak": True,
+    }  # the dimming entity left empty: removed
+
+    # A site stored before these options runs with their defaults.
+    older = {
+        key: value
+        for key, value in SITE_DATA.items()
+        if key not in ("dimming_limit_kw", "peak_limit_kw", "follow_monthly_peak")
+    }
+    settings = site_settings(older)
+    assert (settings.dimming_limit_w, settings.peak_limit_w) == (4200.0, 0.0)
+    assert not settings.follow_monthly_peak
 
 
 async def test_reconfigure_site_keeps_name_and_drops_cleared_entity(
@@ -1481,6 +1589,7 @@ def test_selector_and_entity_translations() -> None:
         "ev_budget",
         "solar_surplus",
         "household_power",
+        "quarter_peak",
     }
     session = Session(0.0, 3600.0, 1.0, None, None, None, None)
     assert set(entity["sensor"]["last_session"]["state_attributes"]) == set(
@@ -1491,7 +1600,9 @@ def test_selector_and_entity_translations() -> None:
     assert set(entity["time"]) == {"departure"}
     planned = entity["sensor"]["planned_start"]["state_attributes"]
     assert set(planned) == {"schedule", "reachable"}
-    assert set(entity["binary_sensor"]) == {"off_peak"}
+    assert set(entity["binary_sensor"]) == {"off_peak", "dimmed"}
+    quarter = entity["sensor"]["quarter_peak"]["state_attributes"]
+    assert set(quarter) == {"peak_limit_kw", "month_peak_kw"}
 
 
 def test_exception_and_issue_placeholders() -> None:

@@ -1,6 +1,10 @@
-"""Binary sensor: whether the off-peak tariff applies now."""
+"""Binary sensors: whether the off-peak tariff applies, and whether the grid
+operator dims the chargers (§14a)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -11,10 +15,25 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import SmartChargingConfigEntry
 from .entity import SiteEntity
+from .snapshot import SiteData
 
 PARALLEL_UPDATES = 0
 
-OFF_PEAK = BinarySensorEntityDescription(key="off_peak", translation_key="off_peak")
+
+@dataclass(frozen=True, kw_only=True)
+class SiteBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A site binary sensor and where its value comes from."""
+
+    value_fn: Callable[[SiteData], bool]
+
+
+OFF_PEAK = SiteBinarySensorEntityDescription(
+    key="off_peak", translation_key="off_peak", value_fn=lambda site: site.offpeak
+)
+# On while dimmed as the engine saw it: an unavailable dimming entity counts as on.
+DIMMED = SiteBinarySensorEntityDescription(
+    key="dimmed", translation_key="dimmed", value_fn=lambda site: site.dimmed
+)
 
 
 async def async_setup_entry(
@@ -22,14 +41,19 @@ async def async_setup_entry(
     entry: SmartChargingConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the site's off-peak sensor."""
-    async_add_entities([OffPeakBinarySensorEntity(entry.runtime_data, OFF_PEAK)])
+    """Add the site's binary sensors."""
+    async_add_entities(
+        SiteBinarySensorEntity(entry.runtime_data, description)
+        for description in (OFF_PEAK, DIMMED)
+    )
 
 
-class OffPeakBinarySensorEntity(SiteEntity, BinarySensorEntity):
-    """On while the off-peak tariff applies, as the engine saw it."""
+class SiteBinarySensorEntity(SiteEntity, BinarySensorEntity):
+    """On or off as the engine saw the site at the last step."""
+
+    entity_description: SiteBinarySensorEntityDescription
 
     @property
     def is_on(self) -> bool | None:
         data = self.coordinator.data
-        return None if data is None else data.offpeak
+        return None if data is None else self.entity_description.value_fn(data)

@@ -26,6 +26,10 @@ CONF_PRICE_ENTITY: Final = "price_entity"
 CONF_CO2_ENTITY: Final = "co2_entity"
 CONF_SOLAR_FORECAST_ENTITY: Final = "solar_forecast_entity"
 CONF_PLAN_OBJECTIVE: Final = "plan_objective"
+CONF_DIMMING_ENTITY: Final = "dimming_entity"
+CONF_DIMMING_LIMIT_KW: Final = "dimming_limit_kw"
+CONF_PEAK_LIMIT_KW: Final = "peak_limit_kw"
+CONF_FOLLOW_MONTHLY_PEAK: Final = "follow_monthly_peak"
 OBJECTIVE_COST: Final = "cost"
 OBJECTIVE_CO2: Final = "co2"
 PLAN_OBJECTIVES: Final = (OBJECTIVE_COST, OBJECTIVE_CO2)
@@ -40,6 +44,9 @@ DEFAULT_FAILSAFE_CURRENT: Final = 6
 DEFAULT_STALE_AFTER_S: Final = 300
 DEFAULT_SOLAR_RIDE_THROUGH: Final = False
 DEFAULT_PLAN_OBJECTIVE: Final = OBJECTIVE_COST
+DEFAULT_DIMMING_LIMIT_KW: Final = 4.2  # §14a EnWG
+DEFAULT_PEAK_LIMIT_KW: Final = 0.0  # no capacity tariff
+DEFAULT_FOLLOW_MONTHLY_PEAK: Final = False
 
 # Charger (config subentry) keys.
 SUBENTRY_CHARGER: Final = "charger"

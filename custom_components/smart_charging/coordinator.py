@@ -19,14 +19,13 @@ from .backend import Backends
 from .boxes import Boxes
 from .const import (
     CONF_HOUSEHOLD_POWER_ENTITY,
-    EVENT_STATUS_CHANGED,
     LOGGER,
     SUBENTRY_CHARGER,
     UPDATE_INTERVAL,
 )
-from .engine import Status
 from .engine.control import ControlState, StepResult, control_step
-from .events import fire_charger_event
+from .events import publish_statuses
+from .grid_log import DimmingLog
 from .inputs import input_entities, read_site, site_settings
 from .planning import SmartPlanning
 from .repairs import Repairs
@@ -74,11 +73,10 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
                     config, backend, UserSettings(profile=config.profile), keep_alive_s
                 )
         self.state = ControlState()
-        self.planning = SmartPlanning(
-            hass, entry.entry_id, entry.data, self.settings, self.repairs
-        )
+        self.planning = SmartPlanning(hass, entry, self.settings, self.repairs)
         self.sessions = SessionPublisher(hass, entry)
         self.last_result: StepResult | None = None
+        self.dimming = DimmingLog()  # the §14a dimming periods, for diagnostics
         # Chargers whose subentry was removed: their boxes are paused on unload.
         self.removed: set[str] = set()
         self._lock = asyncio.Lock()
@@ -199,7 +197,8 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
         await self._boxes.async_write(result, chargers, now)
         await self._boxes.async_keep_alive(chargers.values(), now)
         self.sessions.count(result, chargers, last_step, now)
-        self._publish_statuses(result)
+        publish_statuses(self.hass, self.config_entry.entry_id, chargers, result)
+        self.dimming.record(result.grid, now)
         self.repairs.failsafe(result.unusable, now)
         self.planning.maybe_replan(
             chargers, self.state, result.decision.household_w, now
@@ -208,24 +207,6 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
             self.repairs.household_includes_chargers(
                 str(self.config_entry.data[CONF_HOUSEHOLD_POWER_ENTITY])
             )
-
-    def _publish_statuses(self, result: StepResult) -> None:
-        """Copy the statuses onto the chargers and announce their changes."""
-        for cid, decided in result.decision.chargers.items():
-            charger = self.chargers[cid]
-            status = decided.status
-            if charger.link.failing and charger.settings.enabled:
-                status = Status.ERROR
-            old, charger.status = charger.status, status
-            if old is not None and old != status:
-                fire_charger_event(
-                    self.hass,
-                    EVENT_STATUS_CHANGED,
-                    self.config_entry.entry_id,
-                    cid,
-                    charger.name,
-                    {"old_status": old.value, "new_status": status.value},
-                )
 
     def _snapshot(self) -> SiteData:
         assert self.last_result is not None

@@ -1,4 +1,5 @@
-"""Diagnostics: the chargers, the last step (inputs, allocation, state)."""
+"""Diagnostics: the chargers, the last step (inputs, allocation, state) and the
+§14a dimming periods."""
 
 from __future__ import annotations
 
@@ -55,6 +56,10 @@ async def async_get_config_entry_diagnostics(
             for charger in coordinator.chargers.values()
         },
         "last_allocation": asdict(result.decision) if result else None,
+        # §14a dimming and the capacity tariff at the last step, and the last
+        # dimming periods with what the chargers drew from the grid meanwhile.
+        "grid_limits": asdict(result.grid) if result else None,
+        "dimming_periods": coordinator.dimming.as_list(),
         "unusable": list(result.unusable) if result else None,
         "state": asdict(coordinator.state),
     }

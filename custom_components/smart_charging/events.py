@@ -8,7 +8,10 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .const import DOMAIN
+from .const import DOMAIN, EVENT_STATUS_CHANGED
+from .engine import Status
+from .engine.control import StepResult
+from .runtime import ChargerRuntime
 
 
 def fire_charger_event(
@@ -30,3 +33,27 @@ def fire_charger_event(
             **data,
         },
     )
+
+
+def publish_statuses(
+    hass: HomeAssistant,
+    entry_id: str,
+    chargers: Mapping[str, ChargerRuntime],
+    result: StepResult,
+) -> None:
+    """Copy the step's statuses onto the chargers and announce their changes."""
+    for cid, decided in result.decision.chargers.items():
+        charger = chargers[cid]
+        status = decided.status
+        if charger.link.failing and charger.settings.enabled:
+            status = Status.ERROR
+        old, charger.status = charger.status, status
+        if old is not None and old != status:
+            fire_charger_event(
+                hass,
+                EVENT_STATUS_CHANGED,
+                entry_id,
+                cid,
+                charger.name,
+                {"old_status": old.value, "new_status": status.value},
+            )

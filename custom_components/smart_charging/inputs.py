@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_ON
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_DIMMING_ENTITY,
+    CONF_DIMMING_LIMIT_KW,
     CONF_FAILSAFE_CURRENT,
+    CONF_FOLLOW_MONTHLY_PEAK,
     CONF_GRID_LIMIT_KW,
     CONF_GRID_POWER_ENTITY,
     CONF_HOUSEHOLD_POWER_ENTITY,
     CONF_OFFPEAK_ENTITY,
+    CONF_PEAK_LIMIT_KW,
     CONF_SAFETY_MARGIN_KW,
     CONF_SOLAR_POWER_ENTITY,
     CONF_SOLAR_RIDE_THROUGH,
     CONF_STALE_AFTER_S,
     CONF_STANDARD_MAX_KW,
     CONF_VOLTAGE,
+    DEFAULT_DIMMING_LIMIT_KW,
     DEFAULT_FAILSAFE_CURRENT,
+    DEFAULT_FOLLOW_MONTHLY_PEAK,
+    DEFAULT_PEAK_LIMIT_KW,
     DEFAULT_SAFETY_MARGIN_KW,
     DEFAULT_SOLAR_RIDE_THROUGH,
     DEFAULT_STALE_AFTER_S,
@@ -33,12 +42,14 @@ from .engine.readings import Reading, grid_power_range, read_power, site_power_r
 
 # The engine's defaults: SPEC §4's solar delays exactly (site option off).
 SPEC_TIMING = EngineConfig()
-# The site's power entities: a change of one triggers an immediate step.
+# The site's input entities: a change of one triggers an immediate step (a
+# decrease step: dimming applies at once, its end waits for the regular cycle).
 INPUT_KEYS = (
     CONF_HOUSEHOLD_POWER_ENTITY,
     CONF_GRID_POWER_ENTITY,
     CONF_SOLAR_POWER_ENTITY,
     CONF_OFFPEAK_ENTITY,
+    CONF_DIMMING_ENTITY,
 )
 
 
@@ -54,6 +65,12 @@ def site_settings(data: Mapping[str, Any]) -> SiteSettings:
         voltage=float(data.get(CONF_VOLTAGE, DEFAULT_VOLTAGE)),
         failsafe_current=int(data.get(CONF_FAILSAFE_CURRENT, DEFAULT_FAILSAFE_CURRENT)),
         engine=RIDE_THROUGH if ride_through else SPEC_TIMING,
+        dimming_limit_w=float(data.get(CONF_DIMMING_LIMIT_KW, DEFAULT_DIMMING_LIMIT_KW))
+        * 1000,
+        peak_limit_w=float(data.get(CONF_PEAK_LIMIT_KW, DEFAULT_PEAK_LIMIT_KW)) * 1000,
+        follow_monthly_peak=bool(
+            data.get(CONF_FOLLOW_MONTHLY_PEAK, DEFAULT_FOLLOW_MONTHLY_PEAK)
+        ),
     )
 
 
@@ -102,4 +119,25 @@ def read_site(hass: HomeAssistant, data: Mapping[str, Any], now: float) -> SiteR
         offpeak=offpeak_state is not None and offpeak_state.state == STATE_ON,
         unusable=tuple(unusable),
         grid_reported_at=grid_state.last_reported.timestamp() if grid_state else 0,
+        dimmed=dimmed(hass, data),
+        utc_offset_s=utc_offset_s(now),
     )
+
+
+def dimmed(hass: HomeAssistant, data: Mapping[str, Any]) -> bool:
+    """Whether the grid operator dims the chargers now (§14a).
+
+    Only an `off` state ends dimming: a dimming entity that is unavailable,
+    unknown or missing counts as dimmed, the safe side, as the operator may be
+    dimming while it cannot tell."""
+    if not (entity_id := data.get(CONF_DIMMING_ENTITY)):
+        return False
+    state = hass.states.get(entity_id)
+    return state is None or state.state != STATE_OFF
+
+
+def utc_offset_s(now: float) -> float:
+    """The local clock's offset from UTC at `now`, in seconds (the capacity
+    tariff's month is the local one)."""
+    offset = dt_util.as_local(datetime.fromtimestamp(now, UTC)).utcoffset()
+    return 0.0 if offset is None else offset.total_seconds()

@@ -10,6 +10,7 @@ from datetime import datetime
 import math
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -64,14 +65,14 @@ class SmartPlanning:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry_id: str,
-        data: Mapping[str, Any],
+        entry: ConfigEntry,
         settings: SiteSettings,
         repairs: Repairs,
     ) -> None:
         self._hass = hass
-        self._entry_id = entry_id
-        self._data = data
+        self._entry = entry
+        self._entry_id = entry.entry_id
+        self._data: Mapping[str, Any] = entry.data
         self._settings = settings
         self._repairs = repairs
         self.plan: Plan | None = None
@@ -126,7 +127,9 @@ class SmartPlanning:
         ]
         keys = {cid: t.key for cid, t in targets.items()}
         self._running = True
-        self._hass.async_create_background_task(
+        # Tied to the entry: an unload cancels a plan in progress.
+        self._entry.async_create_background_task(
+            self._hass,
             self._async_replan(cars, keys, chargers, household_w, now, asked),
             "smart_charging plan",
         )

@@ -29,13 +29,17 @@ from .const import (
     CONF_CO2_ENTITY,
     CONF_CONNECTED_ENTITY,
     CONF_CURRENT_ENTITY,
+    CONF_DIMMING_ENTITY,
+    CONF_DIMMING_LIMIT_KW,
     CONF_FAILSAFE_CURRENT,
+    CONF_FOLLOW_MONTHLY_PEAK,
     CONF_GRID_LIMIT_KW,
     CONF_GRID_POWER_ENTITY,
     CONF_HOUSEHOLD_POWER_ENTITY,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
     CONF_OFFPEAK_ENTITY,
+    CONF_PEAK_LIMIT_KW,
     CONF_PHASES,
     CONF_PLAN_OBJECTIVE,
     CONF_POWER_ENTITY,
@@ -51,9 +55,12 @@ from .const import (
     CONF_SWITCH_ENTITY,
     CONF_VOLTAGE,
     DEFAULT_BATTERY_KWH,
+    DEFAULT_DIMMING_LIMIT_KW,
     DEFAULT_FAILSAFE_CURRENT,
+    DEFAULT_FOLLOW_MONTHLY_PEAK,
     DEFAULT_MAX_CURRENT,
     DEFAULT_MIN_CURRENT,
+    DEFAULT_PEAK_LIMIT_KW,
     DEFAULT_PHASES,
     DEFAULT_PLAN_OBJECTIVE,
     DEFAULT_SAFETY_MARGIN_KW,
@@ -89,6 +96,7 @@ from .modbus.registers import (
 from .validators import (
     CONNECTED_DOMAINS,
     CURRENT_DOMAINS,
+    DIMMING_DOMAINS,
     FORECAST_SENSOR_DOMAINS,
     OFFPEAK_DOMAINS,
     POWER_SENSOR_DOMAINS,
@@ -191,6 +199,17 @@ SITE_SCHEMA = probatio.Schema(
         ),
         probatio.Required(
             CONF_SOLAR_RIDE_THROUGH, default=DEFAULT_SOLAR_RIDE_THROUGH
+        ): BooleanSelector(),
+        # The grid's own limits: §14a dimming and the capacity tariff.
+        probatio.Optional(CONF_DIMMING_ENTITY): _entity(DIMMING_DOMAINS),
+        probatio.Required(
+            CONF_DIMMING_LIMIT_KW, default=DEFAULT_DIMMING_LIMIT_KW
+        ): _number("kW", "any"),
+        probatio.Required(CONF_PEAK_LIMIT_KW, default=DEFAULT_PEAK_LIMIT_KW): _number(
+            "kW", "any"
+        ),
+        probatio.Required(
+            CONF_FOLLOW_MONTHLY_PEAK, default=DEFAULT_FOLLOW_MONTHLY_PEAK
         ): BooleanSelector(),
     }
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 import math
 from typing import Any
@@ -24,6 +24,7 @@ from homeassistant.helpers.typing import StateType
 
 from .coordinator import SmartChargingConfigEntry, SmartChargingCoordinator
 from .engine import Status
+from .engine.grid_limits import QuarterPeak
 from .entity import ChargerEntity, SiteEntity, add_charger_entities
 from .runtime import ChargerRuntime
 from .sessions import Session, SessionProgress
@@ -158,6 +159,24 @@ SITE_SENSORS = (
     ),
 )
 
+# The capacity tariff: the quarter-hour's average import so far, the target in
+# force (None without a limit) and the month's highest quarter-hour.
+QUARTER_PEAK = SiteSensorEntityDescription(
+    key="quarter_peak",
+    translation_key="quarter_peak",
+    device_class=SensorDeviceClass.POWER,
+    native_unit_of_measurement=UnitOfPower.KILO_WATT,
+    state_class=SensorStateClass.MEASUREMENT,
+    suggested_display_precision=2,
+    value_fn=lambda site: round(site.quarter_average_w / 1000, 3),
+    attributes_fn=lambda site: {
+        "peak_limit_kw": (
+            round(site.peak_target_w / 1000, 3) if site.peak_target_w > 0 else None
+        ),
+        "month_peak_kw": round(site.month_peak_w / 1000, 3),
+    },
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -167,7 +186,10 @@ async def async_setup_entry(
     """Add the site's and each charger's sensors."""
     coordinator = entry.runtime_data
     async_add_entities(
-        SiteSensorEntity(coordinator, description) for description in SITE_SENSORS
+        [
+            *(SiteSensorEntity(coordinator, desc) for desc in SITE_SENSORS),
+            QuarterPeakSensorEntity(coordinator, QUARTER_PEAK),
+        ]
     )
     add_charger_entities(entry, async_add_entities, _charger_sensors)
 
@@ -290,3 +312,55 @@ class LastSessionSensorEntity(ChargerSensorEntity, RestoreEntity):
         for item in stored:
             if isinstance(item, dict) and (session := Session.from_dict(item)):
                 self.charger.metering.history.append(session)
+
+
+@dataclass
+class PeakStoredData(SensorExtraStoredData):
+    """The sensor's value and the month's highest quarter-hour."""
+
+    month: int | None = None
+    month_peak_w: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **super().as_dict(),
+            "month": self.month,
+            "month_peak_w": self.month_peak_w,
+        }
+
+
+def restored_quarter(stored: dict[str, Any] | None) -> QuarterPeak | None:
+    """The month's peak as stored; None for anything that is not plainly one."""
+    if stored is None:
+        return None
+    month, peak_w = stored.get("month"), stored.get("month_peak_w")
+    if not isinstance(month, int) or isinstance(month, bool):
+        return None
+    if not isinstance(peak_w, int | float) or not 0 <= peak_w < math.inf:
+        return None
+    return QuarterPeak(month=month, month_peak_w=float(peak_w))
+
+
+class QuarterPeakSensorEntity(SiteSensorEntity, RestoreSensor):
+    """The quarter-hour's average import; the month's highest quarter-hour is kept
+    across restarts (the capacity tariff's month peak; the quarter in progress is
+    counted afresh)."""
+
+    @property
+    def extra_restore_state_data(self) -> SensorExtraStoredData:
+        sensor = super().extra_restore_state_data
+        quarter = self.coordinator.state.quarter
+        return PeakStoredData(
+            sensor.native_value,
+            sensor.native_unit_of_measurement,
+            quarter.month,
+            quarter.month_peak_w,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        extra = await self.async_get_last_extra_data()
+        quarter = restored_quarter(extra.as_dict() if extra is not None else None)
+        coordinator = self.coordinator
+        if quarter is not None and coordinator.state.quarter.month is None:
+            coordinator.state = replace(coordinator.state, quarter=quarter)

@@ -78,6 +78,12 @@ class SiteData:
     offpeak: bool
     failsafe: bool
     chargers: Mapping[str, ChargerData]
+    # The grid's own limits: §14a dimming and the capacity tariff (W; a target of 0
+    # = none).
+    dimmed: bool = False
+    quarter_average_w: float = 0.0
+    peak_target_w: float = 0.0
+    month_peak_w: float = 0.0
 
     @classmethod
     def of(
@@ -97,6 +103,10 @@ class SiteData:
             household_w=decision.household_w,
             offpeak=result.readings.offpeak,
             failsafe=decision.failsafe,
+            dimmed=result.grid.dimmed,
+            quarter_average_w=result.grid.quarter_average_w,
+            peak_target_w=result.grid.peak_target_w,
+            month_peak_w=result.grid.month_peak_w,
             chargers={
                 cid: with_plan(
                     ChargerData.of(charger, charger.status or Status.OFF, voltage),

@@ -32,13 +32,17 @@ from .const import (
     CONF_CO2_ENTITY,
     CONF_CONNECTED_ENTITY,
     CONF_CURRENT_ENTITY,
+    CONF_DIMMING_ENTITY,
+    CONF_DIMMING_LIMIT_KW,
     CONF_FAILSAFE_CURRENT,
+    CONF_FOLLOW_MONTHLY_PEAK,
     CONF_GRID_LIMIT_KW,
     CONF_GRID_POWER_ENTITY,
     CONF_HOUSEHOLD_POWER_ENTITY,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
     CONF_OFFPEAK_ENTITY,
+    CONF_PEAK_LIMIT_KW,
     CONF_PHASES,
     CONF_PLAN_OBJECTIVE,
     CONF_POWER_ENTITY,
@@ -55,6 +59,9 @@ from .const import (
     CONF_VOLTAGE,
     CURRENT_LIMIT_A,
     DEFAULT_BATTERY_KWH,
+    DEFAULT_DIMMING_LIMIT_KW,
+    DEFAULT_FOLLOW_MONTHLY_PEAK,
+    DEFAULT_PEAK_LIMIT_KW,
     DEFAULT_PLAN_OBJECTIVE,
     DEFAULT_SOLAR_RIDE_THROUGH,
     PLAN_OBJECTIVES,
@@ -77,6 +84,7 @@ TARIFF_SENSOR_DOMAINS = ("sensor",)
 FORECAST_SENSOR_DOMAINS = ("sensor",)
 SOC_SENSOR_DOMAINS = ("sensor",)
 OFFPEAK_DOMAINS = ("schedule", "binary_sensor", "input_boolean", "switch")
+DIMMING_DOMAINS = OFFPEAK_DOMAINS  # any on/off entity
 CURRENT_DOMAINS = ("number", "input_number")
 SWITCH_DOMAINS = ("switch", "input_boolean")
 CONNECTED_DOMAINS = ("binary_sensor", "input_boolean", "sensor")
@@ -92,6 +100,12 @@ SITE_NUMBERS = (
     CONF_FAILSAFE_CURRENT,
     CONF_STALE_AFTER_S,
 )
+# The grid's own limits, optional in the form (a site stored before them has none):
+# each with its default.
+GRID_LIMIT_NUMBERS = {
+    CONF_DIMMING_LIMIT_KW: DEFAULT_DIMMING_LIMIT_KW,
+    CONF_PEAK_LIMIT_KW: DEFAULT_PEAK_LIMIT_KW,
+}
 
 type Errors = dict[str, str]
 
@@ -120,6 +134,7 @@ SITE_ENTITY_RULES = {
     CONF_GRID_POWER_ENTITY: POWER_RULE,
     CONF_SOLAR_POWER_ENTITY: POWER_RULE,
     CONF_OFFPEAK_ENTITY: EntityRule(OFFPEAK_DOMAINS),
+    CONF_DIMMING_ENTITY: EntityRule(DIMMING_DOMAINS),
     CONF_PRICE_ENTITY: EntityRule(TARIFF_SENSOR_DOMAINS),
     CONF_CO2_ENTITY: EntityRule(TARIFF_SENSOR_DOMAINS),
     CONF_SOLAR_FORECAST_ENTITY: EntityRule(FORECAST_SENSOR_DOMAINS),
@@ -238,6 +253,9 @@ def _site_errors(name: str, numbers: Mapping[str, float]) -> Errors:
         errors[CONF_FAILSAFE_CURRENT] = "invalid_failsafe_current"
     if numbers[CONF_STALE_AFTER_S] < 0:
         errors[CONF_STALE_AFTER_S] = "invalid_number"
+    for key in GRID_LIMIT_NUMBERS:
+        if not 0 <= numbers[key] < math.inf:
+            errors[key] = "invalid_number"
     return errors
 
 
@@ -247,6 +265,10 @@ def validate_site(
     """The site entry data built from the form, and the form errors."""
     name = str(user_input[CONF_NAME]).strip()
     numbers = {key: float(user_input[key]) for key in SITE_NUMBERS}
+    numbers |= {
+        key: float(user_input.get(key, default))
+        for key, default in GRID_LIMIT_NUMBERS.items()
+    }
     errors = _site_errors(name, numbers)
     stale = numbers[CONF_STALE_AFTER_S]
     data: dict[str, Any] = {
@@ -254,6 +276,9 @@ def validate_site(
         **numbers,
         CONF_FAILSAFE_CURRENT: int(numbers[CONF_FAILSAFE_CURRENT]),
         CONF_STALE_AFTER_S: int(stale) if stale.is_integer() else stale,
+        CONF_FOLLOW_MONTHLY_PEAK: bool(
+            user_input.get(CONF_FOLLOW_MONTHLY_PEAK, DEFAULT_FOLLOW_MONTHLY_PEAK)
+        ),
     }
     objective = user_input.get(CONF_PLAN_OBJECTIVE, DEFAULT_PLAN_OBJECTIVE)
     if objective in PLAN_OBJECTIVES:

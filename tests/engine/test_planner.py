@@ -220,7 +220,8 @@ def test_without_prices_the_charge_ends_30_min_before_departure() -> None:
 
 
 def test_without_prices_off_peak_hours_count_as_cheap() -> None:
-    offpeak = (Point(0, 4 * HOUR, 0.0), Point(4 * HOUR, 6 * HOUR, 1.0))
+    # Only the off-peak hours are known (as repeat_last_day gives them).
+    offpeak = (Point(4 * HOUR, 6 * HOUR, 1.0),)
     plan = plan_site(
         [PlanCar("car", 11_040, 8 * HOUR, 4140, 11_040)],
         0.0,

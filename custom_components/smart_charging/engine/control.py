@@ -2,9 +2,11 @@
 
 Given the site's readings, each charger's view (settings, what its box holds and
 shows), the previous state and the time, it derives the household load, checks the
-inputs, runs the engine with power set aside for boxes that may draw more than they
-are told, plans the writes in their order and counts the energy delivered. Pure:
-no Home Assistant, no I/O; the caller reads, writes and publishes.
+inputs, keeps to the grid's own limits (§14a dimming, the capacity tariff's
+quarter-hour: grid_limits.py), runs the engine with power set aside for boxes that
+may draw more than they are told, plans the writes in their order and counts the
+energy delivered. Pure: no Home Assistant, no I/O; the caller reads, writes and
+publishes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from .allocate import decide
+from .grid_limits import (
+    CapacityTariff,
+    Dimming,
+    GridStatus,
+    QuarterPeak,
+    chargers_cap_w,
+)
 from .household_check import DoubleCountCheck
 from .model import (
     ChargerInput,
@@ -44,6 +53,15 @@ class SiteSettings:
     voltage: float = 230.0
     failsafe_current: int = 6
     engine: EngineConfig = field(default_factory=EngineConfig)
+    # The grid's own limits (grid_limits.py): the chargers' grid import while
+    # dimmed (§14a), and the capacity tariff's quarter-hour target (0 = none).
+    dimming_limit_w: float = 4200.0
+    peak_limit_w: float = 0.0
+    follow_monthly_peak: bool = False
+
+    @property
+    def capacity(self) -> CapacityTariff:
+        return CapacityTariff(self.peak_limit_w, self.follow_monthly_peak)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +74,8 @@ class SiteReadings:
     offpeak: bool = False
     unusable: tuple[str, ...] = ()  # "entity (why)" for each unusable input
     grid_reported_at: float = 0.0
+    dimmed: bool = False  # the grid operator dims the chargers (§14a)
+    utc_offset_s: float = 0.0  # the local clock's offset now: the tariff's month
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +155,10 @@ class ControlState:
     engine: EngineState = field(default_factory=EngineState)
     last_step: float | None = None
     double_count: DoubleCountCheck = field(default_factory=DoubleCountCheck)
+    quarter: QuarterPeak = field(default_factory=QuarterPeak)
+    # The net load (household - solar) the last step read: it held until this
+    # step, as a change of it starts a step at once.
+    net_w: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +176,7 @@ class StepResult:
     energy_kwh: Mapping[str, float]  # delivered since the last step
     household_includes_chargers: bool
     state: ControlState
+    grid: GridStatus = field(default_factory=GridStatus)
 
 
 def control_step(
@@ -177,6 +202,13 @@ def control_step(
         inputs_usable=not unusable,
         failsafe_current=settings.failsafe_current,
     )
+    net_w = _net_w(site, state)
+    grid, quarter = _grid_limits(settings, readings, chargers, net_w, state, now)
+    if grid.chargers_cap_w is not None and net_w is not None:
+        # The lower limit in the same frame: what is left above the net load and
+        # the margin is what the chargers may take.
+        limit_w = net_w + site.safety_margin_w + grid.chargers_cap_w
+        site = replace(site, grid_limit_w=min(site.grid_limit_w, limit_w))
     decision = _failsafe_statuses(
         _decide_with_reserve(
             site, chargers, state.engine, now, allow_increase, settings.engine
@@ -199,8 +231,71 @@ def control_step(
         },
         energy_kwh=energy,
         household_includes_chargers=double_count.suspected,
-        state=ControlState(decision.state, now, double_count),
+        state=ControlState(decision.state, now, double_count, quarter, net_w),
+        grid=grid,
     )
+
+
+def _net_w(site: SiteInput, state: ControlState) -> float | None:
+    """The net load (household - solar) the budget counts: in failsafe the last
+    household seen and no solar; None when no household was ever seen (nothing
+    fits then anyway)."""
+    if site.inputs_usable:
+        return site.household_w - site.solar_w
+    last = state.engine.last_household_w
+    return None if last is None else max(last, 0.0)
+
+
+def chargers_draw_w(chargers: Sequence[ChargerView], voltage: float) -> float:
+    """What the chargers draw now: measured where known, else what a box holds
+    while a car may be plugged in."""
+    draw_w = 0.0
+    for charger in chargers:
+        if charger.power_w is not None:
+            draw_w += charger.power_w
+        elif charger.plugged:
+            draw_w += commanded_w(charger, voltage)
+    return draw_w
+
+
+def _grid_limits(
+    settings: SiteSettings,
+    readings: SiteReadings,
+    chargers: Sequence[ChargerView],
+    net_w: float | None,
+    state: ControlState,
+    now: float,
+) -> tuple[GridStatus, QuarterPeak]:
+    """The quarter counted on to now, and what §14a dimming and the capacity
+    tariff leave the chargers.
+
+    The interval since the last step is counted at the net load read then (a
+    change of it starts a step at once) plus what the chargers draw now (what
+    their boxes held meanwhile, or what they measure)."""
+    draw_w = chargers_draw_w(chargers, settings.voltage)
+    past_net_w = net_w if state.net_w is None else state.net_w
+    quarter = state.quarter.advance(
+        state.last_step,
+        now,
+        max((past_net_w or 0.0) + draw_w, 0.0),
+        readings.utc_offset_s,
+    )
+    import_w = max((net_w or 0.0) + draw_w, 0.0)
+    tariff = settings.capacity
+    cap_w = None
+    if net_w is not None:
+        dimming = Dimming(settings.dimming_limit_w) if readings.dimmed else None
+        cap_w = chargers_cap_w(net_w, dimming, tariff.import_cap_w(quarter, now))
+    grid = GridStatus(
+        dimmed=readings.dimmed,
+        import_w=import_w,
+        chargers_grid_w=max(draw_w - max(-(net_w or 0.0), 0.0), 0.0),
+        quarter_average_w=quarter.average_w(now, import_w),
+        peak_target_w=tariff.target_w(quarter),
+        month_peak_w=quarter.month_peak_w,
+        chargers_cap_w=cap_w,
+    )
+    return grid, quarter
 
 
 def _energy_kwh(

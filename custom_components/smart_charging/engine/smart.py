@@ -160,8 +160,8 @@ def plan_slots(
         solar = value_at(forecast.solar_p10, middle) or 0.0
         price = value_at(forecast.prices, middle)
         if not forecast.prices and forecast.offpeak:
-            offpeak = value_at(forecast.offpeak, middle)
-            price = None if offpeak is None else (0.0 if offpeak else 1.0)
+            # Off-peak is cheap; any other hour (or one not known) is not.
+            price = 0.0 if value_at(forecast.offpeak, middle) else 1.0
         slots.append(
             PlanSlot(
                 start=start,

@@ -1,0 +1,163 @@
+"""The grid's own limits on the live cap (SPEC §5 rule 1): §14a dimming and the
+capacity tariff.
+
+Each is a small limit on what the chargers may take now, given the site's net load
+(household - solar; negative while there is a solar surplus):
+
+- §14a EnWG dimming: while the grid operator dims, the chargers draw at most
+  `limit_w` from the grid. They take the solar surplus first, so together they may
+  use limit_w + the surplus.
+- The capacity tariff (Belgium): the quarter-hour's average grid import ends each
+  quarter at or under a target. What the target leaves of the quarter's energy is
+  spread over the seconds left of it, which caps the site's import now; never
+  below the household's own need (the chargers then get nothing from the grid).
+
+Import is counted clipped at 0 at every moment: the tariff bills the energy taken
+from the grid (the meter's offtake register), and an export in the same quarter
+does not offset it. Quarters follow the clock (epoch seconds % 900, the same
+quarters in every time zone); the month is the local one, from the UTC offset the
+caller passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+QUARTER_S = 900.0
+# How long a decision holds at most: the regular cycle (SPEC §5 rule 4). Near a
+# quarter's end the import cap spreads what is left over at least this long, so
+# the step that ends the quarter does not carry a burst into the next one.
+STEP_S = 10.0
+
+
+def quarter_start(when: float) -> float:
+    """The start of the clock quarter-hour `when` falls in."""
+    return when - when % QUARTER_S
+
+
+def month_of(when: float, utc_offset_s: float) -> int:
+    """The local month of `when`, as year * 12 + month - 1."""
+    local = datetime.fromtimestamp(when + utc_offset_s, UTC)
+    return local.year * 12 + local.month - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Dimming:
+    """§14a: the chargers' grid import stays at or under limit_w."""
+
+    limit_w: float
+
+    def chargers_cap_w(self, net_w: float) -> float:
+        """What all the chargers together may draw: the surplus, then limit_w."""
+        return self.limit_w + max(-net_w, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterPeak:
+    """The quarter-hour being counted, and the month's highest quarter so far."""
+
+    start: float | None = None  # the clock quarter counted; None = none yet
+    # Counted since then: the quarter's start, or later after a (re)start, when the
+    # part before is not known.
+    counted_from: float = 0.0
+    energy_ws: float = 0.0  # imported since counted_from, in W s
+    month: int | None = None  # the month of the quarter (month_of); None = unknown
+    month_peak_w: float = 0.0  # its highest quarter-hour average so far
+
+    def advance(
+        self, last: float | None, now: float, import_w: float, utc_offset_s: float
+    ) -> QuarterPeak:
+        """Count the interval since the last step at the import read now; a quarter
+        that ended meanwhile closes, its average joining the month's peak. After a
+        gap of more than a quarter (or at the first step), counting starts afresh
+        now."""
+        if self.start is None or last is None or not 0 <= now - last <= QUARTER_S:
+            return self._begin(now, now, utc_offset_s)
+        peak, since = self, max(last, self.counted_from)
+        while now >= (end := (peak.start or 0.0) + QUARTER_S):
+            peak = replace(peak, energy_ws=peak.energy_ws + import_w * (end - since))
+            peak = peak._closed()._begin(end, end, utc_offset_s)
+            since = end
+        return replace(peak, energy_ws=peak.energy_ws + import_w * (now - since))
+
+    def _begin(self, start: float, now: float, utc_offset_s: float) -> QuarterPeak:
+        """Start counting the quarter of `start` from `now`; a new month starts
+        with no peak."""
+        month = month_of(start, utc_offset_s)
+        peak_w = self.month_peak_w if month == self.month else 0.0
+        return QuarterPeak(quarter_start(start), now, 0.0, month, peak_w)
+
+    def _closed(self) -> QuarterPeak:
+        """The quarter's average joins the month's peak. A quarter counted only in
+        part counts its unknown part as no import: a peak too low keeps
+        follow_monthly_peak's target low, the safe side."""
+        return replace(
+            self, month_peak_w=max(self.month_peak_w, self.energy_ws / QUARTER_S)
+        )
+
+    def average_w(self, now: float, import_w: float) -> float:
+        """The average import counted so far in this quarter (the import now, when
+        nothing is counted yet)."""
+        if self.start is None or now <= self.counted_from:
+            return import_w
+        return self.energy_ws / (now - self.counted_from)
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityTariff:
+    """The quarter-hour average import ends each quarter at or under a target."""
+
+    limit_w: float  # 0 = no limit
+    follow_monthly_peak: bool = False  # raise the target to the month's peak
+    step_s: float = STEP_S
+
+    def target_w(self, quarter: QuarterPeak) -> float:
+        """The target in force; 0 = none."""
+        if self.limit_w <= 0:
+            return 0.0
+        if self.follow_monthly_peak:
+            return max(self.limit_w, quarter.month_peak_w)
+        return self.limit_w
+
+    def import_cap_w(self, quarter: QuarterPeak, now: float) -> float | None:
+        """The site's import allowed now, so that the quarter ends at or under the
+        target; None = no limit. The part of the quarter not counted (after a
+        start) is taken as at the target."""
+        target = self.target_w(quarter)
+        if target <= 0 or quarter.start is None:
+            return None
+        end = quarter.start + QUARTER_S
+        allowed_ws = target * (end - quarter.counted_from) - quarter.energy_ws
+        return max(allowed_ws, 0.0) / max(end - now, self.step_s)
+
+
+@dataclass(frozen=True, slots=True)
+class GridStatus:
+    """What the grid's limits came to in one step, for the entities."""
+
+    dimmed: bool = False
+    import_w: float = 0.0  # the site's grid import read now (0 while exporting)
+    # What the chargers draw from the grid now, beyond the solar surplus.
+    chargers_grid_w: float = 0.0
+    quarter_average_w: float = 0.0  # the quarter's average import so far
+    peak_target_w: float = 0.0  # the capacity tariff's target in force; 0 = none
+    month_peak_w: float = 0.0  # the month's highest quarter-hour average so far
+    # What these limits leave the chargers together; None = no limit now.
+    chargers_cap_w: float | None = None
+
+
+def chargers_cap_w(
+    net_w: float,
+    dimming: Dimming | None,
+    import_cap_w: float | None,
+) -> float | None:
+    """The most the chargers may draw together under these limits; None = no
+    limit. A household that alone needs more than the import cap leaves them
+    nothing from the grid (and there is no surplus then)."""
+    caps: list[float] = []
+    if dimming is not None:
+        caps.append(dimming.chargers_cap_w(net_w))
+    if import_cap_w is not None:
+        caps.append(max(import_cap_w - net_w, 0.0))
+    return min(caps) if caps else None

@@ -1,0 +1,163 @@
+"""`smart` planning through Home Assistant: a state-of-charge target, the off-peak
+hours from the recorder when there are no prices, and a plan that fails."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder.core import Recorder
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.smart_charging.const import DOMAIN
+from tests.conftest import (
+    HOUSEHOLD,
+    EntryFactory,
+    charger_data,
+    find_entity,
+    power_state,
+    settle,
+    setup_wallboxes,
+    state_of,
+    tick,
+)
+
+OFFPEAK = "input_boolean.offpeak"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """A test that asks for the recorder gets it before Home Assistant starts."""
+    if "recorder_mock" in request.fixturenames:
+        request.getfixturevalue("recorder_mock")
+    request.getfixturevalue("enable_custom_integrations")
+
+
+async def smart_car(
+    hass: HomeAssistant, site_entry_factory: EntryFactory, **charger: object
+) -> tuple[str, str]:
+    """One plugged-in car in `smart` (ready at 07:00); its id and planned_start."""
+    await setup_wallboxes(hass, "wb1")
+    await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"plug": {"initial": True}}}
+    )
+    power_state(hass, HOUSEHOLD, 1000)
+    entry = await site_entry_factory(
+        [
+            charger_data(
+                "Car",
+                "input_number.wb1",
+                connected_entity="input_boolean.plug",
+                **charger,
+            )
+        ],
+        stale_after_s=0,
+        **({"offpeak_entity": OFFPEAK} if hass.states.get(OFFPEAK) else {}),
+    )
+    cid = next(iter(entry.subentries))
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, cid), entry.entry_id
+    )
+    assert device is not None
+    await hass.services.async_call(
+        DOMAIN,
+        "set_mode",
+        {"mode": "smart"},
+        target={"device_id": device.id},
+        blocking=True,
+    )
+    await settle(hass)
+    return cid, find_entity(hass, "sensor", f"{cid}_planned_start")
+
+
+def planned_kwh(hass: HomeAssistant, entity_id: str) -> float:
+    schedule = state_of(hass, entity_id).attributes["schedule"]
+    return sum(
+        (
+            dt_util.parse_datetime(b["end"]) - dt_util.parse_datetime(b["start"])
+        ).total_seconds()
+        / 3600
+        * b["power_w"]
+        / 1000
+        for b in schedule
+    )
+
+
+async def test_a_state_of_charge_target_plans_what_the_battery_lacks(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=18))
+    hass.states.async_set("sensor.car_soc", "50", {"unit_of_measurement": "%"})
+    _cid, planned = await smart_car(
+        hass, site_entry_factory, soc_entity="sensor.car_soc", battery_kwh=60
+    )
+    await tick(hass, freezer, 10)
+    # (80 % - 50 %) of 60 kWh.
+    assert planned_kwh(hass, planned) == pytest.approx(18.0, rel=0.01)
+    # The state of charge goes unknown: the whole way to the target is planned
+    # (ready on time first; a full car stops taking power by itself).
+    hass.states.async_set("sensor.car_soc", "unknown", {"unit_of_measurement": "%"})
+    await tick(hass, freezer, 900)  # the next plan, every 15 minutes
+    await tick(hass, freezer, 10)
+    assert planned_kwh(hass, planned) == pytest.approx(48.0, rel=0.02)
+
+
+async def test_without_prices_the_off_peak_hours_of_yesterday_count_as_cheap(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    # Yesterday the off-peak tariff ran from 22:00 to 06:00.
+    today = dt_util.start_of_local_day()
+    freezer.move_to(today - timedelta(hours=3))  # 21:00 yesterday
+    hass.states.async_set(OFFPEAK, "off")
+    await async_wait_recording_done(hass)
+    freezer.move_to(today - timedelta(hours=2))
+    hass.states.async_set(OFFPEAK, "on")
+    await async_wait_recording_done(hass)
+    freezer.move_to(today + timedelta(hours=6))
+    hass.states.async_set(OFFPEAK, "off")
+    await async_wait_recording_done(hass)
+    freezer.move_to(today + timedelta(hours=18))
+    _cid, planned = await smart_car(hass, site_entry_factory)
+    await tick(hass, freezer, 10)
+    await async_wait_recording_done(hass)
+    await tick(hass, freezer, 10)
+    start = dt_util.parse_datetime(state_of(hass, planned).state)
+    assert start is not None
+    assert today + timedelta(hours=22) <= start < today + timedelta(hours=24 + 6)
+
+
+async def test_a_plan_that_fails_keeps_the_last_one(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=18))
+    _cid, planned = await smart_car(hass, site_entry_factory)
+    await tick(hass, freezer, 10)
+    before = state_of(hass, planned).attributes["schedule"]
+    assert before
+    caplog.set_level(logging.ERROR)
+    with patch(
+        "custom_components.smart_charging.planning.plan_site",
+        side_effect=RuntimeError("boom"),
+    ):
+        await tick(hass, freezer, 900)
+    assert "Planning the smart chargers failed" in caplog.text
+    assert state_of(hass, planned).attributes["schedule"] == before
+    await tick(hass, freezer, 900)  # the next plan runs again
+    assert state_of(hass, planned).attributes["schedule"]
