@@ -126,11 +126,19 @@ class SmartPlanning:
             for cid, t in targets.items()
         ]
         keys = {cid: t.key for cid, t in targets.items()}
+        # The plan stays under the contract and, with a capacity tariff, under
+        # its quarter-hour target (the live cap of each step keeps both exactly).
+        headroom_w = self._settings.grid_limit_w - self._settings.safety_margin_w
+        peak_w = self._settings.capacity.target_w(state.quarter)
+        if peak_w > 0:
+            headroom_w = min(headroom_w, peak_w)
         self._running = True
         # Tied to the entry: an unload cancels a plan in progress.
         self._entry.async_create_background_task(
             self._hass,
-            self._async_replan(cars, keys, chargers, household_w, now, asked),
+            self._async_replan(
+                cars, keys, chargers, (household_w, headroom_w), now, asked
+            ),
             "smart_charging plan",
         )
 
@@ -139,10 +147,11 @@ class SmartPlanning:
         cars: list[PlanCar],
         keys: Mapping[str, tuple[object, ...]],
         chargers: Mapping[str, ChargerRuntime],
-        household_w: float,
+        loads: tuple[float, float],  # the household now, the headroom for imports
         now: float,
         asked: tuple[object, ...],
     ) -> None:
+        household_w, headroom_w = loads
         try:
             forecasts = await async_read_forecasts(
                 self._hass,
@@ -163,12 +172,11 @@ class SmartPlanning:
                     self._hass, self._data.get(CONF_OFFPEAK_ENTITY), now
                 )
             )
-            settings = self._settings
             plan = await self._hass.async_add_executor_job(
                 plan_site,
                 cars,
                 now,
-                settings.grid_limit_w - settings.safety_margin_w,
+                headroom_w,
                 self._site_forecast(forecasts, offpeak),
                 household_w,
                 Objective(self._data.get(CONF_PLAN_OBJECTIVE, DEFAULT_PLAN_OBJECTIVE)),

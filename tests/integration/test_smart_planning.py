@@ -43,7 +43,10 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
 
 
 async def smart_car(
-    hass: HomeAssistant, site_entry_factory: EntryFactory, **charger: object
+    hass: HomeAssistant,
+    site_entry_factory: EntryFactory,
+    site: dict[str, object] | None = None,
+    **charger: object,
 ) -> tuple[str, str]:
     """One plugged-in car in `smart` (ready at 07:00); its id and planned_start."""
     await setup_wallboxes(hass, "wb1")
@@ -62,6 +65,7 @@ async def smart_car(
         ],
         stale_after_s=0,
         **({"offpeak_entity": OFFPEAK} if hass.states.get(OFFPEAK) else {}),
+        **(site or {}),
     )
     cid = next(iter(entry.subentries))
     device = dr.async_get(hass).async_get_device_by_identifier(
@@ -161,3 +165,20 @@ async def test_a_plan_that_fails_keeps_the_last_one(
     assert state_of(hass, planned).attributes["schedule"] == before
     await tick(hass, freezer, 900)  # the next plan runs again
     assert state_of(hass, planned).attributes["schedule"]
+
+
+async def test_the_plan_stays_under_the_capacity_tariffs_target(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=18))
+    _cid, planned = await smart_car(
+        hass, site_entry_factory, site={"peak_limit_kw": 8.0}
+    )
+    await tick(hass, freezer, 10)
+    schedule = state_of(hass, planned).attributes["schedule"]
+    assert schedule
+    # 8 kW of import for the quarter hour, 1 kW of it the household's.
+    assert max(block["power_w"] for block in schedule) <= 7000 + 1
+    assert planned_kwh(hass, planned) == pytest.approx(20.0, rel=0.01)
