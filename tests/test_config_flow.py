@@ -14,6 +14,7 @@ from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntry,
     ConfigEntryState,
+    ConfigSubentry,
     ConfigSubentryData,
 )
 from homeassistant.core import HomeAssistant
@@ -37,9 +38,10 @@ from custom_components.smart_charging.modbus import (
     InvalidUnitId,
     register_map,
 )
+from custom_components.smart_charging.runtime import ChargerConfig
 from custom_components.smart_charging.schemas import MODBUS_SCHEMA
 from custom_components.smart_charging.sessions import Session
-from custom_components.smart_charging.validators import validate_site
+from custom_components.smart_charging.validators import validate_charger, validate_site
 from wallbox_sim import WallboxSimulator
 
 COMPONENT = Path(__file__).parent.parent / "custom_components" / DOMAIN
@@ -69,6 +71,7 @@ SITE_DATA: dict[str, Any] = {
     "dimming_limit_kw": 4.2,
     "peak_limit_kw": 0.0,
     "follow_monthly_peak": False,
+    "main_fuse_a": 0.0,
 }
 CHARGER_INPUT: dict[str, Any] = {
     "name": "Garage",
@@ -195,6 +198,7 @@ ENTITY_CHARGER: dict[str, Any] = {
     "min_current": 6,
     "max_current": 16,
     "profile": "standard",
+    "phase_rotation": "L1L2L3",
     "current_entity": "number.wallbox_current",
     "battery_kwh": 60.0,
 }
@@ -290,6 +294,7 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         "dimming_limit_kw": 6.0,
         "peak_limit_kw": 2.5,
         "follow_monthly_peak": True,
+        "main_fuse_a": 0.0,
     }
     assert result["result"].unique_id is None
 
@@ -719,6 +724,165 @@ async def test_grid_limit_options(hass: HomeAssistant) -> None:
     assert not settings.follow_monthly_peak
 
 
+PHASE_SENSORS = {
+    "l1_current_entity": "sensor.grid_l1",
+    "l2_current_entity": "sensor.grid_l2",
+    "l3_current_entity": "sensor.grid_l3",
+}
+
+TWO_PHASE_SENSORS = {
+    key: value for key, value in PHASE_SENSORS.items() if key != "l3_current_entity"
+}
+
+
+def _phase_sensor_states(hass: HomeAssistant) -> None:
+    current = {"device_class": "current"}
+    hass.states.async_set(
+        "sensor.grid_l1", "7.5", {**current, "unit_of_measurement": "A"}
+    )
+    hass.states.async_set(
+        "sensor.grid_l2", "7500", {**current, "unit_of_measurement": "mA"}
+    )
+    hass.states.async_set(
+        "sensor.grid_l3", "2", {**current, "unit_of_measurement": "A"}
+    )
+    hass.states.async_set("sensor.grid_volts", "231", {"unit_of_measurement": "V"})
+
+
+async def test_main_fuse_options(hass: HomeAssistant) -> None:
+    """The main fuse and the three phase current sensors: offered with their
+    default (no fuse), stored, suggested again and changed by reconfigure; a
+    fuse without the three sensors, a sensor of the wrong unit or domain and a
+    negative fuse are refused, each with a translated error."""
+    _phase_sensor_states(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    keys = {str(key): key for key in result["data_schema"].schema}
+    assert keys["main_fuse_a"].default() == 0.0
+    assert set(PHASE_SENSORS) <= set(keys)
+    for changes, errors in (
+        ({"main_fuse_a": 25}, {"main_fuse_a": "phase_sensors_required"}),
+        (
+            {"main_fuse_a": 25, **TWO_PHASE_SENSORS},
+            {"main_fuse_a": "phase_sensors_required"},
+        ),
+        ({"main_fuse_a": -25, **PHASE_SENSORS}, {"main_fuse_a": "invalid_number"}),
+        (
+            {
+                "main_fuse_a": 25,
+                **PHASE_SENSORS,
+                "l2_current_entity": "sensor.grid_volts",
+            },
+            {"l2_current_entity": "wrong_phase_current_unit"},
+        ),
+        (
+            {
+                "main_fuse_a": 25,
+                **PHASE_SENSORS,
+                "l1_current_entity": "sensor.house_power",
+            },
+            {"l1_current_entity": "wrong_phase_current_unit"},
+        ),
+        (
+            {"main_fuse_a": 25, **PHASE_SENSORS, "l1_current_entity": "light.kitchen"},
+            {"l1_current_entity": "wrong_domain"},
+        ),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**SITE_INPUT, **changes}
+        )
+        _assert_errors(result, errors, SITE_STRINGS)
+        assert result["step_id"] == "user"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "main_fuse_a": 25, **PHASE_SENSORS}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.data == {**SITE_DATA, "main_fuse_a": 25.0, **PHASE_SENSORS}
+    assert site_settings(entry.data).main_fuse_a == 25.0
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested["main_fuse_a"] == 25.0
+    assert suggested["l2_current_entity"] == "sensor.grid_l2"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**SITE_INPUT, "main_fuse_a": 32, "l1_current_entity": "sensor.grid_l1"},
+    )
+    _assert_errors(result, {"main_fuse_a": "phase_sensors_required"}, SITE_STRINGS)
+    assert result["step_id"] == "reconfigure"
+    # Sensors without a fuse are stored, unused; no fuse needs no sensors.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "main_fuse_a": 0}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == SITE_DATA
+    # A site stored before the option has no fuse.
+    older = {k: v for k, v in SITE_DATA.items() if k != "main_fuse_a"}
+    assert site_settings(older).main_fuse_a == 0.0
+
+
+async def test_charger_phase_rotation(hass: HomeAssistant) -> None:
+    """A charger's phase rotation: L1L2L3 by default, stored, suggested again
+    and changed by reconfigure; anything else is refused."""
+    entry = _site_entry(hass)
+    result = await _start_charger(hass, entry)
+    keys = {str(key): key for key in result["data_schema"].schema}
+    assert keys["phase_rotation"].default() == "L1L2L3"
+    with pytest.raises(InvalidData):
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {**CHARGER_INPUT, "phase_rotation": "L1L3L2"}
+        )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**CHARGER_INPUT, "phases": "1", "phase_rotation": "L2L3L1"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"current_entity": "number.wallbox_current"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        **ENTITY_CHARGER,
+        "phases": 1,
+        "phase_rotation": "L2L3L1",
+    }
+    subentry_id = _subentry_id(entry, "Garage")
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested["phase_rotation"] == "L2L3L1"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**CHARGER_INPUT, "phase_rotation": "L3L1L2"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"current_entity": "number.wallbox_current"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.subentries[subentry_id].data["phase_rotation"] == "L3L1L2"
+    # Checked without the form too; a charger stored before the option is L1L2L3.
+    _, errors = validate_charger(
+        hass, {**CHARGER_INPUT, "phase_rotation": "L1L1L1"}, []
+    )
+    assert errors == {"phase_rotation": "invalid_phase_rotation"}
+    assert "invalid_phase_rotation" in CHARGER_STRINGS["error"]
+    older = {k: v for k, v in ENTITY_CHARGER.items() if k != "phase_rotation"}
+    config = ChargerConfig.from_subentry(
+        ConfigSubentry(
+            data=older, subentry_type="charger", title="Garage", unique_id=None
+        )
+    )
+    assert config.phase_rotation == "L1L2L3"
+
+
 async def test_reconfigure_site_keeps_name_and_drops_cleared_entity(
     hass: HomeAssistant,
 ) -> None:
@@ -893,6 +1057,7 @@ async def test_add_entity_charger_with_every_entity(hass: HomeAssistant) -> None
         "min_current": 0,
         "max_current": 32,
         "profile": "premium",
+        "phase_rotation": "L1L2L3",
         "current_entity": "input_number.wallbox_current",
         "switch_entity": "switch.wallbox",
         "connected_entity": "sensor.wallbox_status",
@@ -1171,6 +1336,7 @@ async def test_add_modbus_charger(hass: HomeAssistant, probe: AsyncMock) -> None
         "min_current": 6,
         "max_current": 16,
         "profile": "standard",
+        "phase_rotation": "L1L2L3",
         "host": "192.168.1.50",
         "port": 502,
         "unit_id": 1,
@@ -1198,6 +1364,7 @@ async def test_add_generic_modbus_charger(
         "min_current": 6,
         "max_current": 16,
         "profile": "standard",
+        "phase_rotation": "L1L2L3",
         "host": "wallbox.local",
         "port": 1502,
         "unit_id": 255,
@@ -1232,6 +1399,7 @@ MODBUS_CHARGER: dict[str, Any] = {
     "min_current": 6,
     "max_current": 16,
     "profile": "standard",
+    "phase_rotation": "L1L2L3",
     "host": "192.168.1.50",
     "port": 502,
     "unit_id": 1,
@@ -1567,6 +1735,7 @@ def test_selector_and_entity_translations() -> None:
         "backend": {"entity", "modbus"},
         "mode": {mode.value for mode in Mode},
         "phases": {"1", "3"},
+        "phase_rotation": {"L1L2L3", "L2L3L1", "L3L1L2"},
         "profile": {profile.value for profile in Profile},
         "model": set(MODELS),
         "setpoint_type": set(SETPOINT_TYPES),

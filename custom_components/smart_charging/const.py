@@ -7,6 +7,7 @@ import logging
 from typing import Final
 
 from .engine.limits import MIN_CHARGE_CURRENT
+from .engine.phases import DEFAULT_ROTATION, ROTATIONS
 
 DOMAIN: Final = "smart_charging"
 LOGGER = logging.getLogger(__package__)
@@ -30,6 +31,16 @@ CONF_DIMMING_ENTITY: Final = "dimming_entity"
 CONF_DIMMING_LIMIT_KW: Final = "dimming_limit_kw"
 CONF_PEAK_LIMIT_KW: Final = "peak_limit_kw"
 CONF_FOLLOW_MONTHLY_PEAK: Final = "follow_monthly_peak"
+CONF_MAIN_FUSE_A: Final = "main_fuse_a"
+CONF_L1_CURRENT_ENTITY: Final = "l1_current_entity"
+CONF_L2_CURRENT_ENTITY: Final = "l2_current_entity"
+CONF_L3_CURRENT_ENTITY: Final = "l3_current_entity"
+# The grid connection's L1, L2, L3 current sensors, in that order.
+PHASE_CURRENT_KEYS: Final = (
+    CONF_L1_CURRENT_ENTITY,
+    CONF_L2_CURRENT_ENTITY,
+    CONF_L3_CURRENT_ENTITY,
+)
 OBJECTIVE_COST: Final = "cost"
 OBJECTIVE_CO2: Final = "co2"
 PLAN_OBJECTIVES: Final = (OBJECTIVE_COST, OBJECTIVE_CO2)
@@ -47,6 +58,7 @@ DEFAULT_PLAN_OBJECTIVE: Final = OBJECTIVE_COST
 DEFAULT_DIMMING_LIMIT_KW: Final = 4.2  # §14a EnWG
 DEFAULT_PEAK_LIMIT_KW: Final = 0.0  # no capacity tariff
 DEFAULT_FOLLOW_MONTHLY_PEAK: Final = False
+DEFAULT_MAIN_FUSE_A: Final = 0.0  # no per-phase limit
 
 # Charger (config subentry) keys.
 SUBENTRY_CHARGER: Final = "charger"
@@ -61,10 +73,13 @@ CONF_CONNECTED_ENTITY: Final = "connected_entity"
 CONF_POWER_ENTITY: Final = "power_entity"
 CONF_SOC_ENTITY: Final = "soc_entity"
 CONF_BATTERY_KWH: Final = "battery_kwh"
+CONF_PHASE_ROTATION: Final = "phase_rotation"
 
 BACKEND_ENTITY: Final = "entity"
 BACKEND_MODBUS: Final = "modbus"
 DEFAULT_PHASES: Final = 3
+PHASE_ROTATIONS: Final = ROTATIONS  # L1L2L3, L2L3L1, L3L1L2
+DEFAULT_PHASE_ROTATION: Final = DEFAULT_ROTATION
 DEFAULT_MIN_CURRENT: Final = MIN_CHARGE_CURRENT
 DEFAULT_MAX_CURRENT: Final = 16
 CURRENT_LIMIT_A: Final = 80  # currents are accepted from 0 to this

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_OFF, STATE_ON
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -18,6 +18,7 @@ from .const import (
     CONF_GRID_LIMIT_KW,
     CONF_GRID_POWER_ENTITY,
     CONF_HOUSEHOLD_POWER_ENTITY,
+    CONF_MAIN_FUSE_A,
     CONF_OFFPEAK_ENTITY,
     CONF_PEAK_LIMIT_KW,
     CONF_SAFETY_MARGIN_KW,
@@ -29,17 +30,28 @@ from .const import (
     DEFAULT_DIMMING_LIMIT_KW,
     DEFAULT_FAILSAFE_CURRENT,
     DEFAULT_FOLLOW_MONTHLY_PEAK,
+    DEFAULT_MAIN_FUSE_A,
     DEFAULT_PEAK_LIMIT_KW,
     DEFAULT_SAFETY_MARGIN_KW,
     DEFAULT_SOLAR_RIDE_THROUGH,
     DEFAULT_STALE_AFTER_S,
     DEFAULT_STANDARD_MAX_KW,
     DEFAULT_VOLTAGE,
+    PHASE_CURRENT_KEYS,
 )
 from .engine import RIDE_THROUGH, EngineConfig
 from .engine.control import SiteReadings, SiteSettings
-from .engine.readings import Reading, grid_power_range, read_power, site_power_range
+from .engine.phases import PhaseCurrents
+from .engine.readings import (
+    Reading,
+    grid_power_range,
+    phase_current_range,
+    read_current,
+    read_power,
+    site_power_range,
+)
 
+NEVER: PhaseCurrents = (0.0, 0.0, 0.0)  # no phase sensor reported
 # The engine's defaults: SPEC §4's solar delays exactly (site option off).
 SPEC_TIMING = EngineConfig()
 # The site's input entities: a change of one triggers an immediate step (a
@@ -71,12 +83,20 @@ def site_settings(data: Mapping[str, Any]) -> SiteSettings:
         follow_monthly_peak=bool(
             data.get(CONF_FOLLOW_MONTHLY_PEAK, DEFAULT_FOLLOW_MONTHLY_PEAK)
         ),
+        main_fuse_a=main_fuse_a(data),
     )
 
 
+def main_fuse_a(data: Mapping[str, Any]) -> float:
+    """The main fuse per phase, in A; 0 = none."""
+    return float(data.get(CONF_MAIN_FUSE_A, DEFAULT_MAIN_FUSE_A))
+
+
 def input_entities(data: Mapping[str, Any]) -> list[str]:
-    """The site's input entities."""
-    return [entity for key in INPUT_KEYS if (entity := data.get(key))]
+    """The site's input entities; the phase currents with a main fuse (a rise on
+    one lowers the chargers on that phase at once)."""
+    keys = INPUT_KEYS + (PHASE_CURRENT_KEYS if main_fuse_a(data) > 0 else ())
+    return [entity for key in keys if (entity := data.get(key))]
 
 
 def read_site(hass: HomeAssistant, data: Mapping[str, Any], now: float) -> SiteReadings:
@@ -111,6 +131,7 @@ def read_site(hass: HomeAssistant, data: Mapping[str, Any], now: float) -> SiteR
     grid_state = hass.states.get(grid_entity) if grid_entity else None
     offpeak_entity = data.get(CONF_OFFPEAK_ENTITY)
     offpeak_state = hass.states.get(offpeak_entity) if offpeak_entity else None
+    phase_currents, phases_reported_at = read_phases(hass, data, now, unusable)
     return SiteReadings(
         household_w=household_w,
         grid_w=grid_w,
@@ -121,6 +142,50 @@ def read_site(hass: HomeAssistant, data: Mapping[str, Any], now: float) -> SiteR
         grid_reported_at=grid_state.last_reported.timestamp() if grid_state else 0,
         dimmed=dimmed(hass, data),
         utc_offset_s=utc_offset_s(now),
+        phase_currents_a=phase_currents,
+        phases_reported_at=phases_reported_at,
+    )
+
+
+def stale(state: State, now: float, data: Mapping[str, Any]) -> bool:
+    """Whether a state was not reported for longer than the site allows."""
+    stale_after = float(data.get(CONF_STALE_AFTER_S, DEFAULT_STALE_AFTER_S))
+    return bool(stale_after) and now - state.last_reported.timestamp() > stale_after
+
+
+def read_phases(
+    hass: HomeAssistant, data: Mapping[str, Any], now: float, unusable: list[str]
+) -> tuple[PhaseCurrents | None, PhaseCurrents]:
+    """The grid connection's L1, L2, L3 currents in A, each converted and checked
+    (SPEC §5 rule 8), and when each was reported; None without a main fuse, or
+    when one is unusable (added to `unusable`: failsafe)."""
+    fuse_a = main_fuse_a(data)
+    if fuse_a <= 0:
+        return None, NEVER
+    currents: list[float] = []
+    reported_at: list[float] = []
+    for key in PHASE_CURRENT_KEYS:
+        entity_id = data.get(key) or key
+        state = hass.states.get(entity_id)
+        if state is None:
+            problem: str | None = "missing"
+        elif stale(state, now, data):
+            problem = "stale"
+        else:
+            unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+            reading = read_current(state.state, unit, *phase_current_range(fuse_a))
+            problem = reading.problem
+            if reading.amps is not None:
+                currents.append(reading.amps)
+                reported_at.append(state.last_reported.timestamp())
+        if problem is not None:
+            unusable.append(f"{entity_id} ({problem})")
+    if len(currents) != len(PHASE_CURRENT_KEYS):
+        return None, NEVER
+    return (currents[0], currents[1], currents[2]), (
+        reported_at[0],
+        reported_at[1],
+        reported_at[2],
     )
 
 

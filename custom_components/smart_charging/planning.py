@@ -5,7 +5,7 @@ what the plan gives each car now. The control step of every cycle still rules.""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 import math
 from typing import Any
@@ -78,6 +78,9 @@ class SmartPlanning:
         self.plan: Plan | None = None
         self._asked: tuple[object, ...] | None = None  # what the plan was made for
         self._running = False
+        self._memory = TargetMemory()
+        self._next_plan_at = -math.inf  # the next plan at the latest
+        self._failed = False  # the last plan failed
         self._profile: HouseholdProfile | None = None
         self._profile_at = -math.inf
         self._fired: dict[str, tuple[object, ...]] = {}  # unreachable, announced
@@ -90,6 +93,10 @@ class SmartPlanning:
         view = charger.view()
         if view.mode is not Mode.SMART:
             return view
+        if self._failed and self.car_plan(charger.id) is None:
+            # No plan could be made for it: ready on time first, so charge now.
+            full_w = view.max_current * self._settings.voltage * view.phases
+            return replace(view, plan_w=full_w)
         return replace(view, plan_w=plan_power(self.plan, charger.id, now))
 
     def car_plan(self, cid: str) -> CarPlan | None:
@@ -109,17 +116,17 @@ class SmartPlanning:
         if self._running:
             return
         targets = smart_targets(
-            self._hass, chargers.values(), dt_util.utc_from_timestamp(now)
+            self._hass, chargers.values(), dt_util.utc_from_timestamp(now), self._memory
         )
         asked = (
             tuple((cid, t.key) for cid, t in sorted(targets.items())),
             tuple(self._forecast_stamps()),
         )
-        due = self.plan is None or now - self.plan.made_at >= REPLAN_EVERY_S
-        if asked == self._asked and not due:
+        if asked == self._asked and now < self._next_plan_at:
             return
+        self._asked, self._next_plan_at = asked, now + REPLAN_EVERY_S
         if not targets:
-            self.plan, self._asked = Plan(made_at=now, cars={}), asked
+            self.plan = Plan(made_at=now, cars={})
             return
         cars = [
             plan_car(chargers[cid], t, state, self._settings)
@@ -167,7 +174,7 @@ class SmartPlanning:
                 self._profile_at = now
             offpeak = (
                 ()
-                if forecasts.prices
+                if any(point.end > now for point in forecasts.prices)
                 else await async_offpeak_hours(
                     self._hass, self._data.get(CONF_OFFPEAK_ENTITY), now
                 )
@@ -183,10 +190,11 @@ class SmartPlanning:
             )
         except Exception:  # a failed plan leaves the cars on the last one
             LOGGER.exception("Planning the smart chargers failed")
+            self._failed = True  # tried again in 15 minutes, or on a change
             return
         finally:
             self._running = False
-        self.plan, self._asked = plan, asked
+        self.plan, self._failed = plan, False
         self._announce_unreachable(chargers, cars, keys)
 
     def _site_forecast(
@@ -265,8 +273,49 @@ class SmartPlanning:
             )
 
 
+@dataclass(slots=True)
+class TargetMemory:
+    """What the targets need kept between plans."""
+
+    # Per car: the departure counted towards and the session energy it counts
+    # from (the energy target is what to add by that departure).
+    baselines: dict[str, tuple[datetime, float]] = field(default_factory=dict)
+    soc: dict[str, float] = field(default_factory=dict)  # the last SoC read
+
+    def added_kwh(
+        self, charger: ChargerRuntime, departure: datetime, now: datetime
+    ) -> float:
+        """The energy added towards `departure`: since plug-in, or since the last
+        departure passed with the car still there (a box that cannot tell a
+        plug-in counts from then too)."""
+        session = charger.metering.session_kwh
+        kept = self.baselines.get(charger.id)
+        base = 0.0
+        if kept is not None:
+            base = kept[1]
+            if session < base:  # a new session
+                base = 0.0
+            elif kept[0] <= now:  # its departure passed: a new target from here
+                base = session
+        self.baselines[charger.id] = (departure, base)
+        return session - base
+
+    def soc_of(self, hass: HomeAssistant, charger: ChargerRuntime) -> float | None:
+        """The car's SoC, or the last one read while its sensor cannot say (a car
+        asleep often reports nothing)."""
+        entity = charger.config.soc_entity
+        soc = None if entity is None else _number(hass, entity)
+        if soc is None:
+            return self.soc.get(charger.id)
+        self.soc[charger.id] = soc
+        return soc
+
+
 def smart_targets(
-    hass: HomeAssistant, chargers: Iterable[ChargerRuntime], now: datetime
+    hass: HomeAssistant,
+    chargers: Iterable[ChargerRuntime],
+    now: datetime,
+    memory: TargetMemory,
 ) -> dict[str, Target]:
     """The smart cars that may charge, and what each needs by when."""
     targets: dict[str, Target] = {}
@@ -282,18 +331,25 @@ def smart_targets(
         config = charger.config
         if config.soc_entity is None:
             goal: object = settings.energy_target_kwh
-            need_kwh = settings.energy_target_kwh - charger.metering.session_kwh
+            added = memory.added_kwh(charger, departure, now)
+            need_kwh = settings.energy_target_kwh - added
         else:
             goal = settings.target_soc
-            soc = _number(hass, config.soc_entity)
-            # Not known: the whole way to the target (ready on time first;
-            # a full car stops taking power by itself).
-            have = soc if soc is not None else 0.0
+            # Never read: the whole way to the target (ready on time first; a
+            # full car stops taking power by itself).
+            have = memory.soc_of(hass, charger) or 0.0
             need_kwh = (settings.target_soc - have) / 100 * config.battery_kwh
         targets[charger.id] = Target(
             departure,
             max(need_kwh, 0.0) * 1000.0,
-            (departure, goal, settings.ceiling, settings.profile),
+            # A new session (a plug-in) asks for a new plan too.
+            (
+                departure,
+                goal,
+                settings.ceiling,
+                settings.profile,
+                charger.metering.progress.start,
+            ),
         )
     return targets
 

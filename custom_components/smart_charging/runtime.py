@@ -15,12 +15,14 @@ from .const import (
     CONF_BATTERY_KWH,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
+    CONF_PHASE_ROTATION,
     CONF_PHASES,
     CONF_PROFILE,
     CONF_SOC_ENTITY,
     DEFAULT_BATTERY_KWH,
     DEFAULT_DEPARTURE,
     DEFAULT_ENERGY_TARGET_KWH,
+    DEFAULT_PHASE_ROTATION,
     DEFAULT_TARGET_SOC,
     WRITE_RETRY_MAX_S,
 )
@@ -46,6 +48,8 @@ class ChargerConfig:
     profile: Profile
     soc_entity: str | None = None  # the car's state of charge, in %
     battery_kwh: float = DEFAULT_BATTERY_KWH  # usable capacity, for SoC targets
+    # The site phases the box's L1, L2, L3 are wired to (the main fuse).
+    phase_rotation: str = DEFAULT_PHASE_ROTATION
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> ChargerConfig:
@@ -59,6 +63,7 @@ class ChargerConfig:
             profile=Profile(data.get(CONF_PROFILE, Profile.STANDARD)),
             soc_entity=data.get(CONF_SOC_ENTITY) or None,
             battery_kwh=float(data.get(CONF_BATTERY_KWH, DEFAULT_BATTERY_KWH)),
+            phase_rotation=str(data.get(CONF_PHASE_ROTATION, DEFAULT_PHASE_ROTATION)),
         )
 
 
@@ -155,6 +160,7 @@ class Metering:
     """The energy since plug-in, the session in progress and the last sessions."""
 
     session_kwh: float = 0.0  # shown from plug-in to the next plug-in
+    unplugged: bool = False  # seen unplugged since the last plug-in
     progress: SessionProgress = field(default_factory=SessionProgress)
     solar: bool = False  # the site has a solar sensor: sessions have a solar share
     ended: list[Session] = field(default_factory=list)  # not yet published
@@ -179,8 +185,12 @@ class Metering:
     ) -> None:
         """A plug-in starts a session, an unplug records it. A session restored
         after a restart whose car left meanwhile ends when its energy last came."""
-        if connected is True and was is False:
+        if connected is False:
+            self.unplugged = True
+        elif connected is True and (was is False or self.unplugged):
+            # Plugged in after an unplug, however long it could not be told.
             self.session_kwh = 0.0
+            self.unplugged = False
         progress = self.progress
         if connected is False and progress.start is not None:
             end = now if was is True or progress.last is None else progress.last
@@ -316,4 +326,5 @@ class ChargerRuntime:
             failing=link.failing,
             retry_at=link.retry_at,
             attempted=link.attempted,
+            phase_rotation=config.phase_rotation,
         )

@@ -36,10 +36,12 @@ from .const import (
     CONF_GRID_LIMIT_KW,
     CONF_GRID_POWER_ENTITY,
     CONF_HOUSEHOLD_POWER_ENTITY,
+    CONF_MAIN_FUSE_A,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
     CONF_OFFPEAK_ENTITY,
     CONF_PEAK_LIMIT_KW,
+    CONF_PHASE_ROTATION,
     CONF_PHASES,
     CONF_PLAN_OBJECTIVE,
     CONF_POWER_ENTITY,
@@ -58,9 +60,11 @@ from .const import (
     DEFAULT_DIMMING_LIMIT_KW,
     DEFAULT_FAILSAFE_CURRENT,
     DEFAULT_FOLLOW_MONTHLY_PEAK,
+    DEFAULT_MAIN_FUSE_A,
     DEFAULT_MAX_CURRENT,
     DEFAULT_MIN_CURRENT,
     DEFAULT_PEAK_LIMIT_KW,
+    DEFAULT_PHASE_ROTATION,
     DEFAULT_PHASES,
     DEFAULT_PLAN_OBJECTIVE,
     DEFAULT_SAFETY_MARGIN_KW,
@@ -69,6 +73,8 @@ from .const import (
     DEFAULT_STALE_AFTER_S,
     DEFAULT_STANDARD_MAX_KW,
     DEFAULT_VOLTAGE,
+    PHASE_CURRENT_KEYS,
+    PHASE_ROTATIONS,
     PLAN_OBJECTIVES,
 )
 from .engine import Profile
@@ -99,6 +105,7 @@ from .validators import (
     DIMMING_DOMAINS,
     FORECAST_SENSOR_DOMAINS,
     OFFPEAK_DOMAINS,
+    PHASE_CURRENT_DOMAINS,
     POWER_SENSOR_DOMAINS,
     SOC_SENSOR_DOMAINS,
     SWITCH_DOMAINS,
@@ -169,6 +176,7 @@ def _scale_select() -> probatio.All[Any]:
 
 
 POWER_SENSOR_SELECTOR = _entity(POWER_SENSOR_DOMAINS, "power")
+PHASE_CURRENT_SELECTOR = _entity(PHASE_CURRENT_DOMAINS, "current")
 
 SITE_SCHEMA = probatio.Schema(
     {
@@ -211,6 +219,13 @@ SITE_SCHEMA = probatio.Schema(
         probatio.Required(
             CONF_FOLLOW_MONTHLY_PEAK, default=DEFAULT_FOLLOW_MONTHLY_PEAK
         ): BooleanSelector(),
+        # The main fuse per phase, and the grid connection's phase currents.
+        probatio.Required(CONF_MAIN_FUSE_A, default=DEFAULT_MAIN_FUSE_A): _number(
+            "A", "any"
+        ),
+        **{
+            probatio.Optional(key): PHASE_CURRENT_SELECTOR for key in PHASE_CURRENT_KEYS
+        },
     }
 )
 
@@ -222,6 +237,9 @@ CHARGER_SCHEMA = probatio.Schema(
         ),
         probatio.Required(CONF_PHASES, default=str(DEFAULT_PHASES)): probatio.All(
             probatio.Coerce(str), _select(PHASE_OPTIONS, "phases")
+        ),
+        probatio.Required(CONF_PHASE_ROTATION, default=DEFAULT_PHASE_ROTATION): _select(
+            PHASE_ROTATIONS, "phase_rotation"
         ),
         probatio.Required(CONF_MIN_CURRENT, default=DEFAULT_MIN_CURRENT): _number("A"),
         probatio.Required(CONF_MAX_CURRENT, default=DEFAULT_MAX_CURRENT): _number("A"),

@@ -32,9 +32,9 @@ class ChargerTimeEntityDescription(TimeEntityDescription):
 
 
 def _shown_departure(charger: ChargerData) -> time:
-    """The one-off departure's local time of day while there is one, else the
-    departure of every day."""
-    if charger.departure_at is not None:
+    """The one-off departure's local time of day while it is ahead, else the
+    departure of every day (as planning counts them: UserSettings.next_departure)."""
+    if charger.departure_at is not None and charger.departure_at > dt_util.utcnow():
         return dt_util.as_local(charger.departure_at).time()
     return charger.departure
 

@@ -39,10 +39,12 @@ from .const import (
     CONF_GRID_LIMIT_KW,
     CONF_GRID_POWER_ENTITY,
     CONF_HOUSEHOLD_POWER_ENTITY,
+    CONF_MAIN_FUSE_A,
     CONF_MAX_CURRENT,
     CONF_MIN_CURRENT,
     CONF_OFFPEAK_ENTITY,
     CONF_PEAK_LIMIT_KW,
+    CONF_PHASE_ROTATION,
     CONF_PHASES,
     CONF_PLAN_OBJECTIVE,
     CONF_POWER_ENTITY,
@@ -61,9 +63,13 @@ from .const import (
     DEFAULT_BATTERY_KWH,
     DEFAULT_DIMMING_LIMIT_KW,
     DEFAULT_FOLLOW_MONTHLY_PEAK,
+    DEFAULT_MAIN_FUSE_A,
     DEFAULT_PEAK_LIMIT_KW,
+    DEFAULT_PHASE_ROTATION,
     DEFAULT_PLAN_OBJECTIVE,
     DEFAULT_SOLAR_RIDE_THROUGH,
+    PHASE_CURRENT_KEYS,
+    PHASE_ROTATIONS,
     PLAN_OBJECTIVES,
 )
 from .engine.limits import MIN_CHARGE_CURRENT
@@ -76,6 +82,10 @@ from .modbus.registers import (
 POWER_UNITS = frozenset(
     {UnitOfPower.WATT, UnitOfPower.KILO_WATT, UnitOfPower.MEGA_WATT}
 )
+# The phase currents at the grid connection (inputs.py converts mA).
+PHASE_CURRENT_UNITS = frozenset(
+    {UnitOfElectricCurrent.AMPERE, UnitOfElectricCurrent.MILLIAMPERE}
+)
 # The domains each entity field takes (the forms' pickers show the same).
 POWER_SENSOR_DOMAINS = ("sensor",)
 # The price and carbon intensity: a sensor in any unit (EUR/kWh, gCO2eq/kWh...).
@@ -83,6 +93,7 @@ TARIFF_SENSOR_DOMAINS = ("sensor",)
 # A solar forecast: a sensor with the forecast in its attributes, in any unit.
 FORECAST_SENSOR_DOMAINS = ("sensor",)
 SOC_SENSOR_DOMAINS = ("sensor",)
+PHASE_CURRENT_DOMAINS = ("sensor",)
 OFFPEAK_DOMAINS = ("schedule", "binary_sensor", "input_boolean", "switch")
 DIMMING_DOMAINS = OFFPEAK_DOMAINS  # any on/off entity
 CURRENT_DOMAINS = ("number", "input_number")
@@ -105,6 +116,7 @@ SITE_NUMBERS = (
 GRID_LIMIT_NUMBERS = {
     CONF_DIMMING_LIMIT_KW: DEFAULT_DIMMING_LIMIT_KW,
     CONF_PEAK_LIMIT_KW: DEFAULT_PEAK_LIMIT_KW,
+    CONF_MAIN_FUSE_A: DEFAULT_MAIN_FUSE_A,
 }
 
 type Errors = dict[str, str]
@@ -138,6 +150,14 @@ SITE_ENTITY_RULES = {
     CONF_PRICE_ENTITY: EntityRule(TARIFF_SENSOR_DOMAINS),
     CONF_CO2_ENTITY: EntityRule(TARIFF_SENSOR_DOMAINS),
     CONF_SOLAR_FORECAST_ENTITY: EntityRule(FORECAST_SENSOR_DOMAINS),
+    **{
+        key: EntityRule(
+            PHASE_CURRENT_DOMAINS,
+            PHASE_CURRENT_UNITS,
+            unit_error="wrong_phase_current_unit",
+        )
+        for key in PHASE_CURRENT_KEYS
+    },
 }
 # The car's state of charge, asked in the charger's first form.
 SOC_RULES = {
@@ -295,6 +315,10 @@ def validate_site(
         CONF_GRID_POWER_ENTITY
     ):
         errors["base"] = "power_source_required"
+    if numbers[CONF_MAIN_FUSE_A] > 0 and not all(
+        user_input.get(key) for key in PHASE_CURRENT_KEYS
+    ):
+        errors.setdefault(CONF_MAIN_FUSE_A, "phase_sensors_required")
     return data, errors
 
 
@@ -341,6 +365,9 @@ def validate_charger(
     battery_kwh = float(user_input.get(CONF_BATTERY_KWH, DEFAULT_BATTERY_KWH))
     if not 0 < battery_kwh <= BATTERY_KWH_MAX:
         errors[CONF_BATTERY_KWH] = "invalid_battery_kwh"
+    rotation = user_input.get(CONF_PHASE_ROTATION, DEFAULT_PHASE_ROTATION)
+    if rotation not in PHASE_ROTATIONS:
+        errors[CONF_PHASE_ROTATION] = "invalid_phase_rotation"
     entities, entity_errors = validate_entities(hass, user_input, SOC_RULES)
     errors |= entity_errors
     if errors:
@@ -352,6 +379,7 @@ def validate_charger(
         CONF_MIN_CURRENT: int(min_current),
         CONF_MAX_CURRENT: int(max_current),
         CONF_PROFILE: user_input[CONF_PROFILE],
+        CONF_PHASE_ROTATION: rotation,
         **entities,
         CONF_BATTERY_KWH: battery_kwh,
     }, errors

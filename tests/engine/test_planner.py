@@ -10,6 +10,7 @@ from scipy.optimize import linprog
 
 from custom_components.smart_charging.engine import (
     ChargerInput,
+    ChargerState,
     EngineState,
     Mode,
     SiteInput,
@@ -28,10 +29,12 @@ from custom_components.smart_charging.engine.planner import (
 from custom_components.smart_charging.engine.smart import (
     FALLBACK_END_S,
     SiteForecast,
+    SmartCharger,
     plan_power,
     plan_site,
     plan_slots,
     repeat_last_day,
+    smart_car,
 )
 
 from .helpers import kw
@@ -182,6 +185,38 @@ def test_with_minimums_a_car_takes_its_minimum_or_nothing_in_a_slot() -> None:
     assert relaxed.cars["car"].power_at(1) == pytest.approx(2000)
 
 
+def test_the_most_negative_price_is_taken_first() -> None:
+    # Paid to take power: the plan takes the slot that pays most, and no more
+    # than the car needs.
+    slots = [
+        PlanSlot(i * HOUR, (i + 1) * HOUR, headroom_w=kw(20), price=price)
+        for i, price in enumerate((-0.05, -0.30, 0.20))
+    ]
+    car = [PlanCar("car", 5_000, 3 * HOUR, 1380, 11_040)]
+    mine = make_plan(car, slots, 0.0, minimums=False).cars["car"]
+    assert mine.power_at(HOUR + 1) == pytest.approx(5_000)
+    assert energy_wh(mine.schedule) == pytest.approx(5_000, rel=1e-3)
+    # With minimums a whole slot at the minimum may go a little beyond the need
+    # (paid for it here), never more than that.
+    mine = make_plan(car, slots, 0.0, minimums=True).cars["car"]
+    assert mine.power_at(HOUR + 1) >= 5_000
+    assert energy_wh(mine.schedule) <= 5_000 + 1380 + 1
+
+
+def test_a_car_taking_less_than_its_minimum_is_still_planned() -> None:
+    # Run at its 6 A minimum, a cold car draws 3 kW on three phases: it is
+    # planned at what it takes, not dropped.
+    kept = ChargerState(car_limit_w=3000.0, car_phases=3)
+    charger = SmartCharger("car", phases=3, min_current=6, ceiling=16)
+    car = smart_car(charger, 6000.0, 4 * HOUR, 230.0, kept)
+    assert (car.min_w, car.max_w) == (3000.0, 3000.0)
+    plan = make_plan([car], [PlanSlot(0, 4 * HOUR, headroom_w=kw(20))], 0.0)
+    assert plan.cars["car"].reachable
+    # A standard profile's ceiling under the minimum: it cannot charge at all.
+    capped = SmartCharger("car", 3, 6, 16, standard_max_w=3700.0)
+    assert smart_car(capped, 6000.0, 4 * HOUR, 230.0, None).max_w == 0.0
+
+
 def test_co2_objective_picks_the_cleanest_slots() -> None:
     slots = [
         PlanSlot(0, HOUR, headroom_w=kw(10), price=0.1, co2=500),
@@ -230,6 +265,33 @@ def test_without_prices_off_peak_hours_count_as_cheap() -> None:
         0.0,
     )
     assert all(4 * HOUR <= b.start < 6 * HOUR for b in plan.cars["car"].schedule)
+
+
+def test_hourly_prices_followed_by_quarter_hours_keep_each_length() -> None:
+    # Today's hourly prices, tomorrow's in quarter hours (a market that changed):
+    # each slot is its own price point, so a cheap quarter hour is seen.
+    hours = tuple(Point(i * HOUR, (i + 1) * HOUR, 0.3) for i in range(2))
+    quarters = tuple(
+        Point(
+            2 * HOUR + i * QUARTER,
+            2 * HOUR + (i + 1) * QUARTER,
+            0.01 if i == 2 else 0.5,
+        )
+        for i in range(4)
+    )
+    forecast = SiteForecast(prices=hours + quarters)
+    slots = plan_slots(1800.0, 3 * HOUR, kw(10), forecast, 0.0)
+    assert [(s.start, s.end) for s in slots[:3]] == [
+        (0.0, HOUR),
+        (HOUR, 2 * HOUR),
+        (2 * HOUR, 2 * HOUR + QUARTER),
+    ]
+    assert [s.price for s in slots] == [0.3, 0.3, 0.5, 0.5, 0.01, 0.5]
+    # After the forecast: quarter hours of the clock.
+    later = plan_slots(3 * HOUR + 60, 4 * HOUR, kw(10), forecast, 0.0)
+    assert [(s.start, s.end) for s in later] == [
+        (3 * HOUR + i * QUARTER, 3 * HOUR + (i + 1) * QUARTER) for i in range(4)
+    ]
 
 
 def test_slots_follow_the_price_slot_length_and_the_household_forecast() -> None:
@@ -339,7 +401,11 @@ def test_with_minimums_every_slot_is_nothing_or_the_minimum(
     cars, slots = problem
     plan = make_plan(cars, slots, 0.0, minimums=True)
     for car in cars:
-        for block in plan.cars[car.id].schedule:
+        mine = plan.cars[car.id]
+        # What it says is reachable is what its schedule delivers (a block under
+        # the minimum would be dropped, and this would fail).
+        assert energy_wh(mine.schedule) >= mine.reachable_wh - 2.0
+        for block in mine.schedule:
             assert block.power_w >= min(car.min_w, car.max_w) * (1 - 1e-6) - 1.0
             assert block.end <= car.departure + 1e-6
     for slot in slots:

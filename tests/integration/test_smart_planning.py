@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
+from types import SimpleNamespace
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -19,6 +20,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.smart_charging.const import DOMAIN
+from custom_components.smart_charging.planning import TargetMemory
 from tests.conftest import (
     HOUSEHOLD,
     EntryFactory,
@@ -59,8 +61,14 @@ async def smart_car(
             charger_data(
                 "Car",
                 "input_number.wb1",
-                connected_entity="input_boolean.plug",
-                **charger,
+                **{
+                    key: value
+                    for key, value in {
+                        "connected_entity": "input_boolean.plug",
+                        **charger,
+                    }.items()
+                    if value is not None
+                },
             )
         ],
         stale_after_s=0,
@@ -81,6 +89,14 @@ async def smart_car(
     )
     await settle(hass)
     return cid, find_entity(hass, "sensor", f"{cid}_planned_start")
+
+
+async def charge_until_06_45(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    until = dt_util.start_of_local_day() + timedelta(hours=6, minutes=45)
+    while dt_util.now() < until:
+        await tick(hass, freezer, 300)
 
 
 def planned_kwh(hass: HomeAssistant, entity_id: str) -> float:
@@ -109,12 +125,68 @@ async def test_a_state_of_charge_target_plans_what_the_battery_lacks(
     await tick(hass, freezer, 10)
     # (80 % - 50 %) of 60 kWh.
     assert planned_kwh(hass, planned) == pytest.approx(18.0, rel=0.01)
-    # The state of charge goes unknown: the whole way to the target is planned
-    # (ready on time first; a full car stops taking power by itself).
-    hass.states.async_set("sensor.car_soc", "unknown", {"unit_of_measurement": "%"})
+    # The car's integration goes quiet (a car asleep): its last SoC still counts.
+    hass.states.async_set("sensor.car_soc", "unavailable")
     await tick(hass, freezer, 900)  # the next plan, every 15 minutes
     await tick(hass, freezer, 10)
+    assert planned_kwh(hass, planned) == pytest.approx(18.0, rel=0.01)
+
+
+async def test_a_state_of_charge_never_read_plans_the_whole_way(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    # Ready on time first (a full car stops taking power by itself).
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=18))
+    hass.states.async_set("sensor.car_soc", "unknown", {"unit_of_measurement": "%"})
+    _cid, planned = await smart_car(
+        hass, site_entry_factory, soc_entity="sensor.car_soc", battery_kwh=60
+    )
+    await tick(hass, freezer, 10)
     assert planned_kwh(hass, planned) == pytest.approx(48.0, rel=0.02)
+
+
+async def test_a_car_plugged_in_again_after_an_unknown_plug_state_starts_afresh(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=1))
+    _cid, planned = await smart_car(hass, site_entry_factory)
+    await charge_until_06_45(hass, freezer)  # its 20 kWh, by 06:30 (no prices)
+    assert planned_kwh(hass, planned) == pytest.approx(0.0, abs=0.01)
+    # After the departure, unplugged, the plug state unknown for a while, plugged
+    # in again: tomorrow's 20 kWh.
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=8))
+    for state in ("off", "unavailable", "on"):
+        hass.states.async_set("input_boolean.plug", state)
+        await tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
+    assert planned_kwh(hass, planned) == pytest.approx(20.0, rel=0.01)
+
+
+def test_the_energy_target_counts_afresh_once_the_departure_passed() -> None:
+    # A box that cannot tell a plug-in (its session never restarts): the next
+    # day's target counts from the departure that passed, not from every day's
+    # energy; a new session counts from 0.
+    memory = TargetMemory()
+    car = SimpleNamespace(id="car", metering=SimpleNamespace(session_kwh=5.0))
+    day = dt_util.start_of_local_day()
+    first, second = day + timedelta(hours=7), day + timedelta(days=1, hours=7)
+    added = memory.added_kwh
+    assert added(car, first, day + timedelta(hours=1)) == 5.0  # type: ignore[arg-type]
+    car.metering.session_kwh = 20.0
+    assert added(car, first, day + timedelta(hours=6)) == 20.0  # type: ignore[arg-type]
+    # 07:00 passed with the car still there: tomorrow's target starts from here.
+    assert added(car, second, day + timedelta(hours=8)) == 0.0  # type: ignore[arg-type]
+    car.metering.session_kwh = 26.0
+    assert added(car, second, day + timedelta(hours=20)) == 6.0  # type: ignore[arg-type]
+    # Moving the departure does not forget what was added towards it.
+    later = second + timedelta(hours=1)
+    assert added(car, later, day + timedelta(hours=21)) == 6.0  # type: ignore[arg-type]
+    car.metering.session_kwh = 1.0  # a new session
+    assert added(car, later, day + timedelta(hours=22)) == 1.0  # type: ignore[arg-type]
 
 
 async def test_without_prices_the_off_peak_hours_of_yesterday_count_as_cheap(
@@ -161,7 +233,9 @@ async def test_a_plan_that_fails_keeps_the_last_one(
         side_effect=RuntimeError("boom"),
     ):
         await tick(hass, freezer, 900)
-    assert "Planning the smart chargers failed" in caplog.text
+        for _ in range(6):  # not tried again every cycle
+            await tick(hass, freezer, 10)
+    assert caplog.text.count("Planning the smart chargers failed") == 1
     assert state_of(hass, planned).attributes["schedule"] == before
     await tick(hass, freezer, 900)  # the next plan runs again
     assert state_of(hass, planned).attributes["schedule"]
@@ -182,3 +256,20 @@ async def test_the_plan_stays_under_the_capacity_tariffs_target(
     # 8 kW of import for the quarter hour, 1 kW of it the household's.
     assert max(block["power_w"] for block in schedule) <= 7000 + 1
     assert planned_kwh(hass, planned) == pytest.approx(20.0, rel=0.01)
+
+
+async def test_without_any_plan_a_smart_car_charges_now(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    # Ready on time comes first: a plan that cannot be made is no reason to wait.
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=18))
+    with patch(
+        "custom_components.smart_charging.planning.plan_site",
+        side_effect=RuntimeError("boom"),
+    ):
+        await smart_car(hass, site_entry_factory)
+        await tick(hass, freezer, 10)
+        await tick(hass, freezer, 10)
+        assert float(state_of(hass, "input_number.wb1").state) == 32

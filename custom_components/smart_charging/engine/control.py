@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+import math
 
 from .allocate import decide
 from .grid_limits import (
@@ -23,6 +24,7 @@ from .grid_limits import (
     chargers_cap_w,
 )
 from .household_check import DoubleCountCheck
+from .limits import MIN_CHARGE_CURRENT
 from .model import (
     ChargerInput,
     Decision,
@@ -32,6 +34,17 @@ from .model import (
     Profile,
     SiteInput,
     Status,
+)
+from .phases import (
+    DEFAULT_ROTATION,
+    Draw,
+    PhaseCharger,
+    PhaseCurrents,
+    apply_limits,
+    drawn_phases,
+    fit_fuse,
+    household_currents,
+    site_phases,
 )
 from .readings import check_power, site_power_range
 
@@ -58,6 +71,9 @@ class SiteSettings:
     dimming_limit_w: float = 4200.0
     peak_limit_w: float = 0.0
     follow_monthly_peak: bool = False
+    # The main fuse: each site phase's current at or under this (0 = none;
+    # phases.py).
+    main_fuse_a: float = 0.0
 
     @property
     def capacity(self) -> CapacityTariff:
@@ -76,6 +92,10 @@ class SiteReadings:
     grid_reported_at: float = 0.0
     dimmed: bool = False  # the grid operator dims the chargers (§14a)
     utc_offset_s: float = 0.0  # the local clock's offset now: the tariff's month
+    # The grid connection's L1, L2, L3 currents (import positive, chargers
+    # included), and when each was reported; None = none or unusable.
+    phase_currents_a: PhaseCurrents | None = None
+    phases_reported_at: PhaseCurrents = (0.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +141,7 @@ class ChargerView:
     retry_at: float = 0.0  # a failed write is not retried before this
     attempted: int | None = None  # a current whose write failed or is not shown
     plan_w: float | None = None  # `smart`: the power its plan gives it now
+    phase_rotation: str = DEFAULT_ROTATION  # the site phases of its L1, L2, L3
 
     @property
     def plugged(self) -> bool:
@@ -159,6 +180,9 @@ class ControlState:
     # The net load (household - solar) the last step read: it held until this
     # step, as a change of it starts a step at once.
     net_w: float | None = None
+    # The household's current per phase when the phase sensors were last usable:
+    # it bounds the chargers while they are not (failsafe). None = never seen.
+    phase_household_a: PhaseCurrents | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,12 +233,10 @@ def control_step(
         # the margin is what the chargers may take.
         limit_w = net_w + site.safety_margin_w + grid.chargers_cap_w
         site = replace(site, grid_limit_w=min(site.grid_limit_w, limit_w))
-    decision = _failsafe_statuses(
-        _decide_with_reserve(
-            site, chargers, state.engine, now, allow_increase, settings.engine
-        ),
-        chargers,
+    decision, phase_household = _decide_within_fuse(
+        settings, readings, site, chargers, state, now, allow_increase=allow_increase
     )
+    decision = _failsafe_statuses(decision, chargers)
     decreases, increases = _plan_writes(decision, chargers, now)
     double_count = state.double_count
     if readings.household_w is not None and not unusable:
@@ -231,7 +253,9 @@ def control_step(
         },
         energy_kwh=energy,
         household_includes_chargers=double_count.suspected,
-        state=ControlState(decision.state, now, double_count, quarter, net_w),
+        state=ControlState(
+            decision.state, now, double_count, quarter, net_w, phase_household
+        ),
         grid=grid,
     )
 
@@ -372,15 +396,17 @@ def derive_household(
 
 def _engine_input(charger: ChargerView, failsafe_current: int) -> ChargerInput:
     min_current, ceiling = charger.min_current, charger.ceiling
+    # 0 is a ceiling too (the main fuse pauses a charger that way).
+    most = charger.max_current if ceiling is None else ceiling
     if charger.accepts is not None:
         # Within what the box's entity accepts, so no write is clamped.
         min_current = max(min_current, charger.accepts[0])
-        ceiling = min(ceiling or charger.max_current, charger.accepts[1])
+        ceiling = most = min(most, charger.accepts[1])
     if charger.power_problem is not None:
         # Its own reading is unusable (SPEC §5 rules 5 and 8): this charger is in
         # failsafe, at the failsafe current and never above what it holds.
         held = charger.holding.current or 0
-        ceiling = min(ceiling or charger.max_current, failsafe_current, held)
+        ceiling = min(most, failsafe_current, held)
     return ChargerInput(
         id=charger.id,
         phases=charger.phases,
@@ -472,6 +498,111 @@ def _decide_with_reserve(
         else:
             low_w = middle_w
     return covered
+
+
+def _decide_within_fuse(
+    settings: SiteSettings,
+    readings: SiteReadings,
+    site: SiteInput,
+    chargers: Sequence[ChargerView],
+    state: ControlState,
+    now: float,
+    *,
+    allow_increase: bool,
+) -> tuple[Decision, PhaseCurrents | None]:
+    """The engine's decision, every site phase then kept within the main fuse
+    (phases.py), and the household's current per phase counted.
+
+    When the fuse lowers chargers, the engine decides again with them capped
+    there, so that what they leave goes to the others; the fuse is then kept
+    again. Without usable phase sensors the household's last currents bound the
+    chargers; never seen, every charger is paused."""
+
+    def decide_for(views: Sequence[ChargerView]) -> Decision:
+        return _decide_with_reserve(
+            site, views, state.engine, now, allow_increase, settings.engine
+        )
+
+    decision = decide_for(chargers)
+    fuse_a = settings.main_fuse_a
+    if fuse_a <= 0:
+        return decision, state.phase_household_a
+    household_a = state.phase_household_a
+    if readings.phase_currents_a is not None:
+        household_a = _phase_household(readings, chargers, settings.voltage, state)
+    bound = household_a if household_a is not None else (fuse_a, fuse_a, fuse_a)
+    lowered = fit_fuse(fuse_a, bound, _phase_chargers(chargers, decision))
+    if lowered:
+        decision = decide_for(
+            [
+                replace(view, ceiling=lowered[view.id]) if view.id in lowered else view
+                for view in chargers
+            ]
+        )
+        lowered = fit_fuse(fuse_a, bound, _phase_chargers(chargers, decision))
+    held = {view.id: view.holding.current for view in chargers}
+    return apply_limits(decision, lowered, held), household_a
+
+
+def _phase_chargers(
+    chargers: Sequence[ChargerView], decision: Decision
+) -> list[PhaseCharger]:
+    """The chargers the integration drives, as the fuse sees them; one left
+    alone (disabled) counts with the household."""
+    found = []
+    for view in chargers:
+        current = decision.chargers[view.id].current
+        if current is None:
+            continue
+        kept = decision.state.chargers.get(view.id)
+        phases = drawn_phases(view.phases, None if kept is None else kept.car_phases)
+        low = MIN_CHARGE_CURRENT if view.accepts is None else view.accepts[0]
+        found.append(
+            PhaseCharger(
+                view.id,
+                site_phases(view.phase_rotation, phases),
+                current,
+                max(view.min_current, low, MIN_CHARGE_CURRENT),
+                view.profile is Profile.PREMIUM,
+                held_above(view, 0),
+            )
+        )
+    return found
+
+
+def _phase_household(
+    readings: SiteReadings,
+    chargers: Sequence[ChargerView],
+    voltage: float,
+    state: ControlState,
+) -> PhaseCurrents:
+    """The household's current per phase: measured less what each charger the
+    integration drives draws now (phases.py): what its box holds (on a phase
+    whose sensor reported before the box last changed, the lowest it held
+    lately), and no more than its power reading shows.
+
+    A sensor that reports while a car is still ramping up to a new current shows
+    the household a little low until its next report; counting the new current
+    as household instead would pause and restart a car at a fuse-filling current
+    at every report."""
+    assert readings.phase_currents_a is not None
+    draws = []
+    for view in chargers:
+        if not view.enabled or not view.plugged:
+            continue  # left alone: with the household; no car: draws nothing
+        kept = state.engine.chargers.get(view.id)
+        phases = drawn_phases(view.phases, None if kept is None else kept.car_phases)
+        held = float(view.holding.current or 0)
+        # Changed since a sensor reported: it shows what the box held before.
+        low = min(held, view.holding.low_w / (voltage * view.phases))
+        measured = math.inf
+        if view.power_w is not None:
+            measured = max(view.power_w, 0.0) / (voltage * phases)
+        changed_at = view.holding.changed_at  # 0: never changed
+        for phase in site_phases(view.phase_rotation, phases):
+            seen = changed_at < readings.phases_reported_at[phase] or not changed_at
+            draws.append(Draw((phase,), min(held if seen else low, measured)))
+    return household_currents(readings.phase_currents_a, draws)
 
 
 def _plan_writes(

@@ -256,7 +256,11 @@ class _Program:
         need_kwh = max(car.need_wh, 0.0) / 1000.0
         # With minimums, at least the need: at its minimum for a whole slot a car
         # may have to take a little more than the last of its need.
-        row = self._row(need_kwh, math.inf if self.minimums else need_kwh)
+        upper = need_kwh
+        if self.minimums:  # at most one slot at the minimum beyond the need
+            longest_h = max((s.end - s.start for s in self.slots), default=0.0) / 3600
+            upper += car.min_w * longest_h / 1000.0
+        row = self._row(need_kwh, upper)
         columns: list[tuple[int, int, float]] = []
         if car.max_w > 0:
             for index, slot in enumerate(self.slots):
@@ -278,11 +282,13 @@ class _Program:
         self._column(unmet_weight, math.inf, {row: 1.0})
 
     def add_slot_limit(self, index: int, slot: PlanSlot, cost: float) -> int:
-        """What the cars take in the slot beyond its surplus comes from the grid,
-        within the headroom. Returns the column of the slot's grid energy."""
+        """What the cars take in the slot is the surplus they use plus the grid
+        energy, each within its own bound (an equality: a negative price cannot
+        make grid energy appear that no car takes). Returns the grid's column."""
         hours = max(slot.end - max(slot.start, self.now), 0.0) / 3600
         row = self.slot_rows[index]
-        self.row_upper[row] = max(slot.solar_w, 0.0) * hours / 1000.0
+        self.row_lower[row] = self.row_upper[row] = 0.0
+        self._column(0.0, max(slot.solar_w, 0.0) * hours / 1000.0, {row: -1.0})
         return self._column(
             cost, max(slot.headroom_w, 0.0) * hours / 1000.0, {row: -1.0}
         )

@@ -20,6 +20,8 @@ POWER_UNITS_W = {
     "GW": 1e9,
     "TW": 1e12,
 }
+# Current units of the grid connection's phase sensors, in amps.
+CURRENT_UNITS_A = {"mA": 1e-3, "A": 1.0}
 # Plain decimal numbers only: no "1_000", "inf", "nan" or padding.
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
@@ -28,6 +30,9 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 LOWEST_SITE_W = -500.0
 # Nor above this many times the grid limit.
 SITE_LIMIT_FACTOR = 10.0
+# A phase current beyond this many times the main fuse (either way: a meter may
+# show export as negative) is not plausible.
+PHASE_LIMIT_FACTOR = 10.0
 # Nor a charger drawing more than this share of its maximum power.
 CHARGER_LIMIT_FACTOR = 1.25
 
@@ -84,3 +89,37 @@ def grid_power_range(grid_limit_w: float) -> tuple[float, float]:
 def charger_power_range(max_power_w: float) -> tuple[float, float]:
     """The plausible range of a charger's power reading."""
     return LOWEST_SITE_W, CHARGER_LIMIT_FACTOR * max_power_w
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentReading:
+    """A checked current in amps, or why there is none."""
+
+    amps: float | None
+    problem: str | None = None
+
+
+def read_current(
+    state: str, unit: str | None, low_a: float, high_a: float
+) -> CurrentReading:
+    """A current state in amps (mA converted), checked to lie in [low_a, high_a]."""
+    number = parse_number(state)
+    if number is None:
+        return CurrentReading(None, f"not a number ({state[:20]!r})")
+    if unit is None:
+        return CurrentReading(None, "no unit")
+    factor = CURRENT_UNITS_A.get(unit)
+    if factor is None:
+        return CurrentReading(None, f"unit {unit!r} is not a current unit")
+    amps = number * factor
+    if not math.isfinite(amps):
+        return CurrentReading(None, "not finite")
+    if not low_a <= amps <= high_a:
+        return CurrentReading(None, f"{amps:.1f} A is not plausible")
+    return CurrentReading(amps)
+
+
+def phase_current_range(main_fuse_a: float) -> tuple[float, float]:
+    """The plausible range of a phase current at the grid connection."""
+    high = PHASE_LIMIT_FACTOR * main_fuse_a
+    return -high, high

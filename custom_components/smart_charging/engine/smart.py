@@ -96,19 +96,26 @@ def smart_car(
     phases = charger.phases
     if state is not None and state.car_phases is not None:
         phases = min(phases, state.car_phases)
-    ceiling = charger.ceiling
-    if demand is not None and demand.cap is not None:
-        ceiling = min(ceiling, max(demand.cap - 1, charger.min_current))
-    max_w = ceiling * voltage * phases
-    if state is not None and state.car_limit_w:
-        max_w = min(max_w, max(state.car_limit_w, charger.min_current * voltage))
+    min_w = charger.min_current * voltage * phases
+    # What the box may offer (its ceiling, the standard profile's): under the
+    # minimum it cannot charge at all.
+    box_w = charger.ceiling * voltage * phases
     if not charger.premium and charger.standard_max_w > 0:
-        max_w = min(max_w, charger.standard_max_w)
+        box_w = min(box_w, charger.standard_max_w)
+    if box_w < min_w:
+        return PlanCar(charger.id, max(need_wh, 0.0), departure, min_w, 0.0)
+    # What the car takes of it; a car that takes less than its minimum current
+    # (at which it is still run) is planned at what it takes.
+    max_w = box_w
+    if demand is not None and demand.cap is not None:
+        max_w = min(max_w, max(demand.cap - 1, charger.min_current) * voltage * phases)
+    if state is not None and state.car_limit_w:
+        max_w = min(max_w, state.car_limit_w)
     return PlanCar(
         id=charger.id,
         need_wh=max(need_wh, 0.0),
         departure=departure,
-        min_w=charger.min_current * voltage * phases,
+        min_w=min(min_w, max_w),
         max_w=max_w,
         premium=charger.premium,
     )
@@ -128,12 +135,17 @@ def plan_power(plan: Plan | None, cid: str, now: float) -> float:
     return block.power_w / plan.power_share
 
 
-def slot_length(now: float, forecast: SiteForecast) -> float:
-    """The price forecast's own slot length (15 or 60 min), else 15 minutes."""
+def slot_end(start: float, forecast: SiteForecast) -> float:
+    """Where the slot starting at `start` ends: with its price point (the price
+    forecast's own slot length, 15 or 60 minutes, even mixed), else at the next
+    quarter hour."""
     for point in forecast.prices:
-        if point.start <= now < point.end:
-            return point.end - point.start
-    return DEFAULT_SLOT_S
+        if point.start <= start < point.end:
+            return point.end
+    quarter = (math.floor(start / DEFAULT_SLOT_S) + 1) * DEFAULT_SLOT_S
+    # A price point starting before the next quarter hour starts a slot there.
+    starts = [p.start for p in forecast.prices if start < p.start < quarter]
+    return min(starts, default=quarter)
 
 
 def plan_slots(
@@ -143,15 +155,18 @@ def plan_slots(
     forecast: SiteForecast,
     current_household_w: float,
 ) -> list[PlanSlot]:
-    """The slots from `now` to `until`, aligned to the clock. `headroom_w` is the
+    """The slots from `now` to `until`, each a price point of the forecast, else
+    a quarter hour of the clock. `headroom_w` is the
     grid limit minus the safety margin. The slot of now plans with the household
     of now; later ones with its forecast (else the household of now). Without a
     price forecast, off-peak slots count as cheap."""
-    length = slot_length(now, forecast)
-    start = math.floor(now / length) * length
+    covering = [p.start for p in forecast.prices if p.start <= now < p.end]
+    start = (
+        covering[0] if covering else math.floor(now / DEFAULT_SLOT_S) * DEFAULT_SLOT_S
+    )
     slots: list[PlanSlot] = []
     while start < until:
-        end = start + length
+        end = slot_end(start, forecast)
         middle = max(start, now) + (end - max(start, now)) / 2
         household = current_household_w
         if start > now:
@@ -176,6 +191,14 @@ def plan_slots(
     return slots
 
 
+def _fallback_end(car: PlanCar, now: float) -> float:
+    """FALLBACK_END_S before the departure, as far as the car still has the time:
+    a car that needs all of it charges to the departure."""
+    needed_s = car.need_wh / car.max_w * 3600 if car.max_w > 0 else 0.0
+    slack_s = car.departure - now - needed_s
+    return car.departure - min(max(slack_s, 0.0), FALLBACK_END_S)
+
+
 def plan_site(
     cars: Sequence[PlanCar],
     now: float,
@@ -190,15 +213,18 @@ def plan_site(
     it can be, to end FALLBACK_END_S before its departure (SPEC §4)."""
     if not cars:
         return Plan(made_at=now, cars={})
+    # A forecast that has ended is no forecast.
+    forecast = replace(
+        forecast,
+        prices=tuple(p for p in forecast.prices if p.end > now),
+        co2=tuple(p for p in forecast.co2 if p.end > now),
+    )
     until = min(max(car.departure for car in cars), now + HORIZON_S)
     share = 1.0 if len(cars) <= MINIMUMS_MAX_CARS else PLANNED_SHARE
     cars = [replace(car, max_w=car.max_w * share) for car in cars]
     slots = plan_slots(now, until, headroom_w, forecast, current_household_w)
     if not forecast.prices and not forecast.offpeak and not forecast.co2:
-        cars = [
-            replace(car, departure=max(car.departure - FALLBACK_END_S, now))
-            for car in cars
-        ]
+        cars = [replace(car, departure=_fallback_end(car, now)) for car in cars]
         # Later is cheaper: the charge ends as close to the departure as it can.
         slots = [replace(slot, price=until - slot.start) for slot in slots]
     plan = make_plan(cars, slots, now, objective)

@@ -1,0 +1,316 @@
+"""The main fuse per phase (SPEC §5 rule 1): engine/phases.py and the control step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from custom_components.smart_charging.engine import (
+    ChargerState,
+    EngineState,
+    Mode,
+    Profile,
+    Status,
+)
+from custom_components.smart_charging.engine.control import (
+    ChargerView,
+    ControlState,
+    Holding,
+    SiteReadings,
+    SiteSettings,
+    StepResult,
+    control_step,
+)
+from custom_components.smart_charging.engine.phases import (
+    ROTATIONS,
+    Draw,
+    PhaseCharger,
+    fit_fuse,
+    household_currents,
+    phase_loads,
+    site_phases,
+)
+
+SETTINGS = settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+HOUSE = SiteSettings(grid_limit_w=100_000.0, main_fuse_a=25.0)
+
+
+def test_rotations_map_the_chargers_phases_onto_the_sites() -> None:
+    assert site_phases("L1L2L3", 3) == (0, 1, 2)
+    assert site_phases("L2L3L1", 3) == (1, 2, 0)
+    assert site_phases("L3L1L2", 3) == (2, 0, 1)
+    assert site_phases("L2L3L1", 1) == (1,)  # a one-phase charger: the first
+    assert site_phases("L3L1L2", 2) == (2, 0)
+    assert site_phases("bogus", 1) == (0,)
+
+
+def test_household_per_phase_is_measured_less_the_chargers() -> None:
+    measured = (30.0, 20.0, 10.0)
+    draws = [Draw((0,), 16.0), Draw((1, 2, 0), 6.0)]
+    assert household_currents(measured, draws) == (8.0, 14.0, 4.0)
+
+
+def test_the_lowest_priority_on_the_over_phase_goes_first() -> None:
+    chargers = [
+        PhaseCharger("premium", (0,), 16, 6, premium=True),
+        PhaseCharger("small", (0,), 10, 6),
+        PhaseCharger("big", (0, 1, 2), 16, 6),
+        PhaseCharger("elsewhere", (1,), 16, 6),
+    ]
+    # L1: 5 + 16 + 10 + 16 = 47, 22 A over: "big" (standard, most current) to 0;
+    # then 6 A over: "small" would keep 4 A, below its minimum, so 0 too. The
+    # premium one and the one on L2 keep theirs.
+    lowered = fit_fuse(25.0, (5.0, 0.0, 0.0), chargers)
+    assert lowered == {"big": 0, "small": 0}
+    loads = phase_loads(
+        (5.0, 0.0, 0.0), chargers, {c.id: c.current for c in chargers} | lowered
+    )
+    assert max(loads) <= 25.0
+
+
+def test_a_charger_is_lowered_only_as_far_as_needed() -> None:
+    chargers = [PhaseCharger("a", (1,), 16, 6), PhaseCharger("b", (0,), 16, 6)]
+    assert fit_fuse(25.0, (0.0, 12.5, 0.0), chargers) == {"a": 12}
+
+
+def test_a_failing_box_holds_its_current_so_the_others_go_down() -> None:
+    chargers = [
+        PhaseCharger("failing", (0,), 6, 6, held=16),
+        PhaseCharger("ok", (0,), 16, 6),
+    ]
+    assert fit_fuse(25.0, (5.0, 0.0, 0.0), chargers) == {"ok": 0}
+
+
+def one_phase(cid: str, rotation: str, **changes: object) -> ChargerView:
+    return ChargerView(
+        id=cid,
+        phases=1,
+        connected=True,
+        phase_rotation=rotation,
+        **changes,  # type: ignore[arg-type]
+    )
+
+
+def step(
+    views: Sequence[ChargerView],
+    currents: tuple[float, float, float] | None,
+    state: ControlState | None = None,
+    *,
+    unusable: tuple[str, ...] = (),
+    allow_increase: bool = True,
+) -> StepResult:
+    return control_step(
+        HOUSE,
+        SiteReadings(
+            household_w=3000.0,
+            phase_currents_a=currents,
+            unusable=unusable,
+            phases_reported_at=(1000.0, 1000.0, 1000.0),
+        ),
+        views,
+        state or ControlState(),
+        1000.0,
+        allow_increase=allow_increase,
+    )
+
+
+def currents_of(result: StepResult) -> dict[str, int | None]:
+    return {cid: d.current for cid, d in result.decision.chargers.items()}
+
+
+def test_a_load_on_l1_lowers_the_charger_on_l1_at_once_not_the_one_on_l2() -> None:
+    views = [
+        one_phase("on_l1", "L1L2L3", holding=Holding(16)),
+        one_phase("on_l2", "L2L3L1", holding=Holding(16)),
+        ChargerView(id="three", connected=True, holding=Holding(6)),
+    ]
+    # The household draws 12 A on L1: 12 + 16 + 6 = 34 A measured there.
+    result = step(views, (34.0, 22.0, 6.0), allow_increase=False)
+    currents = currents_of(result)
+    assert currents["on_l2"] == 16
+    assert 12 + (currents["on_l1"] or 0) + (currents["three"] or 0) <= 25
+    assert "on_l1" in result.decreases
+    # The one on L1 (the most current) is lowered; the three-phase one keeps 6 A.
+    assert currents == {"on_l1": 7, "on_l2": 16, "three": 6}
+
+
+def test_a_charger_paused_by_the_fuse_is_paused_by_cap_and_others_get_its_share() -> (
+    None
+):
+    views = [
+        one_phase("on_l1", "L1L2L3", holding=Holding(16), max_current=32),
+        one_phase("on_l2", "L2L3L1", holding=Holding(16), max_current=32),
+    ]
+    result = step(views, (38.0, 16.0, 0.0))  # 22 A household on L1
+    decided = result.decision.chargers
+    assert decided["on_l1"].current == 0
+    assert decided["on_l1"].status is Status.PAUSED_BY_CAP
+    assert decided["on_l1"].power_w == 0.0
+    assert decided["on_l2"].current == 25  # L2 is free up to the fuse
+    assert result.decreases == ("on_l1",)
+    assert result.increases == ("on_l2",)
+    assert result.state.phase_household_a == (22.0, 0.0, 0.0)
+
+
+def test_a_car_seen_on_one_phase_counts_on_the_first_only() -> None:
+    state = ControlState(engine=EngineState(chargers={"a": ChargerState(car_phases=1)}))
+    views = [
+        ChargerView(
+            id="a", connected=True, phase_rotation="L3L1L2", holding=Holding(16)
+        )
+    ]
+    # 16 A on L3 (the car) and 20 A of household on L1 and L2 each.
+    result = step(views, (20.0, 20.0, 16.0), state)
+    assert currents_of(result)["a"] == 16  # L3 is free: only 16 A there
+
+
+def test_unusable_phase_sensors_keep_the_last_household_and_failsafe() -> None:
+    views = [one_phase("a", "L1L2L3", holding=Holding(16))]
+    seen = ControlState(
+        EngineState(last_household_w=3000.0), phase_household_a=(22.0, 0.0, 0.0)
+    )
+    result = step(views, None, seen, unusable=("sensor.l1 (unavailable)",))
+    assert result.decision.failsafe
+    assert currents_of(result)["a"] == 0  # 22 A + 6 A is over the fuse
+    assert result.decision.chargers["a"].status is Status.FAILSAFE
+    assert result.state.phase_household_a == (22.0, 0.0, 0.0)
+    never = step(views, None, unusable=("sensor.l1 (unavailable)",))
+    assert currents_of(never)["a"] == 0  # never seen: nothing is known to fit
+    quiet = step(
+        views,
+        None,
+        ControlState(
+            EngineState(last_household_w=3000.0), phase_household_a=(2.0, 0.0, 0.0)
+        ),
+        unusable=("sensor.l1 (unavailable)",),
+    )
+    assert currents_of(quiet)["a"] == 6  # the failsafe current fits
+
+
+def test_without_a_fuse_the_phase_currents_change_nothing() -> None:
+    views = [one_phase("a", "L1L2L3", holding=Holding(16))]
+    result = control_step(
+        SiteSettings(grid_limit_w=100_000.0),
+        SiteReadings(household_w=3000.0, phase_currents_a=(80.0, 0.0, 0.0)),
+        views,
+        ControlState(),
+        1000.0,
+        allow_increase=True,
+    )
+    assert currents_of(result)["a"] == 16
+
+
+# The property -------------------------------------------------------------------
+
+
+@st.composite
+def sites_st(
+    draw: st.DrawFn,
+) -> tuple[float, tuple[float, float, float], list[ChargerView], ControlState]:
+    fuse = float(draw(st.integers(16, 63)))
+    household = tuple(
+        draw(st.floats(-5.0, fuse + 10.0, allow_nan=False)) for _ in range(3)
+    )
+    views: list[ChargerView] = []
+    kept: dict[str, ChargerState] = {}
+    for i in range(draw(st.integers(1, 5))):
+        phases = draw(st.sampled_from((1, 3)))
+        min_current = draw(st.integers(6, 10))
+        max_current = draw(st.integers(min_current, 32))
+        held = draw(st.sampled_from((0, min_current, max_current)))
+        cid = f"c{i}"
+        views.append(
+            ChargerView(
+                id=cid,
+                phases=phases,
+                min_current=min_current,
+                max_current=max_current,
+                profile=draw(st.sampled_from(tuple(Profile))),
+                mode=draw(st.sampled_from((Mode.FAST, Mode.FAST, Mode.SOLAR_MIN))),
+                enabled=draw(st.sampled_from((True, True, True, False))),
+                connected=draw(st.sampled_from((True, True, False))),
+                holding=Holding(held),
+                phase_rotation=draw(st.sampled_from(ROTATIONS)),
+            )
+        )
+        if phases == 3 and draw(st.booleans()):
+            kept[cid] = ChargerState(car_phases=draw(st.sampled_from((1, 2))))
+    state = ControlState(engine=EngineState(chargers=kept))
+    return fuse, household, views, state  # type: ignore[return-value]
+
+
+def drawing(
+    views: Sequence[ChargerView], state: ControlState
+) -> dict[str, tuple[int, ...]]:
+    phases = {}
+    for view in views:
+        car = state.engine.chargers.get(view.id)
+        count = (
+            view.phases
+            if car is None or car.car_phases is None
+            else min(view.phases, car.car_phases)
+        )
+        phases[view.id] = site_phases(view.phase_rotation, count)
+    return phases
+
+
+def loads(
+    household: Sequence[float],
+    phases: Mapping[str, tuple[int, ...]],
+    currents: Mapping[str, int],
+) -> list[float]:
+    total = list(household)
+    for cid, amps in currents.items():
+        for phase in phases[cid]:
+            total[phase] += amps
+    return total
+
+
+@SETTINGS
+@given(site=sites_st(), allow_increase=st.booleans())
+def test_no_phase_exceeds_the_fuse_after_a_step(
+    site: tuple[float, tuple[float, float, float], list[ChargerView], ControlState],
+    allow_increase: bool,
+) -> None:
+    fuse, own, views, state = site
+    phases = drawing(views, state)
+    # What the boxes the integration leaves alone draw counts with the household.
+    alone = {v.id: v.holding.current or 0 for v in views if not v.enabled and v.plugged}
+    household = loads(own, phases, alone)
+    drawn = {v.id: v.holding.current or 0 for v in views if v.enabled and v.plugged}
+    measured = loads(household, phases, drawn)
+    result = control_step(
+        SiteSettings(grid_limit_w=200_000.0, main_fuse_a=fuse),
+        SiteReadings(
+            household_w=0.0,
+            phase_currents_a=(measured[0], measured[1], measured[2]),
+            phases_reported_at=(1000.0, 1000.0, 1000.0),
+        ),
+        views,
+        state,
+        1000.0,
+        allow_increase=allow_increase,
+    )
+    decided = {
+        cid: d.current
+        for cid, d in result.decision.chargers.items()
+        if d.current is not None
+    }
+    assert all(amps == 0 or amps >= 6 for amps in decided.values())
+    after = loads(household, phases, decided)
+    for phase in range(3):
+        if household[phase] <= fuse + 1e-9:
+            assert after[phase] <= fuse + 1e-6
+        else:
+            on_it = [cid for cid in decided if phase in phases[cid]]
+            assert all(decided[cid] == 0 for cid in on_it)
+    # Decreases first, each a write.
+    for cid in (*result.decreases, *result.increases):
+        assert result.decision.chargers[cid].write
