@@ -133,12 +133,15 @@ class SmartPlanning:
             for cid, t in targets.items()
         ]
         keys = {cid: t.key for cid, t in targets.items()}
-        # The plan stays under the contract and, with a capacity tariff, under
-        # its quarter-hour target (the live cap of each step keeps both exactly).
-        headroom_w = self._settings.grid_limit_w - self._settings.safety_margin_w
-        peak_w = self._settings.capacity.target_w(state.quarter)
+        # The plan stays under the contract, the capacity tariff's target and the
+        # main fuse (the live cap of each step keeps them exactly, per phase too).
+        settings = self._settings
+        headroom_w = settings.grid_limit_w - settings.safety_margin_w
+        peak_w = settings.capacity.target_w(state.quarter)
         if peak_w > 0:
             headroom_w = min(headroom_w, peak_w)
+        if settings.main_fuse_a > 0:  # all three phases at the fuse, at most
+            headroom_w = min(headroom_w, 3 * settings.main_fuse_a * settings.voltage)
         self._running = True
         # Tied to the entry: an unload cancels a plan in progress.
         self._entry.async_create_background_task(

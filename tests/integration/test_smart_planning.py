@@ -273,3 +273,30 @@ async def test_without_any_plan_a_smart_car_charges_now(
         await tick(hass, freezer, 10)
         await tick(hass, freezer, 10)
         assert float(state_of(hass, "input_number.wb1").state) == 32
+
+
+async def test_the_plan_stays_under_the_main_fuse(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=18))
+    for phase in ("l1", "l2", "l3"):
+        hass.states.async_set(
+            f"sensor.{phase}_current", "1.5", {"unit_of_measurement": "A"}
+        )
+    _cid, planned = await smart_car(
+        hass,
+        site_entry_factory,
+        site={
+            "main_fuse_a": 10.0,
+            "l1_current_entity": "sensor.l1_current",
+            "l2_current_entity": "sensor.l2_current",
+            "l3_current_entity": "sensor.l3_current",
+        },
+    )
+    await tick(hass, freezer, 10)
+    schedule = state_of(hass, planned).attributes["schedule"]
+    assert schedule
+    # 3 x 10 A x 230 V, 1 kW of it the household's.
+    assert max(block["power_w"] for block in schedule) <= 3 * 10 * 230 - 1000 + 1
