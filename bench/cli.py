@@ -9,7 +9,7 @@ from pathlib import Path
 import platform
 import time
 
-from bench import generate, optimum, smart, timing
+from bench import generate, grid, optimum, smart, timing
 from bench.metrics import met_sessions, score
 from bench.report import ScenarioResult, markdown, plot
 from bench.scenario import SCENARIO_DIR, Scenario, load_all
@@ -52,9 +52,15 @@ def run(
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     results = []
+    grid_results = []
     for scenario in scenarios:
         t0 = time.perf_counter()
-        result = run_scenario(scenario)
+        if grid.applies(scenario):
+            grid_result = grid.run_scenario(scenario)
+            grid_results.append(grid_result)
+            result = grid_result.result
+        else:
+            result = run_scenario(scenario)
         plot(result, out_dir / f"{scenario.name}.png")
         results.append(result)
         if log:
@@ -71,7 +77,7 @@ def run(
         "default `EngineConfig`, a regular step every 10 s and a decrease-only step "
         "on every sensor change.",
     ]
-    text = markdown(results, figures, header, planner)
+    text = markdown(results, figures, header, planner, grid.markdown(grid_results))
     (out_dir / "results.md").write_text(text + "\n")
     return text
 

@@ -744,3 +744,170 @@ def generate_all(directory: Path = SCENARIO_DIR) -> list[Path]:
     for old in directory.glob("*.json"):
         old.unlink()
     return [save(make(), directory) for make in GENERATORS]
+
+
+# The grid's own limits (issue 13, bench/grid.py).
+FUSE_A = 25.0
+
+
+def _phase_load(rng: Rng, hours: FloatArray, scale: float, events: int) -> FloatArray:
+    """One site phase's household: a share of a home's level, its own appliances."""
+
+    def level(h: FloatArray) -> FloatArray:
+        base = np.full(len(h), 150.0)
+        base += np.where((h >= 6.5) & (h < 8.5), 300.0, 0.0)
+        base += np.where((h >= 17.5) & (h < 22.5), 500.0, 0.0)
+        return base * scale
+
+    return _household(
+        rng,
+        hours,
+        level,
+        noise_w=60.0 * scale,
+        events=events,
+        event_w=(600.0 * scale, 2300.0 * scale),
+        event_len=(2, 45),
+    )
+
+
+def house_3x25_phases() -> Scenario:
+    """A three-phase house on a 3 x 25 A main fuse, the household heavier on L1,
+    two one-phase cars and one three-phase car on three-phase boxes."""
+    name = "13_house_3x25_phases"
+    rng = _rng(name)
+    start, step = 12 * H, 60
+    hours = _clock(start, step, DAY_S // step)
+    # The household alone stays within 20 A on every phase (its own fuse would
+    # trip): the chargers fill what is left.
+    phases = [
+        _ints(np.minimum(_phase_load(rng, hours, scale, events), 20.0 * 230.0))
+        for scale, events in ((1.4, 24), (0.9, 16), (0.6, 10))
+    ]
+    total = tuple(sum(v) for v in zip(*phases, strict=True))
+    sessions = (
+        _session(rng, "box_1", 5.5 * H, 9.5 * H, 30.0, "1p", "fast"),
+        _session(rng, "box_2", 6.0 * H, 10.5 * H, 30.0, "1p", "fast"),
+        _session(rng, "box_3", 6.5 * H, 11.5 * H, 40.0, "11", "fast"),
+    )
+    return Scenario(
+        name=name,
+        title="House on 3 x 25 A: two one-phase cars, one three-phase, uneven phases",
+        notes=(
+            "Household split L1 > L2 > L3 (its own appliances on each); one-phase "
+            "cars on boxes 1 and 2 wired L1L2L3 and L2L3L1 (on L1 and L2). Cars "
+            "plugged 17:30-18:30 and out again 21:30-23:30."
+        ),
+        tags=("fuse",),
+        start_clock_s=start,
+        grid_limit_kw=round(3 * FUSE_A * 230.0 / 1000.0, 2),
+        offpeak_hours=(),
+        price_peak=0.30,
+        price_offpeak=0.30,
+        profile_step_s=step,
+        profile_jitter_s=20,
+        household_w=total,
+        solar_w=(),
+        chargers=(
+            ChargerSpec("box_1", 3, 32, phase_rotation="L1L2L3"),
+            ChargerSpec("box_2", 3, 32, phase_rotation="L2L3L1"),
+            ChargerSpec("box_3", 3, 16, phase_rotation="L1L2L3"),
+        ),
+        sessions=sessions,
+        main_fuse_a=FUSE_A,
+        household_phase_w=tuple(phases),
+    )
+
+
+def be_capacity_month_slice() -> Scenario:
+    """Three days of a Belgian home with a capacity tariff: a 2.5 kW quarter-hour
+    target following the month's peak, one car each evening."""
+    name = "14_be_capacity_month_slice"
+    rng = _rng(name)
+    days = 3
+    start, step = 12 * H, 60
+    hours = _clock(start, step, days * DAY_S // step)
+    load = _household(
+        rng,
+        hours,
+        lambda h: (
+            300.0
+            + np.where((h >= 6.5) & (h < 8.5), 500.0, 0.0)
+            + np.where((h >= 17.5) & (h < 22.0), 700.0, 0.0)
+        ),
+        noise_w=100.0,
+        events=40,
+        event_w=(500.0, 1500.0),
+        event_len=(2, 20),
+    )
+    sessions = tuple(
+        _session(
+            rng,
+            "wallbox",
+            d * DAY_S + float(rng.uniform(6.0, 7.5)) * H,
+            d * DAY_S + float(rng.uniform(19.0, 20.0)) * H,
+            float(rng.uniform(14.0, 24.0)),
+            "1p",
+            "fast",
+        )
+        for d in range(days)
+    )
+    return Scenario(
+        name=name,
+        title="Belgian home, 3 days, capacity tariff 2.5 kW following the month's peak",
+        notes="One one-phase car each evening; 40 A single-phase connection; no PV.",
+        tags=("capacity",),
+        start_clock_s=start,
+        duration_s=days * DAY_S,
+        grid_limit_kw=9.2,
+        offpeak_hours=((22.0, 7.0),),
+        price_peak=0.34,
+        price_offpeak=0.26,
+        profile_step_s=step,
+        profile_jitter_s=20,
+        household_w=_ints(load),
+        solar_w=(),
+        chargers=(ChargerSpec("wallbox", 1, 32),),
+        sessions=sessions,
+        peak_limit_kw=2.5,
+        follow_monthly_peak=True,
+    )
+
+
+def de_14a_evening() -> Scenario:
+    """A German evening with §14a dimming 17:00-20:00, two cars, a little late PV."""
+    name = "15_de_14a_evening"
+    rng = _rng(name)
+    start, step = 15 * H, 60
+    duration = 8 * H
+    hours = _clock(start, step, duration // step)
+    sessions = (
+        _session(rng, "box_1", 1.5 * H, 8.0 * H, 40.0, "11", "fast"),
+        _session(rng, "box_2", 2.5 * H, 8.0 * H, 35.0, "11", "fast"),
+    )
+    return Scenario(
+        name=name,
+        title="German evening, §14a dimming 17:00-20:00 (4.2 kW), two cars, late PV",
+        notes="6 kWp PV in its last hours; 3 x 35 A; cars from 16:30 and 17:30.",
+        tags=("dimming",),
+        start_clock_s=start,
+        duration_s=duration,
+        grid_limit_kw=24.0,
+        offpeak_hours=(),
+        price_peak=0.35,
+        price_offpeak=0.35,
+        profile_step_s=step,
+        profile_jitter_s=20,
+        household_w=_ints(_home_load(rng, hours)),
+        solar_w=_ints(_clear_sky(hours, 6000.0, 6.0, 20.5)),
+        chargers=(ChargerSpec("box_1", 3, 16), ChargerSpec("box_2", 3, 16)),
+        sessions=sessions,
+        dimmed_hours=((17.0, 20.0),),
+    )
+
+
+GENERATORS = (
+    *GENERATORS,
+    house_3x25_phases,
+    be_capacity_month_slice,
+    de_14a_evening,
+)

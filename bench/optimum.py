@@ -40,8 +40,10 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
+from bench.grid_metrics import quarter_averages, quarter_index, quarter_targets
 from bench.scenario import TAPER_END, TAPER_SOC, FloatArray, Scenario, Session
 from bench.sim import Trace, World, box_ceiling_a, make_world, solar_sessions
+from custom_components.smart_charging.engine.phases import site_phases
 
 ENERGY_WEIGHT = 10.0  # per kWh: far above any price, so energy comes first
 
@@ -128,6 +130,9 @@ def solve(scenario: Scenario, world: World | None = None) -> Plan:
     for k in range(n_steps):
         sl = slice(k * per, (k + 1) * per)
         budget[k] = max(float(headroom[sl].min()), 0.0)
+        if world.dimmed[sl].any():  # §14a: the limit on top of the surplus
+            dim_w = scenario.dimming_limit_kw * 1000.0 + surplus[sl].min() * 1000.0
+            budget[k] = min(budget[k], dim_w / 1000.0)
         solar[k] = float(surplus[sl].mean())
         step_price[k] = float(price[sl].mean())
         offpeak[k] = bool(world.offpeak[sl].all())
@@ -220,6 +225,27 @@ def solve(scenario: Scenario, world: World | None = None) -> Plan:
                     ub([met, e0 + v, q0 + v], [1.0, -1.0, -frac[j] * hours], 0.0)
         upper[e0 + base] = 0.0  # nothing delivered before arrival
         base += count
+    # The main fuse: per step and site phase, the household's highest current on
+    # it plus each car's current there (power / (voltage x its phases)).
+    fuse_room = fuse_room_a(scenario, world, n_steps, per)
+    session_of = np.repeat(np.arange(len(sessions)), [c for _, c in layout])
+    drawn = [session_phases(scenario, world, s) for s in sessions]
+    if fuse_room is not None:
+        for k, members in enumerate(by_step):
+            for p in range(3):
+                on = [v for v in members if p in drawn[session_of[v]]]
+                if on:
+                    amps_per_kw = [
+                        1000.0 / (scenario.voltage * len(drawn[session_of[v]]))
+                        for v in on
+                    ]
+                    ub([q0 + v for v in on], amps_per_kw, float(fuse_room[k, p]))
+    # The capacity tariff: each clock quarter's vehicle energy within what its
+    # target leaves the household (no PV: import = household + vehicles).
+    for members, room_kwh in quarter_rooms(scenario, world, by_step, step):
+        cols = [q0 + v for v in members]
+        vals = [frac_of(layout, fracs, v) * hours for v in members]
+        ub(cols, vals, room_kwh)
     for k, members in enumerate(by_step):
         if not members:
             continue
@@ -261,6 +287,78 @@ def solve(scenario: Scenario, world: World | None = None) -> Plan:
         delivered.append(float((q * frac).sum() * hours))
         base += count
     return Plan(layout, powers, tuple(delivered), float(result.fun), solve_s)
+
+
+def replay_phases(scenario: Scenario, plan: Plan, world: World) -> FloatArray:
+    """The plan's car currents per site phase on the tick grid (shape (n, 3)), by
+    the wiring in `world`."""
+    ev = np.zeros((len(world.times), 3))
+    step = scenario.lp_step_s
+    for s, (first, _), power in zip(
+        scenario.sessions, plan.steps, plan.power_kw, strict=True
+    ):
+        present = (world.times >= s.arrive_s) & (world.times < window_end(s))
+        idx = (world.times[present] // step).astype(int) - first
+        drawn = session_phases(scenario, world, s)
+        amps = power[idx] * 1000.0 / (scenario.voltage * len(drawn))
+        for p in drawn:
+            ev[present, p] += amps
+    return ev
+
+
+def session_phases(scenario: Scenario, world: World, s: Session) -> tuple[int, ...]:
+    """The site phases a session's car draws on, by its box's wiring in `world`."""
+    spec = world.specs[s.charger]
+    phases = min(spec.phases, s.car_phases)
+    return site_phases(world.rotation.get(s.charger, "L1L2L3"), phases)
+
+
+def fuse_room_a(
+    scenario: Scenario, world: World, n_steps: int, per: int
+) -> FloatArray | None:
+    """Per LP step and site phase, the fuse less the household's highest current
+    over the step; None without a fuse."""
+    if scenario.main_fuse_a <= 0 or world.household_phase_a is None:
+        return None
+    room = np.empty((n_steps, 3))
+    for k in range(n_steps):
+        sl = world.household_phase_a[k * per : (k + 1) * per]
+        room[k] = np.maximum(scenario.main_fuse_a - sl.max(axis=0), 0.0)
+    return room
+
+
+def quarter_rooms(
+    scenario: Scenario, world: World, by_step: list[list[int]], step: int
+) -> list[tuple[list[int], float]]:
+    """Per clock quarter with vehicles: the LP variables in it and the energy (kWh)
+    its target (grid_metrics.quarter_targets) leaves them above the household."""
+    if scenario.peak_limit_kw <= 0:
+        return []
+    if scenario.has_pv:
+        raise ValueError("the capacity tariff's LP assumes no PV")
+    if 900 % step or (scenario.epoch0 % 900) % step:
+        raise ValueError("the LP step must divide the clock quarters")
+    alone, _ = quarter_averages(scenario, world.times, world.household)
+    targets = quarter_targets(scenario, alone)
+    first = int(quarter_index(scenario, world.times[:1])[0])
+    members: dict[int, list[int]] = {}
+    for k, vs in enumerate(by_step):
+        q = int((scenario.epoch0 + k * step) // 900) - first
+        members.setdefault(q, []).extend(vs)
+    return [
+        (vs, max(float(targets[q] - alone[q]), 0.0) * 0.25 / 1000.0)
+        for q, vs in members.items()
+        if vs
+    ]
+
+
+def frac_of(layout: list[tuple[int, int]], fracs: list[FloatArray], v: int) -> float:
+    """The share of its step LP variable `v` is plugged."""
+    for (_, count), frac in zip(layout, fracs, strict=True):
+        if v < count:
+            return float(frac[v])
+        v -= count
+    raise IndexError(v)
 
 
 def replay(scenario: Scenario, plan: Plan, world: World | None = None) -> Trace:

@@ -159,6 +159,8 @@ def targets_table(results: list[ScenarioResult]) -> list[str]:
         "|---|" + "---|" * len(TARGET_COLUMNS),
     ]
     for r in results:
+        if r.scenario.has_grid_limits:
+            continue  # their own targets (bench/grid.py)
         # The site option solar_ride_through only changes solar charging; with
         # smart cars the engine runs in `smart`.
         shown = [ENGINE] + ([RIDE_THROUGH] if "pv_day" in r.scenario.tags else [])
@@ -331,7 +333,9 @@ def markdown(
     timing: dict[int, float],
     header: list[str],
     planner: dict[int, tuple[float, float]] | None = None,
+    grid_lines: list[str] | None = None,
 ) -> str:
+    """The results page; `grid_lines`: the grid limits' sections (bench.grid)."""
     smart = [r for r in results if r.scenario.has_smart]
     smart_lines = (
         [
@@ -359,6 +363,7 @@ def markdown(
         "",
         *targets_table(results),
         *smart_lines,
+        *(grid_lines or []),
         *planner_lines,
         "## Engine time per decision",
         "",

@@ -41,6 +41,9 @@ class ChargerSpec:
     max_current: int
     min_current: int = 6
     profile: str = "standard"
+    # The site phases its L1, L2, L3 are wired to (engine/phases.py ROTATIONS); a
+    # one-phase car draws on the first.
+    phase_rotation: str = "L1L2L3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,22 @@ class Scenario:
     solar_p10_w: tuple[int, ...] = ()
     household_forecast_w: tuple[int, ...] = ()
     plan_objective: str = "cost"  # what `smart` and the optimum minimise: cost, co2
+    # The grid's own limits (issue 13, bench/grid.py). The main fuse per phase (A;
+    # 0 = none) with the household split over L1, L2, L3: three series like
+    # `household_w` (their sum), on its steps and with its step offsets.
+    main_fuse_a: float = 0.0
+    household_phase_w: tuple[tuple[int, ...], ...] = ()
+    # The capacity tariff: quarter-hour average import target (kW; 0 = none).
+    peak_limit_kw: float = 0.0
+    follow_monthly_peak: bool = False
+    # §14a: the clock hours [start, end) the grid operator dims the chargers, and
+    # the chargers' grid import allowed meanwhile.
+    dimmed_hours: tuple[tuple[float, float], ...] = ()
+    dimming_limit_kw: float = 4.2
+
+    @property
+    def has_grid_limits(self) -> bool:
+        return bool(self.main_fuse_a or self.peak_limit_kw or self.dimmed_hours)
 
     @property
     def has_smart(self) -> bool:
@@ -208,9 +227,26 @@ class Scenario:
         return np.asarray(base * factor[idx], dtype=np.float64)
 
     def offpeak_at(self, times: FloatArray) -> BoolArray:
+        return self._in_hours(self.offpeak_hours, times)
+
+    def dimmed_at(self, times: FloatArray) -> BoolArray:
+        """Whether the grid operator dims the chargers (§14a) at the given times."""
+        return self._in_hours(self.dimmed_hours, times)
+
+    def household_phases_at(self, times: FloatArray) -> FloatArray | None:
+        """The true household per site phase (W, shape (n, 3)); None unless split."""
+        if not self.household_phase_w:
+            return None
+        return np.column_stack(
+            [self.profile_at(v, times, "household") for v in self.household_phase_w]
+        )
+
+    def _in_hours(
+        self, windows: tuple[tuple[float, float], ...], times: FloatArray
+    ) -> BoolArray:
         hours = ((times + self.start_clock_s) % DAY_S) / 3600.0
         result = np.zeros(len(times), dtype=bool)
-        for start, end in self.offpeak_hours:
+        for start, end in windows:
             if start <= end:
                 result |= (hours >= start) & (hours < end)
             else:  # across midnight
@@ -259,6 +295,7 @@ class Scenario:
             "solar_w": list(self.solar_w),
             "chargers": [
                 [c.id, c.phases, c.min_current, c.max_current, c.profile]
+                + ([c.phase_rotation] if c.phase_rotation != "L1L2L3" else [])
                 for c in self.chargers
             ],
             "sessions": [
@@ -298,12 +335,33 @@ class Scenario:
             data["household_forecast_w"] = list(self.household_forecast_w)
         if self.plan_objective != "cost":
             data["plan_objective"] = self.plan_objective
+        if self.has_grid_limits:
+            data["grid"] = {
+                "main_fuse_a": self.main_fuse_a,
+                "household_phase_w": [list(v) for v in self.household_phase_w],
+                "peak_limit_kw": self.peak_limit_kw,
+                "follow_monthly_peak": self.follow_monthly_peak,
+                "dimmed_hours": [list(w) for w in self.dimmed_hours],
+                "dimming_limit_kw": self.dimming_limit_kw,
+            }
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Scenario:
         site = data["site"]
+        grid = data.get("grid", {})
         return cls(
+            main_fuse_a=float(grid.get("main_fuse_a", 0.0)),
+            household_phase_w=tuple(
+                tuple(int(v) for v in series)
+                for series in grid.get("household_phase_w", ())
+            ),
+            peak_limit_kw=float(grid.get("peak_limit_kw", 0.0)),
+            follow_monthly_peak=bool(grid.get("follow_monthly_peak", False)),
+            dimmed_hours=tuple(
+                (float(a), float(b)) for a, b in grid.get("dimmed_hours", ())
+            ),
+            dimming_limit_kw=float(grid.get("dimming_limit_kw", 4.2)),
             name=data["name"],
             title=data["title"],
             notes=data.get("notes", ""),
@@ -346,6 +404,7 @@ class Scenario:
                     min_current=c[2],
                     max_current=c[3],
                     profile=c[4],
+                    phase_rotation=c[5] if len(c) > 5 else "L1L2L3",
                 )
                 for c in data["chargers"]
             ),

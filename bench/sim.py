@@ -13,6 +13,7 @@ past; load steps fall anywhere between two samples (`Scenario.profile_jitter_s`)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 import math
 from typing import Protocol
@@ -36,6 +37,7 @@ from custom_components.smart_charging.engine.control import (
     StepResult,
     control_step,
 )
+from custom_components.smart_charging.engine.phases import site_phases
 
 IntArray = npt.NDArray[np.int64]
 DEFAULT_CONFIG = EngineConfig()
@@ -68,13 +70,30 @@ class World:
     writes: dict[str, int] = field(default_factory=dict)
     ev_w: FloatArray = field(default_factory=lambda: np.zeros(0))
     charger_w: dict[str, FloatArray] = field(default_factory=dict)
+    # The grid's own limits (bench/grid.py). Each box's wiring (phase_rotation);
+    # with a main fuse, the household's current per site phase (true and as the
+    # sensors show it, shape (n, 3)) and the cars' (filled in as they draw).
+    rotation: dict[str, str] = field(default_factory=dict)
+    household_phase_a: FloatArray | None = None
+    household_phase_seen_a: FloatArray | None = None
+    ev_phase_a: FloatArray | None = None
+    dimmed: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def phase_currents_seen(self, k: int) -> tuple[float, float, float] | None:
+        """The grid connection's L1, L2, L3 currents the sensors show at tick k:
+        household and cars as sampled (the cars' draw after that tick's writes)."""
+        if self.household_phase_seen_a is None or self.ev_phase_a is None:
+            return None
+        row = self.household_phase_seen_a[k] + self.ev_phase_a[self.seen_idx[k]]
+        return float(row[0]), float(row[1]), float(row[2])
 
     def write(self, cid: str, amps: int) -> None:
         self.writes[cid] += 1
         self.setpoint[cid] = amps
 
 
-def make_world(scenario: Scenario) -> World:
+def make_world(scenario: Scenario, rotations: Mapping[str, str] | None = None) -> World:
+    """The site before the day; `rotations` rewires boxes (a what-if)."""
     tick = scenario.tick_s
     period, delay = scenario.sensor_period_s, scenario.sensor_delay_s
     if period % tick or delay % tick:
@@ -89,7 +108,20 @@ def make_world(scenario: Scenario) -> World:
     event = np.zeros(len(times), dtype=bool)
     event[1:] = (np.diff(household_seen) != 0) | (np.diff(solar_seen) != 0)
     specs = {c.id: c for c in scenario.chargers}
+    rotation = {c.id: c.phase_rotation for c in scenario.chargers}
+    rotation.update(rotations or {})
+    phase_w = scenario.household_phases_at(times)
+    phase_a = None if phase_w is None else phase_w / scenario.voltage
+    dimmed = scenario.dimmed_at(times)
+    # The dimming entity's state is pushed at once, and a change of it starts a
+    # (decrease) step, as the coordinator does.
+    event[1:] |= np.diff(dimmed.astype(np.int8)) != 0
     return World(
+        rotation=rotation,
+        household_phase_a=phase_a,
+        household_phase_seen_a=None if phase_a is None else phase_a[seen_idx],
+        ev_phase_a=None if phase_a is None else np.zeros((len(times), 3)),
+        dimmed=dimmed,
         scenario=scenario,
         times=times,
         household=household,
@@ -220,6 +252,7 @@ def simulate(
             world.power_w[cid] = power
             world.charger_w[cid][k] = power
             total += power
+            _draw_on_phases(world, k, cid, power, phases)
         world.ev_w[k] = total
         held_w, one_phase_w = held_from_others(idle)
         idle_j += held_w * dt
@@ -238,6 +271,16 @@ def simulate(
         by_departure_kwh=departures.finish(delivered),
         plan_s=_plan_s(strategy),
     )
+
+
+def _draw_on_phases(world: World, k: int, cid: str, power: float, phases: int) -> None:
+    """A car's current at tick k on the site phases its box wires its first
+    `phases` to (with a main fuse)."""
+    if world.ev_phase_a is None or power <= 0:
+        return
+    amps = power / (world.scenario.voltage * phases)
+    for p in site_phases(world.rotation[cid], phases):
+        world.ev_phase_a[k, p] += amps
 
 
 class _Departures:
@@ -318,11 +361,20 @@ class EngineStrategy:
         self.config = config
         self.state = ControlState()
         self.modes: dict[str, Mode] = {}
+        # What each box holds and when it last changed, as the coordinator keeps
+        # it (the phase household counts a change the sensors have not seen low).
+        self.holdings: dict[str, Holding] = {}
 
     def step(self, world: World, k: int) -> None:
         t = float(world.times[k])
         regular = t % ENGINE_CYCLE_S == 0
-        if not regular and not world.sensor_event[k]:
+        # Phase sensors report with the others: a new report starts a step too.
+        reported = (
+            world.ev_phase_a is not None
+            and k > 0
+            and world.seen_idx[k] != world.seen_idx[k - 1]
+        )
+        if not regular and not world.sensor_event[k] and not reported:
             return
         self.run(world, k, regular)
 
@@ -335,16 +387,24 @@ class EngineStrategy:
         return None
 
     def now(self, world: World, k: int) -> float:
-        """The time the control step is given (sim time; bench.smart: epoch)."""
+        """The time the control step is given (sim time; epoch with a capacity
+        tariff, whose quarters follow the clock; bench.smart: epoch)."""
+        if world.scenario.peak_limit_kw:
+            return float(world.scenario.epoch0 + world.times[k])
         return float(world.times[k])
 
     def run(self, world: World, k: int, regular: bool) -> StepResult:
         """One control step, its writes done: regular or decrease-only."""
         now = self.now(world, k)
+        phases = world.phase_currents_seen(k)
+        reported_at = now - float(world.times[k] - world.times[world.seen_idx[k]])
         readings = SiteReadings(
             household_w=float(world.household_seen[k]),
             solar_w=float(world.solar_seen[k]),
             offpeak=bool(world.offpeak[k]),
+            dimmed=bool(world.dimmed[k]),
+            phase_currents_a=phases,
+            phases_reported_at=(reported_at, reported_at, reported_at),
         )
         views = []
         for cid, spec in world.specs.items():
@@ -362,8 +422,9 @@ class EngineStrategy:
                     connected=session is not None,
                     power_w=world.power_w[cid],
                     measures_power=True,
-                    holding=Holding(current=world.setpoint[cid]),
+                    holding=self._holding(world, cid),
                     plan_w=None if session is None else self.plan_w(cid, now),
+                    phase_rotation=world.rotation.get(cid, "L1L2L3"),
                 )
             )
         result = control_step(
@@ -379,8 +440,17 @@ class EngineStrategy:
         for cid in (*result.decreases, *result.increases):
             amps = result.decision.chargers[cid].current
             if amps is not None:
+                before = self._holding(world, cid)
                 world.write(cid, amps)
+                per_amp = world.scenario.voltage * world.specs[cid].phases
+                self.holdings[cid] = before.moved_to(amps, now, per_amp)
         return result
+
+    def _holding(self, world: World, cid: str) -> Holding:
+        kept = self.holdings.get(cid)
+        if kept is None or kept.current != world.setpoint[cid]:
+            return Holding(current=world.setpoint[cid])
+        return kept
 
     def settings(self, scenario: Scenario) -> SiteSettings:
         return SiteSettings(
@@ -389,6 +459,10 @@ class EngineStrategy:
             standard_max_w=scenario.standard_max_kw * 1000.0,
             voltage=scenario.voltage,
             engine=self.config,
+            main_fuse_a=scenario.main_fuse_a,
+            dimming_limit_w=scenario.dimming_limit_kw * 1000.0,
+            peak_limit_w=scenario.peak_limit_kw * 1000.0,
+            follow_monthly_peak=scenario.follow_monthly_peak,
         )
 
 

@@ -130,7 +130,7 @@ def test_lot_is_lot_200_with_every_car_smart() -> None:
 
 def test_scenarios_load_in_numeric_order() -> None:
     names = [s.name.split("_")[0] for s in load_all()]
-    assert names[-5:] == ["8", "9", "10", "11", "12"]
+    assert names[-8:] == ["8", "9", "10", "11", "12", "13", "14", "15"]
 
 
 def test_site_forecast_is_on_the_scenarios_epoch() -> None:
