@@ -137,7 +137,6 @@ def planner_case(
     )
     forecast = SiteForecast(
         prices=prices,
-        solar_p50=solar,
         solar_p10=tuple(Point(p.start, p.end, 0.6 * p.value) for p in solar),
         household_w=lambda when: 1500.0 * n * (1.2 + math.sin(when / 20000.0)),
     )

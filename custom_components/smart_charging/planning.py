@@ -30,6 +30,7 @@ from .engine import Mode, Profile
 from .engine.control import ChargerView, ControlState, SiteSettings
 from .engine.forecast import HouseholdProfile, Point
 from .engine.planner import CarPlan, Objective, Plan, PlanCar
+from .engine.readings import parse_number
 from .engine.smart import (
     DAY_S,
     REPLAN_EVERY_S,
@@ -146,9 +147,7 @@ class SmartPlanning:
         # Tied to the entry: an unload cancels a plan in progress.
         self._entry.async_create_background_task(
             self._hass,
-            self._async_replan(
-                cars, keys, chargers, (household_w, headroom_w), now, asked
-            ),
+            self._async_replan(cars, keys, chargers, (household_w, headroom_w), now),
             "smart_charging plan",
         )
 
@@ -159,7 +158,6 @@ class SmartPlanning:
         chargers: Mapping[str, ChargerRuntime],
         loads: tuple[float, float],  # the household now, the headroom for imports
         now: float,
-        asked: tuple[object, ...],
     ) -> None:
         household_w, headroom_w = loads
         try:
@@ -214,7 +212,6 @@ class SmartPlanning:
         return SiteForecast(
             prices=forecasts.prices,
             co2=forecasts.co2,
-            solar_p50=forecasts.solar_p50,
             solar_p10=forecasts.solar_p10,
             offpeak=offpeak,
             household_w=household_w,
@@ -307,7 +304,7 @@ class TargetMemory:
         """The car's SoC, or the last one read while its sensor cannot say (a car
         asleep often reports nothing)."""
         entity = charger.config.soc_entity
-        soc = None if entity is None else _number(hass, entity)
+        soc = None if entity is None else _soc(hass, entity)
         if soc is None:
             return self.soc.get(charger.id)
         self.soc[charger.id] = soc
@@ -412,11 +409,8 @@ async def async_offpeak_hours(
     return repeat_last_day(changes, now)
 
 
-def _number(hass: HomeAssistant, entity_id: str) -> float | None:
-    """The entity's state as a finite number, else None."""
+def _soc(hass: HomeAssistant, entity_id: str) -> float | None:
+    """The car's state of charge, checked: a number from 0 to 100 %, else None."""
     state = hass.states.get(entity_id)
-    try:
-        value = float(state.state) if state is not None else math.nan
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+    soc = None if state is None else parse_number(state.state)
+    return soc if soc is not None and 0.0 <= soc <= 100.0 else None

@@ -24,7 +24,7 @@ from .grid_limits import (
     chargers_cap_w,
 )
 from .household_check import DoubleCountCheck
-from .limits import MIN_CHARGE_CURRENT
+from .limits import MIN_CHARGE_CURRENT, drawn_phases
 from .model import (
     ChargerInput,
     Decision,
@@ -41,7 +41,6 @@ from .phases import (
     PhaseCharger,
     PhaseCurrents,
     apply_limits,
-    drawn_phases,
     fit_fuse,
     household_currents,
     site_phases,

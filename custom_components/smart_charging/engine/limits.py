@@ -14,3 +14,9 @@ def backoff(base: float, factor: float, times: int, longest: float) -> float:
     """`base` multiplied by `factor` once for each of `times` (at most
     MAX_BACKOFF_STEPS), and never over `longest`."""
     return min(base * factor ** min(times, MAX_BACKOFF_STEPS), longest)
+
+
+def drawn_phases(configured: int, car_phases: int | None) -> int:
+    """The phases a car counts on (SPEC §5 rule 1): those it draws on, the box's
+    configured ones until a settled draw showed fewer (ChargerState.car_phases)."""
+    return configured if car_phases is None else min(configured, car_phases)

@@ -43,12 +43,6 @@ def site_phases(rotation: str, phases: int) -> tuple[int, ...]:
     return tuple((start + k) % SITE_PHASES for k in range(count))
 
 
-def drawn_phases(configured: int, car_phases: int | None) -> int:
-    """The phases a car draws on: the box's configured ones until its draw showed
-    fewer (as engine.slot.counted_phases)."""
-    return configured if car_phases is None else min(configured, car_phases)
-
-
 @dataclass(frozen=True, slots=True)
 class Draw:
     """What a charger draws now, per phase, on which site phases."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import math
 from operator import attrgetter
 
-from .limits import MIN_CHARGE_CURRENT
+from .limits import MIN_CHARGE_CURRENT, drawn_phases
 from .model import ChargerInput, ChargerState, EngineConfig, Mode, Profile, SiteInput
 
 
@@ -57,18 +57,10 @@ def make_slots(
     }
 
 
-def counted_phases(charger: ChargerInput, state: ChargerState) -> int:
-    """The phases a car counts on (SPEC §5 rule 1): those it draws on, the box's
-    configured ones until its draw showed fewer."""
-    if state.car_phases is None:
-        return charger.phases
-    return min(charger.phases, state.car_phases)
-
-
 def make_slot(
     charger: ChargerInput, site: SiteInput, state: ChargerState, config: EngineConfig
 ) -> Slot:
-    watts_per_amp = site.voltage * counted_phases(charger, state)
+    watts_per_amp = site.voltage * drawn_phases(charger.phases, state.car_phases)
     ceiling = charger.max_current
     if charger.ceiling is not None and charger.ceiling < ceiling:
         ceiling = charger.ceiling

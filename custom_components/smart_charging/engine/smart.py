@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import math
 
 from .forecast import Point, Series, value_at
-from .limits import MIN_CHARGE_CURRENT
+from .limits import MIN_CHARGE_CURRENT, drawn_phases
 from .model import ChargerState
 from .planner import (
     MINIMUMS_MAX_CARS,
@@ -40,7 +40,6 @@ class SiteForecast:
 
     prices: Series = ()
     co2: Series = ()
-    solar_p50: Series = ()  # W, expected
     solar_p10: Series = ()  # W, cautious (the low estimate)
     offpeak: Series = ()  # 1.0 while off-peak, 0.0 otherwise
     # The household's expected load (W) at a time; None = not known.
@@ -93,9 +92,7 @@ def smart_car(
     seen to take (its learned cap less the cap's headroom, and the most it drew
     when it took less than offered, this session)."""
     demand = None if state is None else state.demand
-    phases = charger.phases
-    if state is not None and state.car_phases is not None:
-        phases = min(phases, state.car_phases)
+    phases = drawn_phases(charger.phases, None if state is None else state.car_phases)
     min_w = charger.min_current * voltage * phases
     # What the box may offer (its ceiling, the standard profile's): under the
     # minimum it cannot charge at all.
