@@ -27,7 +27,7 @@ from bench.metrics import (
 )
 from bench.optimum import EQUAL_SHARE
 from bench.scenario import FloatArray, Scenario
-from bench.sim import ENGINE, RIDE_THROUGH, Trace, World
+from bench.sim import ENGINE, Trace, World
 from bench.smart import EVCC_PLANNER, SMART, SMART_PERFECT
 
 # Engine time per decision (median), by number of chargers, and the most the time
@@ -161,11 +161,8 @@ def targets_table(results: list[ScenarioResult]) -> list[str]:
     for r in results:
         if r.scenario.has_grid_limits:
             continue  # their own targets (bench/grid.py)
-        # The site option solar_ride_through only changes solar charging; with
-        # smart cars the engine runs in `smart`.
-        shown = [ENGINE] + ([RIDE_THROUGH] if "pv_day" in r.scenario.tags else [])
-        if r.scenario.has_smart:
-            shown = [SMART]
+        # With smart cars the engine runs in `smart`.
+        shown = [SMART] if r.scenario.has_smart else [ENGINE]
         for strategy in shown:
             by_name = {t.name: t for t in r.targets(strategy)}
             cells = []

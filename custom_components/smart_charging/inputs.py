@@ -23,7 +23,6 @@ from .const import (
     CONF_PEAK_LIMIT_KW,
     CONF_SAFETY_MARGIN_KW,
     CONF_SOLAR_POWER_ENTITY,
-    CONF_SOLAR_RIDE_THROUGH,
     CONF_STALE_AFTER_S,
     CONF_STANDARD_MAX_KW,
     CONF_VOLTAGE,
@@ -33,13 +32,12 @@ from .const import (
     DEFAULT_MAIN_FUSE_A,
     DEFAULT_PEAK_LIMIT_KW,
     DEFAULT_SAFETY_MARGIN_KW,
-    DEFAULT_SOLAR_RIDE_THROUGH,
     DEFAULT_STALE_AFTER_S,
     DEFAULT_STANDARD_MAX_KW,
     DEFAULT_VOLTAGE,
     PHASE_CURRENT_KEYS,
 )
-from .engine import RIDE_THROUGH, EngineConfig
+from .engine import EngineConfig
 from .engine.control import SiteReadings, SiteSettings
 from .engine.phases import PhaseCurrents
 from .engine.readings import (
@@ -67,7 +65,6 @@ INPUT_KEYS = (
 
 def site_settings(data: Mapping[str, Any]) -> SiteSettings:
     """The site's configuration in W and A."""
-    ride_through = data.get(CONF_SOLAR_RIDE_THROUGH, DEFAULT_SOLAR_RIDE_THROUGH)
     return SiteSettings(
         grid_limit_w=float(data[CONF_GRID_LIMIT_KW]) * 1000,
         safety_margin_w=float(data.get(CONF_SAFETY_MARGIN_KW, DEFAULT_SAFETY_MARGIN_KW))
@@ -76,7 +73,7 @@ def site_settings(data: Mapping[str, Any]) -> SiteSettings:
         * 1000,
         voltage=float(data.get(CONF_VOLTAGE, DEFAULT_VOLTAGE)),
         failsafe_current=int(data.get(CONF_FAILSAFE_CURRENT, DEFAULT_FAILSAFE_CURRENT)),
-        engine=RIDE_THROUGH if ride_through else SPEC_TIMING,
+        engine=SPEC_TIMING,
         dimming_limit_w=float(data.get(CONF_DIMMING_LIMIT_KW, DEFAULT_DIMMING_LIMIT_KW))
         * 1000,
         peak_limit_w=float(data.get(CONF_PEAK_LIMIT_KW, DEFAULT_PEAK_LIMIT_KW)) * 1000,

@@ -40,7 +40,6 @@ def test_tiny_benchmark_writes_table_and_plot(tmp_path: Path) -> None:
     for name in STRATEGIES:
         assert f"| {name} |" in text
     assert "| tiny |" in text  # the engine's target row
-    assert "| tiny, engine, ride-through |" in text  # and with solar_ride_through
     assert "pass" in text
     assert "| unavoidable over kWh | over / unavoidable |" in text
     assert "| grid share of solar sessions max (mean) |" in text

@@ -22,6 +22,7 @@ from custom_components.smart_charging.engine import (
 V = 230.0
 MIN_A = 6  # no car charges below 6 A
 TOL_W = 1e-3  # float noise allowed when comparing sums of watts
+DEADBAND_A = EngineConfig().deadband_a
 
 SLOT_STATUSES = {
     Status.CHARGING,
@@ -32,6 +33,21 @@ SLOT_STATUSES = {
     Status.ERROR,
     Status.FAILSAFE,
 }
+
+# The rules as written, without the default's refinements for calm: SPEC §4's
+# solar delays exactly, the site followed as it is now (no steady window, no
+# surplus window, no restart window or margin, no hold time before the rotation).
+PLAIN = EngineConfig(
+    surplus_smoothing_s=0.0,
+    surplus_deadband_a=1,
+    solar_restart_backoff=1.0,
+    solar_ride_max_s=0.0,
+    steady_window_s=0.0,
+    surplus_window_s=0.0,
+    restart_window_s=0.0,
+    restart_margin_a=0,
+    min_on_s=0.0,
+)
 
 
 def kw(value: float) -> float:
@@ -201,6 +217,20 @@ def check_invariants(
     check_priority(site, chargers, decision, allow_increase=allow_increase)
 
 
+def _left_short(
+    charger: ChargerInput, site: SiteInput, decision: Decision, current: int
+) -> bool:
+    """Whether a premium car was given less than it could take from the grid."""
+    # A car that takes less than offered (or nothing) leaves the rest to others.
+    ceiling = learned_ceiling(charger, site, decision)
+    if ceiling is None:
+        return False
+    if current == charger.last_command and ceiling - current < DEADBAND_A:
+        return False  # an increase inside the dead-band is not written (rule 4)
+    wants_more = wants_grid(charger, site) and current < ceiling
+    return wants_more and ceiling >= effective_min(charger)
+
+
 def check_priority(
     site: SiteInput,
     chargers: list[ChargerInput],
@@ -230,13 +260,7 @@ def check_priority(
     if not allow_increase:
         return  # held setpoints reflect the previous step, not this one's shares
     for c in premium:
-        # A car that takes less than offered (or nothing) leaves the rest to others.
-        learned = learned_ceiling(c, site, decision)
-        if learned is None:
-            continue
-        ceiling = learned
-        wants_more = wants_grid(c, site) and current[c.id] < ceiling
-        if wants_more and ceiling >= effective_min(c):
+        if _left_short(c, site, decision, current[c.id]):
             assert not standard_served, c
     groups: dict[tuple[object, ...], list[int]] = {}
     for c in active:

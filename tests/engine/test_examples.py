@@ -10,7 +10,7 @@ from custom_components.smart_charging.engine import (
     Status,
 )
 
-from .helpers import Sim, kw, watts
+from .helpers import PLAIN, Sim, kw, watts
 
 CONTRACT = kw(36)
 HOUR = 3600.0
@@ -58,6 +58,7 @@ def test_night_three_chargers_share_26_kw() -> None:
 
 def test_day_to_night_to_day_follows_the_household() -> None:
     sim = Sim.of(*fast_chargers(3))
+    sim.config = PLAIN  # the rise at night at once, without the steady window
     day = SiteInput(grid_limit_w=CONTRACT, household_w=kw(20))
     night = SiteInput(grid_limit_w=CONTRACT, household_w=kw(10))
     assert sum(sim.step(day).chargers[c].power_w for c in sim.chargers) <= kw(16)
@@ -102,6 +103,7 @@ def test_fleet_premium_takes_what_there_is_under_a_high_load() -> None:
 def test_fleet_standard_share_what_premium_leaves() -> None:
     # 31 kW: 22.08 kW premium, 8.92 kW left: both standard at their 6 A minimum.
     sim = fleet()
+    sim.config = PLAIN  # both start at once, without the restart margin
     site = SiteInput(grid_limit_w=CONTRACT, household_w=kw(5), standard_max_w=kw(7))
     d = sim.step(site)
     assert d.chargers["premium"].current == 32

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 import random
 
 import pytest
@@ -19,7 +20,7 @@ from custom_components.smart_charging.engine import (
     decide,
 )
 
-from .helpers import Sim, kw
+from .helpers import PLAIN, Sim, kw
 
 SUNNY = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(6))  # 5 kW
 CLOUDY = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(2))
@@ -29,8 +30,11 @@ BIG = SiteInput(grid_limit_w=kw(100), household_w=0.0)
 def one(
     site: SiteInput, charger: ChargerInput, *, allow_increase: bool = True
 ) -> ChargerDecision:
-    """The decision for a single charger in a single fresh step."""
-    d = decide(site, [charger], EngineState(), 0.0, allow_increase=allow_increase)
+    """The decision for a single charger in a single fresh step, by the rules as
+    written (a fresh car's start needs no margin there)."""
+    d = decide(
+        site, [charger], EngineState(), 0.0, allow_increase=allow_increase, config=PLAIN
+    )
     return d.chargers[charger.id]
 
 
@@ -104,6 +108,7 @@ def test_solar_min_gets_its_minimum_always_plus_the_surplus() -> None:
     car = ChargerInput(id="car", phases=3, max_current=32, mode=Mode.SOLAR_MIN)
     dark = SiteInput(grid_limit_w=kw(25), household_w=kw(1))
     sim = Sim.of(car)
+    sim.config = PLAIN  # the surplus of now, not its average
     d = sim.step(dark)
     assert d.chargers["car"].current == 6  # from the grid, at once
     assert d.chargers["car"].status is Status.CHARGING
@@ -222,7 +227,7 @@ def test_decreases_are_written_before_increases() -> None:
 
 
 def test_dead_band_skips_small_increases_but_not_starts_or_decreases() -> None:
-    config = EngineConfig(deadband_a=3)
+    config = replace(PLAIN, deadband_a=3)
 
     def run(last: int | None, budget_a: int) -> tuple[int | None, bool]:
         """A 32 A box on a site with room for budget_a amps."""
@@ -277,9 +282,9 @@ def test_surplus_top_up_rises_by_one_amp() -> None:
             decide(site, [c], EngineState(), 0.0, config=config).chargers["a"].current
         )
 
-    assert run(EngineConfig()) == 15  # minimum 6 A + 9 A of surplus
-    # A wider band for the surplus holds it too (RIDE_THROUGH).
-    assert run(EngineConfig(surplus_deadband_a=2)) == 14
+    assert run(PLAIN) == 15  # minimum 6 A + 9 A of surplus
+    # The default's wider band for the surplus holds it.
+    assert run(EngineConfig()) == 14
     # Grid chargers keep their own band (here 15 A of room).
     room = SiteInput(grid_limit_w=15 * 230.0, household_w=0.0)
     fast = ChargerInput(id="a", phases=1, max_current=32, last_command=14)
@@ -574,7 +579,7 @@ def test_rotation_gives_the_waiting_car_its_turn() -> None:
     # Budget for one car: the one served a rotation period longer makes way.
     site = SiteInput(grid_limit_w=kw(5), household_w=0.0)
     sim = Sim.of(ChargerInput(id="a"), ChargerInput(id="b"))
-    sim.config = EngineConfig(rotation_period_s=60.0)
+    sim.config = replace(PLAIN, rotation_period_s=60.0)
     owner = [cid for cid, c in sim.step(site).chargers.items() if c.current]
     assert len(owner) == 1
     changed_at = None

@@ -7,7 +7,6 @@ exactly the same decisions from the same inputs.
 from .allocate import decide
 from .limits import MIN_CHARGE_CURRENT
 from .model import (
-    RIDE_THROUGH,
     ChargerDecision,
     ChargerInput,
     ChargerState,
@@ -22,7 +21,6 @@ from .model import (
 
 __all__ = [
     "MIN_CHARGE_CURRENT",
-    "RIDE_THROUGH",
     "ChargerDecision",
     "ChargerInput",
     "ChargerState",

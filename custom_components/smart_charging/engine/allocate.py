@@ -2,12 +2,14 @@
 
 The step composes the parts: what each car takes (demand), the site's budget and
 surplus (budget), when solar chargers start and stop (solar), filling the budget
-(fill, equal_share) and what is written (setpoints).
+(fill, equal_share), switching boxes between one and three phases (switching) and
+what is written (setpoints).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from .budget import site_budget
 from .demand import advance_states
@@ -15,6 +17,7 @@ from .fill import Pool, allocate, allocate_failsafe
 from .model import ChargerInput, Decision, EngineConfig, EngineState, SiteInput
 from .setpoints import choose_setpoints
 from .slot import make_slots
+from .switching import plan_switches
 
 DEFAULT_CONFIG = EngineConfig()
 
@@ -35,22 +38,34 @@ def decide(
     """
     states = advance_states(chargers, state, now, site.voltage, config)
     power = site_budget(site, chargers, state, now, config)
-    slots = make_slots(chargers, site, states, config)
+    slots = make_slots(chargers, site, states, now, config)
+    pool: Pool | None = None
     if power.average_w is not None:
-        pool = Pool(power.budget_w, power.surplus_w, power.average_w)
+        pool = Pool(
+            power.steady_budget_w,
+            power.surplus_w,
+            power.average_w,
+            power.steady_surplus_w,
+            power.restart_budget_w,
+            power.restart_surplus_w,
+        )
         allocate(slots.values(), site, states, pool, now, config)
     else:
         allocate_failsafe(slots.values(), site, power.budget_w)
+    switches = plan_switches(slots, site, pool, states, now, config)
     setpoints = choose_setpoints(
         chargers,
         slots,
         site,
-        power.budget_w,
+        power.steady_budget_w,
         allow_increase=allow_increase,
         config=config,
     )
+    chargers_decided = setpoints.chargers
+    for cid, phases in switches.items():
+        chargers_decided[cid] = replace(chargers_decided[cid], phases=phases)
     return Decision(
-        chargers=setpoints.chargers,
+        chargers=chargers_decided,
         write_order=setpoints.write_order,
         budget_w=max(power.budget_w, 0.0),
         surplus_w=max(power.surplus_w, 0.0),
@@ -63,5 +78,6 @@ def decide(
             if site.inputs_usable
             else state.last_household_w,
             surplus_avg_w=power.average_w,
+            recent=power.recent,
         ),
     )

@@ -9,6 +9,9 @@ import math
 from .model import ChargerInput, EngineConfig, EngineState, SiteInput
 from .solar import surplus_average
 
+# The most samples kept of the recent site (a step every second for five minutes).
+MAX_SAMPLES = 300
+
 
 @dataclass(frozen=True, slots=True)
 class SiteBudget:
@@ -20,6 +23,15 @@ class SiteBudget:
     # The surplus as an exponential average; None when the inputs are unusable
     # (failsafe).
     average_w: float | None
+    # What increases follow: the budget with the highest net load of the steady
+    # window, and the lowest surplus of the surplus window.
+    steady_budget_w: float
+    steady_surplus_w: float
+    # The budget with the highest net load of the restart window (paused cars
+    # restart within it), and the lowest surplus of that window.
+    restart_budget_w: float
+    restart_surplus_w: float
+    recent: tuple[tuple[float, float, float], ...]
 
 
 def site_budget(
@@ -31,25 +43,71 @@ def site_budget(
 ) -> SiteBudget:
     """The budget from the limit, the margin, the net load and the disabled chargers."""
     disabled_w = disabled_draw_w(chargers, site.voltage)
+    recent = state.recent
     if site.inputs_usable:
         household = site.household_w
         net_load = site.household_w - site.solar_w
         surplus = site.solar_w - site.household_w - disabled_w
         average: float | None = surplus_average(state, surplus, now, config)
+        window_s = max(
+            config.steady_window_s, config.surplus_window_s, config.restart_window_s
+        )
+        recent = _within_window(recent, now, window_s)
+        sample = (now, net_load, surplus)
+        if recent and recent[-1][0] == now:
+            # Another step at the same time: one sample, the worse of both.
+            _, last_net, last_surplus = recent[-1]
+            recent = recent[:-1]
+            sample = (now, max(net_load, last_net), min(surplus, last_surplus))
+        recent = (*recent[-MAX_SAMPLES + 1 :], sample)
+        steady = _within_window(recent, now, config.steady_window_s)
+        steady_net = max(sample[1] for sample in steady)
+        sunny = _within_window(recent, now, config.surplus_window_s)
+        steady_surplus = min(sample[2] for sample in sunny)
+        restart_net = max(sample[1] for sample in recent)
+        restart_surplus = min(sample[2] for sample in recent)
     elif state.last_household_w is not None:
         # Nothing is known now: assume the last household seen and no solar at all.
         household = state.last_household_w
-        net_load = max(household, 0.0)
-        surplus = 0.0
+        restart_net = steady_net = net_load = max(household, 0.0)
+        restart_surplus = steady_surplus = surplus = 0.0
         average = None
     else:
         # No household was ever seen, so no current can be shown to fit: pause all.
         household = 0.0
-        net_load = math.inf
-        surplus = 0.0
+        restart_net = steady_net = net_load = math.inf
+        restart_surplus = steady_surplus = surplus = 0.0
         average = None
-    budget = site.grid_limit_w - site.safety_margin_w - net_load - disabled_w
-    return SiteBudget(household, budget, surplus, average)
+    room = site.grid_limit_w - site.safety_margin_w - disabled_w
+    return SiteBudget(
+        household,
+        room - net_load,
+        surplus,
+        average,
+        room - steady_net,
+        steady_surplus,
+        room - restart_net,
+        restart_surplus,
+        recent,
+    )
+
+
+def _within_window(
+    recent: tuple[tuple[float, float, float], ...], now: float, window_s: float
+) -> tuple[tuple[float, float, float], ...]:
+    """The samples taken within the window up to `now` (after now - window_s, and
+    now itself; oldest first); none from after it (a clock set back)."""
+    start = 0
+    while (
+        start < len(recent)
+        and recent[start][0] <= now - window_s
+        and recent[start][0] < now
+    ):
+        start += 1
+    end = len(recent)
+    while end > start and recent[end - 1][0] > now:
+        end -= 1
+    return recent[start:end]
 
 
 def disabled_draw_w(chargers: Sequence[ChargerInput], voltage: float) -> float:
@@ -64,3 +122,13 @@ def disabled_draw_w(chargers: Sequence[ChargerInput], voltage: float) -> float:
                 held = c.max_current if c.last_command is None else c.last_command
                 disabled_w += held * voltage * c.phases
     return disabled_w
+
+
+def steady_net_w(
+    state: EngineState, now: float, net_w: float, config: EngineConfig
+) -> float:
+    """The highest net load of the steady window, `net_w` now included: the frame
+    the budget of increases is counted in (a cap set relative to the net load, such
+    as §14a dimming, is set in it too)."""
+    recent = _within_window(state.recent, now, config.steady_window_s)
+    return max([net_w, *(sample[1] for sample in recent)])

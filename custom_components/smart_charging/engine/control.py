@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import math
 
 from .allocate import decide
+from .budget import steady_net_w
 from .grid_limits import (
     CapacityTariff,
     Dimming,
@@ -141,6 +142,9 @@ class ChargerView:
     attempted: int | None = None  # a current whose write failed or is not shown
     plan_w: float | None = None  # `smart`: the power its plan gives it now
     phase_rotation: str = DEFAULT_ROTATION  # the site phases of its L1, L2, L3
+    # The box switches between one and three phases; `phases` is then the phases
+    # it is switched to now.
+    switchable: bool = False
 
     @property
     def plugged(self) -> bool:
@@ -228,10 +232,7 @@ def control_step(
     net_w = _net_w(site, state)
     grid, quarter = _grid_limits(settings, readings, chargers, net_w, state, now)
     if grid.chargers_cap_w is not None and net_w is not None:
-        # The lower limit in the same frame: what is left above the net load and
-        # the margin is what the chargers may take.
-        limit_w = net_w + site.safety_margin_w + grid.chargers_cap_w
-        site = replace(site, grid_limit_w=min(site.grid_limit_w, limit_w))
+        site = _capped(site, grid.chargers_cap_w, net_w, state, now, settings)
     decision, phase_household = _decide_within_fuse(
         settings, readings, site, chargers, state, now, allow_increase=allow_increase
     )
@@ -257,6 +258,26 @@ def control_step(
         ),
         grid=grid,
     )
+
+
+def _capped(
+    site: SiteInput,
+    cap_w: float,
+    net_w: float,
+    state: ControlState,
+    now: float,
+    settings: SiteSettings,
+) -> SiteInput:
+    """The site with the grid's lower limit on the chargers (`cap_w`) as its limit,
+    in the same frame: what is left above the net load and the margin is what the
+    chargers may take. The net load is the one the engine's increases follow (its
+    highest lately), so that a falling net load does not lower the cap (decreases
+    follow the net load of now, below it)."""
+    steady_w = net_w
+    if site.inputs_usable:
+        steady_w = steady_net_w(state.engine, now, net_w, settings.engine)
+    limit_w = steady_w + site.safety_margin_w + cap_w
+    return replace(site, grid_limit_w=min(site.grid_limit_w, limit_w))
 
 
 def _net_w(site: SiteInput, state: ControlState) -> float | None:
@@ -420,6 +441,7 @@ def _engine_input(charger: ChargerView, failsafe_current: int) -> ChargerInput:
         last_command=charger.holding.current,
         error=charger.failing,
         plan_w=charger.plan_w,
+        switchable=charger.switchable,
     )
 
 

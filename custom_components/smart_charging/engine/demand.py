@@ -11,11 +11,18 @@ x voltage x configured phases) is untouched.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import math
 
 from .limits import MIN_CHARGE_CURRENT, backoff
-from .model import ChargerInput, ChargerState, DemandState, EngineConfig, EngineState
+from .model import (
+    NO_DEMAND,
+    ChargerInput,
+    ChargerState,
+    DemandState,
+    EngineConfig,
+    EngineState,
+)
 
 UNPLUGGED = ChargerState()
 # A meter reads a little high when the voltage is above nominal, so a draw counts as
@@ -54,6 +61,8 @@ def advance_states(
             states[charger.id] = UNPLUGGED
             continue
         kept = state.chargers.get(charger.id) or UNPLUGGED
+        if charger.switchable and kept.box_phases != charger.phases:
+            kept = switched_box(kept, charger.phases)
         demand = kept.demand
         command = charger.last_command or 0
         if (
@@ -65,20 +74,14 @@ def advance_states(
             # Skipped when there is nothing to learn: it is the hot loop.
             demand = learn_demand(charger, demand, now, voltage, config)
         served = kept.served_s + elapsed if charger.last_command else kept.served_s
-        if demand is not kept.demand or served != kept.served_s:
-            limit, car_phases = kept.car_limit_w, kept.car_phases
-            if demand.cap is not None and demand.cap != kept.demand.cap:
-                # A cap was just judged on its draw: what the car itself takes.
-                drawn = max(demand.below_peak_w, charger.measured_power_w or 0.0)
-                limit = max(limit or 0.0, drawn)
-            if demand.phases_known or _settled_draw(
-                charger, demand, now, voltage, config
-            ):
-                car_phases = demand.phases
-            if car_phases is not None and _draws_on_more(charger, car_phases, voltage):
-                # Drawing on more phases than it counts on: back to the box's own
-                # at once (rule 1), until a settled draw shows its phases again.
-                car_phases = None
+        since = (kept.charging_since or now) if command else None
+        if (
+            demand is not kept.demand
+            or served != kept.served_s
+            or since != kept.charging_since
+        ):
+            solar_wh, grid_wh = _solar_energy(kept, charger, elapsed, voltage)
+            limit, car_phases = _car_seen(kept, demand, charger, now, voltage, config)
             # Built directly: dataclasses.replace is the slowest part at 1000 chargers.
             kept = ChargerState(
                 kept.solar_running,
@@ -89,9 +92,68 @@ def advance_states(
                 kept.solar_stops,
                 limit,
                 car_phases,
+                solar_wh,
+                grid_wh,
+                kept.solar_grid_w,
+                since,
+                kept.box_phases,
+                kept.switch_to,
+                kept.switched_at,
             )
         states[charger.id] = kept
     return states
+
+
+def switched_box(kept: ChargerState, phases: int) -> ChargerState:
+    """The state of a box now switched to `phases`: what was learned of the car's
+    draw on the others goes (a car seen on one phase draws on three again)."""
+    if kept.box_phases is None:
+        return replace(kept, box_phases=phases)
+    return replace(
+        kept, demand=NO_DEMAND, car_limit_w=None, car_phases=None, box_phases=phases
+    )
+
+
+def _car_seen(
+    kept: ChargerState,
+    demand: DemandState,
+    charger: ChargerInput,
+    now: float,
+    voltage: float,
+    config: EngineConfig,
+) -> tuple[float | None, int | None]:
+    """What the car itself takes (ChargerState.car_limit_w) and the phases it draws
+    on (car_phases), with what this draw shows."""
+    limit, car_phases = kept.car_limit_w, kept.car_phases
+    if demand.cap is not None and demand.cap != kept.demand.cap:
+        # A cap was just judged on its draw: what the car itself takes.
+        drawn = max(demand.below_peak_w, charger.measured_power_w or 0.0)
+        limit = max(limit or 0.0, drawn)
+    if demand.phases_known or _settled_draw(charger, demand, now, voltage, config):
+        car_phases = demand.phases
+    if car_phases is not None and _draws_on_more(charger, car_phases, voltage):
+        # Drawing on more phases than it counts on: back to the box's own at once
+        # (rule 1), until a settled draw shows its phases again.
+        car_phases = None
+    return limit, car_phases
+
+
+def _solar_energy(
+    kept: ChargerState, charger: ChargerInput, elapsed: float, voltage: float
+) -> tuple[float, float]:
+    """The session's solar-running energy and its grid part (Wh), with what it
+    drew since the last decision, of which what the surplus did not cover then."""
+    command = charger.last_command or 0
+    if not kept.solar_running or not command:
+        return kept.solar_wh, kept.solar_grid_wh
+    drawn_w = charger.measured_power_w
+    if drawn_w is None:
+        drawn_w = command * voltage * charger.phases
+    drawn_w = max(drawn_w, 0.0)
+    return (
+        kept.solar_wh + drawn_w * elapsed / 3600,
+        kept.solar_grid_wh + min(kept.solar_grid_w, drawn_w) * elapsed / 3600,
+    )
 
 
 def _draws_on_more(charger: ChargerInput, phases: int, voltage: float) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .equal_share import water_fill
 from .model import ChargerInput, ChargerState, EngineConfig, Mode, Profile, SiteInput
@@ -16,27 +16,36 @@ TIERS = (Profile.PREMIUM, Profile.STANDARD)
 # Mutable: it is handed out charger by charger across both tiers.
 @dataclass(slots=True)
 class Pool:
-    """What is left to hand out: the budget of now, the surplus now and its
-    exponential average. What a charger takes lowers all three alike."""
+    """What is left to hand out: the budget (as it has been for the steady window,
+    and for the restart window), the surplus now, its exponential average and its
+    lowest in the steady window. What a charger takes lowers them alike."""
 
     budget_w: float
     surplus_w: float
     average_w: float
+    steady_surplus_w: float
+    # The budget and the surplus of the restart window (paused cars, switching up).
+    restart_budget_w: float
+    restart_surplus_w: float
 
     def take(self, watts: float) -> None:
-        """Power that comes from the surplus: budget, surplus and average go down."""
-        self.budget_w -= watts
+        """Power that comes from the surplus: budget and surplus figures go down."""
+        self.take_from_grid(watts)
         self.surplus_w -= watts
         self.average_w -= watts
+        self.steady_surplus_w -= watts
+        self.restart_surplus_w -= watts
 
     def take_from_grid(self, watts: float) -> None:
-        """Power that does not come from the surplus: only the budget goes down."""
+        """Power that does not come from the surplus: only the budgets go down."""
         self.budget_w -= watts
+        self.restart_budget_w -= watts
 
     @property
     def surplus_share_w(self) -> float:
-        """What a top-up following the surplus may take: the average, in budget."""
-        return min(max(self.average_w, 0.0), self.budget_w)
+        """What a top-up following the surplus may take: the lowest surplus of the
+        steady window (more would come from the grid at its dips), in budget."""
+        return min(max(self.steady_surplus_w, 0.0), self.budget_w)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +82,13 @@ def allocate(
         groups = _split_tier(members, site, states, pool, now, config)
         full += groups.full
         # Running ones keep their minimum first, then starters in rank order.
+        surplus_w = pool.surplus_w
         running = _start_solar(
             groups.running + groups.stopped, states, pool, now, config
         )
-        with_min, grid = _reserve_minimums(groups.minimums, pool)
+        with_min, grid = _reserve_minimums(groups.minimums, pool, config)
         _top_up(running, with_min, grid, pool)
+        _count_solar_grid(running, surplus_w, states)
         if any(s.capped for s in members):
             # A premium charger left paused by the cap keeps standard ones from
             # taking the power it could not fit in: premium is served first.
@@ -104,24 +115,26 @@ def _split_tier(
             continue
         charger = slot.charger
         kept = states[charger.id]
-        if not _grid_allowed(charger, site):
+        if not grid_allowed(charger, site):
             (tier.running if kept.solar_running else tier.stopped).append(slot)
             continue
         tier.minimums.append(slot)
         if kept.solar_running or kept.surplus_since is not None:
             # Not on surplus now (e.g. off-peak began): when it is again, it has to
             # earn its start afresh instead of resuming on a stale timer.
-            states[charger.id] = ChargerState(
-                served_s=kept.served_s,
-                demand=kept.demand,
-                solar_stops=kept.solar_stops,
-                car_limit_w=kept.car_limit_w,
-                car_phases=kept.car_phases,
+            states[charger.id] = replace(
+                kept,
+                solar_running=False,
+                surplus_since=None,
+                deficit_since=None,
+                solar_wh=0.0,
+                solar_grid_wh=0.0,
+                solar_grid_w=0.0,
             )
     return tier
 
 
-def _grid_allowed(charger: ChargerInput, site: SiteInput) -> bool:
+def grid_allowed(charger: ChargerInput, site: SiteInput) -> bool:
     """Whether the charger may draw from the grid now (beyond surplus)."""
     return (
         takes_grid(charger, site.offpeak)
@@ -141,7 +154,7 @@ def _full_car_may_be_offered(
     """Whether a full car may be offered its minimum from what is left. Its solar
     timers still run, so it resumes as it would have."""
     charger = slot.charger
-    if _grid_allowed(charger, site):
+    if grid_allowed(charger, site):
         return True
     states[charger.id] = solar_hysteresis(
         states[charger.id], pool.surplus_w, pool.average_w, slot.min_w, now, config
@@ -179,21 +192,49 @@ def _start_solar(
     return running
 
 
-def _reserve_minimums(slots: list[Slot], pool: Pool) -> tuple[list[Slot], list[Slot]]:
+def _count_solar_grid(
+    running: list[Slot], surplus_w: float, states: dict[str, ChargerState]
+) -> None:
+    """What of each running solar car's power the surplus of now does not cover
+    (the surplus goes to them first, in rank order): the grid's share of a solar
+    session is counted on it until the next decision."""
+    for slot in running:
+        power_w = slot.target * slot.watts_per_amp
+        grid_w = max(power_w - max(surplus_w, 0.0), 0.0)
+        surplus_w -= power_w
+        kept = states[slot.charger.id]
+        if grid_w != kept.solar_grid_w:
+            states[slot.charger.id] = replace(kept, solar_grid_w=grid_w)
+
+
+def _not_protected(slot: Slot) -> bool:
+    return not slot.protected
+
+
+def _reserve_minimums(
+    slots: list[Slot], pool: Pool, config: EngineConfig
+) -> tuple[list[Slot], list[Slot]]:
     """Minimums of the chargers that may draw from the grid, in fair rotation order
-    (the order of `slots`). Returns the ones that got theirs, at their minimum:
-    those in solar_min (and planned smart ones, at their plan), then the others."""
+    (the order of `slots`); a paused one needs restart_margin_a on top, or to have
+    fitted for the restart window. Returns the
+    ones that got theirs, at their minimum: those in solar_min (and planned smart
+    ones, at their plan), then the others."""
     with_min: list[Slot] = []
     grid: list[Slot] = []
-    for slot in slots:
+    # Cars that started lately first: the rotation does not pause them.
+    for slot in sorted(slots, key=_not_protected):
         min_w = slot.min_w
-        if not pool.budget_w >= min_w:  # not `<`: a NaN budget fits nobody
+        fits = pool.budget_w >= min_w  # not `<`: a NaN budget fits nobody
+        if fits and not slot.charging:
+            margin_w = config.restart_margin_a * slot.watts_per_amp
+            fits = pool.budget_w >= min_w + margin_w or pool.restart_budget_w >= min_w
+        if not fits:
             slot.capped = True
         elif planned(slot.charger):
             # Its plan, as far as the budget allows, counted against the surplus
             # too (a plan may count on it); live surplus beyond it comes on top.
-            fits = int(pool.budget_w / slot.watts_per_amp + 1e-9)
-            slot.target = min(planned_current(slot), fits)
+            amps = int(pool.budget_w / slot.watts_per_amp + 1e-9)
+            slot.target = min(planned_current(slot), amps)
             slot.follows = True
             pool.take(slot.target * slot.watts_per_amp)
             with_min.append(slot)
@@ -223,10 +264,11 @@ def _top_up(
 
 
 def _offer_full_cars(full: list[Slot], pool: Pool) -> None:
-    """A full car is offered its minimum when nobody else can use it, so it is seen
-    at once if it takes power again; else it waits paused by the cap."""
+    """A full car is kept at its minimum while nobody else can use it, so it is
+    seen at once if it takes power again; once the cap paused it, it waits for its
+    next offer (demand.reprobe_after): each offer is a start of the box."""
     for slot in in_rank_order(full):
-        if pool.budget_w >= slot.min_w:
+        if slot.charging and pool.budget_w >= slot.min_w:
             slot.target = slot.min_current
             pool.take_from_grid(slot.min_w)
         else:

@@ -48,6 +48,16 @@ class EngineConfig:
     # A charger that has been served this much longer than a waiting one of the same
     # profile gives its place up (fair rotation when not everyone fits).
     rotation_period_s: float = 900.0
+    # A paused car (re)starts from the grid only once its minimum fits with this
+    # many amps to spare (on its phases), or has fitted for restart_window_s: a
+    # budget hovering at the edge of one more minimum does not start and stop it
+    # at every swing.
+    restart_margin_a: int = 3
+    restart_window_s: float = 300.0
+    # A car keeps its minimum this long after it started against the fair rotation
+    # among its profile (never against the cap, nor the higher profile): each start
+    # is worth a stretch of charging.
+    min_on_s: float = 1800.0
     # An increase smaller than this is not written (SPEC §5 rule 4 asks for at least
     # 1 A; 2 A halves the writes when a budget hovers between two amps). Decreases,
     # pauses, starts and a rise to the charger's ceiling are always written. Surplus
@@ -65,39 +75,45 @@ class EngineConfig:
     # the box and holds power others are waiting for.
     demand_reprobe_s: float = 900.0
     demand_reprobe_max_s: float = 3600.0
-    # Riding out clouds, off by default (SPEC §4's delays hold exactly); the preset
-    # RIDE_THROUGH below turns it on. The first start and stop of a session always
-    # follow the plain delays above. The surplus is also followed as an exponential
-    # average with this time constant (0 = off):
-    surplus_smoothing_s: float = 0.0
-    # Top-ups from the surplus (solar running, solar_min) follow that average; one
-    # moves only by this many amps or more: up, or down when the cap does not need it.
-    surplus_deadband_a: int = 1
+    # Increases follow the site as it has been since the last regular cycle (SPEC §5
+    # rule 4: they wait for it): the highest net load (household - solar) seen
+    # within this window, so a meter's jitter between two cycles moves no setpoint
+    # up; decreases follow the site of now.
+    steady_window_s: float = 10.0
+    # Top-ups from the surplus follow the lowest surplus seen within this window: a
+    # passing cloud moves no setpoint up and down.
+    surplus_window_s: float = 60.0
+    # Solar under a changing sky (SPEC §4's delays are minimums). The first start
+    # and stop of a session follow the plain delays above. The surplus is followed
+    # as an exponential average with this time constant (0 = the surplus of now):
+    surplus_smoothing_s: float = 900.0
+    # Top-ups from the surplus (solar running, solar_min) follow the lowest surplus
+    # of surplus_window_s; one moves only by this many amps or more: up, or down
+    # when the cap does not need it.
+    surplus_deadband_a: int = 2
     # Once a solar car has been stopped in a session, the surplus is taken as
     # fluctuating: each stop multiplies the next start delay by this (up to
     # solar_start_delay_max_s) and a restart also needs the average to cover this
     # share of its minimum;
-    solar_restart_backoff: float = 1.0
+    solar_restart_backoff: float = 2.0
     solar_start_delay_max_s: float = 1800.0
     solar_restart_share: float = 0.8
     # and a running car rides a cloud out (no stop after solar_stop_delay_s) while the
     # average still covers this share of its minimum, for at most solar_ride_max_s
-    # without the surplus covering its minimum.
+    # without the surplus covering its minimum, and only while the part of the
+    # session's energy the surplus did not cover stays under solar_grid_share (SPEC
+    # §4 allows 10 %; the rest is room for the sensors' lag).
     solar_ride_share: float = 0.65
-    solar_ride_max_s: float = 0.0
+    solar_ride_max_s: float = 900.0
+    solar_grid_share: float = 0.08
     # The count of stops starts afresh after this long without surplus (a night).
     solar_stops_reset_s: float = 3600.0
-
-
-# Fewer writes and start/stop cycles under a fluctuating sky, at the cost of SPEC §4's
-# exact delays after a session's first stop (measured in bench/results/results.md,
-# strategy "engine, ride-through").
-RIDE_THROUGH = EngineConfig(
-    surplus_smoothing_s=900.0,
-    surplus_deadband_a=2,
-    solar_restart_backoff=2.0,
-    solar_ride_max_s=900.0,
-)
+    # A box that can switch phases (SPEC §5 rule 7) is switched at most this often,
+    # stays paused this long after a switch, and goes back to three phases once
+    # they have fitted with this many amps to spare for the restart window.
+    switch_interval_s: float = 600.0
+    switch_wait_s: float = 30.0
+    switch_up_margin_a: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +152,9 @@ class ChargerInput:
     # `smart` only: the power its plan gives it now (0 or None = none: it then takes
     # only solar surplus, as `solar`).
     plan_w: float | None = None
+    # The box can switch between one and three phases; `phases` is then the
+    # phases it is switched to now.
+    switchable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +196,20 @@ class ChargerState:
     car_limit_w: float | None = None
     # The phases it was then seen to draw on (kept too). None = not seen.
     car_phases: int | None = None
+    # Energy charged while solar-running this session, and of it the part the
+    # surplus did not cover (Wh), and that part's power at the last decision: the
+    # grid's share of a `solar` session (EngineConfig.solar_grid_share).
+    solar_wh: float = 0.0
+    solar_grid_wh: float = 0.0
+    solar_grid_w: float = 0.0
+    # Since when its box has held a charging current (None = paused).
+    charging_since: float | None = None
+    # 1p/3p switching (switching.py): the phases the box had at the last decision
+    # (a switch resets what was learned of the car's draw), the phases it is being
+    # switched to (paused meanwhile), and when it was last switched.
+    box_phases: int | None = None
+    switch_to: int | None = None
+    switched_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +224,9 @@ class EngineState:
     # The surplus as an exponential average (EngineConfig.surplus_smoothing_s); None =
     # not known (start, or after unusable inputs): it restarts from the surplus seen.
     surplus_avg_w: float | None = None
+    # (time, net load, surplus) of the usable steps within the longest of
+    # EngineConfig's steady, surplus and restart windows, oldest first.
+    recent: tuple[tuple[float, float, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +238,9 @@ class ChargerDecision:
     status: Status
     power_w: float  # power budgeted for it (current x voltage x phases)
     write: bool  # the setpoint moved enough to be written
+    # Switch the box to this many phases now (it is paused: SPEC §5 rule 7); None =
+    # leave them.
+    phases: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

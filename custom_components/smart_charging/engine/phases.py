@@ -144,7 +144,7 @@ def apply_limits(
         per_amp = old.power_w / old.current if old.current else 0.0
         last = held.get(cid)
         chargers[cid] = ChargerDecision(
-            cid, amps, status, amps * per_amp, last is None or amps != last
+            cid, amps, status, amps * per_amp, last is None or amps != last, old.phases
         )
     return replace(decision, chargers=chargers, write_order=write_order(chargers, held))
 

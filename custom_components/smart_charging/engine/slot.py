@@ -28,6 +28,9 @@ class Slot:
     target: int = 0
     capped: bool = False  # paused because the budget could not fit its minimum
     follows: bool = False  # its top-up follows the (averaged) surplus
+    # Started less than EngineConfig.min_on_s ago: keeps its minimum against the
+    # fair rotation.
+    protected: bool = False
 
     @property
     def fits(self) -> bool:
@@ -47,18 +50,23 @@ def make_slots(
     chargers: Sequence[ChargerInput],
     site: SiteInput,
     states: Mapping[str, ChargerState],
+    now: float,
     config: EngineConfig,
 ) -> dict[str, Slot]:
     """A slot for every charger that may charge now (enabled, plugged in, not off)."""
     return {
-        charger.id: make_slot(charger, site, states[charger.id], config)
+        charger.id: make_slot(charger, site, states[charger.id], now, config)
         for charger in chargers
         if charger.enabled and charger.connected and charger.mode is not Mode.OFF
     }
 
 
 def make_slot(
-    charger: ChargerInput, site: SiteInput, state: ChargerState, config: EngineConfig
+    charger: ChargerInput,
+    site: SiteInput,
+    state: ChargerState,
+    now: float,
+    config: EngineConfig,
 ) -> Slot:
     watts_per_amp = site.voltage * drawn_phases(charger.phases, state.car_phases)
     ceiling = charger.max_current
@@ -82,6 +90,9 @@ def make_slot(
         state.served_s - config.rotation_period_s if charging else state.served_s,
         charging,
         demand.full_since is not None,  # full
+        protected=charging == 1
+        and state.charging_since is not None
+        and now - state.charging_since < config.min_on_s,
     )
 
 

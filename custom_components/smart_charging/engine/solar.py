@@ -4,9 +4,10 @@ SPEC §4's delays, refined for a fluctuating surplus. The first start and stop o
 session follow the plain delays exactly. A stop shows that the surplus comes and goes:
 from then on each restart needs a longer run of surplus (doubled per stop, capped) and
 the average to cover most of the minimum, and a running car rides a cloud out while
-the average still covers a share of its minimum, for at most solar_ride_max_s; a
-steady deficit brings the average down and stops it. An hour or so without surplus (a
-night) starts the count afresh.
+the average still covers a share of its minimum, for at most solar_ride_max_s and
+while the grid's share of the session stays small; a steady deficit brings the
+average down and stops it. An hour or so without surplus (a night) starts the count
+afresh.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def _while_short(
             stops > 0
             and lasted < config.solar_ride_max_s
             and average >= min_w * config.solar_ride_share
+            and state.solar_grid_wh <= config.solar_grid_share * state.solar_wh
         )
     )
     if state.solar_running and not running:
@@ -115,6 +117,13 @@ def _moved(
         stops,
         state.car_limit_w,
         state.car_phases,
+        state.solar_wh,
+        state.solar_grid_wh,
+        state.solar_grid_w,
+        state.charging_since,
+        state.box_phases,
+        state.switch_to,
+        state.switched_at,
     )
 
 
