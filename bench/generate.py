@@ -335,6 +335,23 @@ def pv_cloudy() -> Scenario:
     )
 
 
+def pv_cloudy_switching() -> Scenario:
+    """The cloudy day with a box that switches between one and three phases: a
+    surplus between the one- and three-phase minimums still charges the car."""
+    base = pv_cloudy()
+    chargers = tuple(
+        replace(c, switchable=True) if c.phases == 3 else c for c in base.chargers
+    )
+    return replace(
+        base,
+        name="5b_pv_cloudy_swings_1p3p",
+        title=f"{base.title}; the three-phase box switches 1p/3p",
+        notes=f"{base.notes} The three-phase box switches to one phase and back.",
+        variant_of=base.name,
+        chargers=chargers,
+    )
+
+
 def winter_offpeak() -> Scenario:
     name = "6_winter_offpeak"
     rng = _rng(name)
@@ -728,6 +745,7 @@ GENERATORS: tuple[Callable[[], Scenario], ...] = (
     offpeak_night,
     pv_clear,
     pv_cloudy,
+    pv_cloudy_switching,
     winter_offpeak,
     lot_20,
     lot_20_noisy,

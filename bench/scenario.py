@@ -44,6 +44,8 @@ class ChargerSpec:
     # The site phases its L1, L2, L3 are wired to (engine/phases.py ROTATIONS); a
     # one-phase car draws on the first.
     phase_rotation: str = "L1L2L3"
+    # It switches between one and three phases (SPEC §5 rule 7).
+    switchable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +297,12 @@ class Scenario:
             "solar_w": list(self.solar_w),
             "chargers": [
                 [c.id, c.phases, c.min_current, c.max_current, c.profile]
-                + ([c.phase_rotation] if c.phase_rotation != "L1L2L3" else [])
+                + (
+                    [c.phase_rotation]
+                    if c.phase_rotation != "L1L2L3" or c.switchable
+                    else []
+                )
+                + ([True] if c.switchable else [])
                 for c in self.chargers
             ],
             "sessions": [
@@ -405,6 +412,7 @@ class Scenario:
                     max_current=c[3],
                     profile=c[4],
                     phase_rotation=c[5] if len(c) > 5 else "L1L2L3",
+                    switchable=bool(c[6]) if len(c) > 6 else False,
                 )
                 for c in data["chargers"]
             ),

@@ -71,6 +71,8 @@ class World:
     power_w: dict[str, float] = field(default_factory=dict)  # last tick's draw
     active: dict[str, Session | None] = field(default_factory=dict)
     writes: dict[str, int] = field(default_factory=dict)
+    # The phases each box is switched to (its configured ones unless it switches).
+    box_phases: dict[str, int] = field(default_factory=dict)
     ev_w: FloatArray = field(default_factory=lambda: np.zeros(0))
     charger_w: dict[str, FloatArray] = field(default_factory=dict)
     # The grid's own limits (bench/grid.py). Each box's wiring (phase_rotation);
@@ -93,6 +95,12 @@ class World:
     def write(self, cid: str, amps: int) -> None:
         self.writes[cid] += 1
         self.setpoint[cid] = amps
+
+    def switch(self, cid: str, phases: int) -> None:
+        """Switch a paused box between one and three phases (SPEC §5 rule 7)."""
+        if self.setpoint[cid]:
+            raise ValueError(f"{cid} switched while it holds {self.setpoint[cid]} A")
+        self.box_phases[cid] = phases
 
 
 def make_world(scenario: Scenario, rotations: Mapping[str, str] | None = None) -> World:
@@ -139,6 +147,7 @@ def make_world(scenario: Scenario, rotations: Mapping[str, str] | None = None) -
         power_w=dict.fromkeys(specs, 0.0),
         active=dict.fromkeys(specs),
         writes=dict.fromkeys(specs, 0),
+        box_phases={c.id: c.phases for c in scenario.chargers},
         ev_w=np.zeros(len(times)),
         charger_w={cid: np.zeros(len(times)) for cid in specs},
     )
@@ -162,7 +171,9 @@ class Trace:
     strategy: str
     ev_w: FloatArray  # total vehicle power
     delivered_kwh: tuple[float, ...]  # per session
-    starts: tuple[int, ...] | None  # per session: setpoint 0 -> > 0 transitions
+    # Per session: setpoint 0 -> > 0 transitions (but the resume after a phase
+    # switch), and phase switches.
+    starts: tuple[int, ...] | None
     writes: dict[str, int] | None  # per charger
     run_s: float = 0.0
     # Power commanded (setpoint x voltage x the box's phases) that a plugged car did
@@ -180,6 +191,7 @@ class Trace:
     by_departure_kwh: tuple[float, ...] | None = None
     # Wall time of each call of the `smart` planner (plan_site), if any.
     plan_s: tuple[float, ...] | None = None
+    phase_switches: tuple[int, ...] | None = None
 
 
 def solar_sessions(scenario: Scenario) -> list[int]:
@@ -200,8 +212,7 @@ def simulate(
     cursor = dict.fromkeys(by_charger, 0)
     current: dict[str, int | None] = dict.fromkeys(by_charger)
     delivered = [0.0] * len(scenario.sessions)
-    starts = [0] * len(scenario.sessions)
-    offered = [False] * len(scenario.sessions)
+    cycles = _Cycles(len(scenario.sessions), world.box_phases)
     dt = float(scenario.tick_s)
     idle_j = 0.0
     idle_one_phase_j = 0.0
@@ -234,11 +245,9 @@ def simulate(
                 continue
             sess = scenario.sessions[idx]
             amps = world.setpoint[cid]
-            if amps > 0 and not offered[idx] and delivered[idx] < sess.energy_kwh:
-                # A start the car takes (a full car offered power does not start).
-                starts[idx] += 1
-            offered[idx] = amps > 0
-            phases = min(sess.car_phases, world.specs[cid].phases)
+            box = world.box_phases[cid]
+            cycles.see(idx, cid, amps, box, delivered[idx] < sess.energy_kwh)
+            phases = min(sess.car_phases, box)
             car_amps = sess.car_kw * 1000.0 / (volts * sess.car_phases)
             amps_f = min(float(amps), car_amps)
             left_w = (sess.energy_kwh - delivered[idx]) * 3.6e6 / dt
@@ -248,9 +257,9 @@ def simulate(
             delivered[idx] += power * dt / 3.6e6
             idle.append(
                 (
-                    max(amps * volts * world.specs[cid].phases - power, 0.0),
+                    max(amps * volts * box - power, 0.0),
                     max(could_w - power, 0.0),
-                    phases < world.specs[cid].phases,
+                    phases < box,
                 )
             )
             world.power_w[cid] = power
@@ -265,7 +274,7 @@ def simulate(
         strategy=strategy.name,
         ev_w=world.ev_w.copy(),
         delivered_kwh=tuple(delivered),
-        starts=tuple(starts),
+        starts=tuple(cycles.starts),
         writes=dict(world.writes),
         idle_kwh=idle_j / 3.6e6 if strategy.budgets_by_setpoint else None,
         idle_one_phase_kwh=(
@@ -274,7 +283,32 @@ def simulate(
         solar_session_w=solar_session_w(scenario, world),
         by_departure_kwh=departures.finish(delivered),
         plan_s=_plan_s(strategy),
+        phase_switches=tuple(cycles.switches),
     )
+
+
+class _Cycles:
+    """Per session: its starts (setpoint 0 -> > 0, that the car takes) and its 1p/3p
+    switches; the resume after a switch's pause is counted as the switch."""
+
+    def __init__(self, sessions: int, box_phases: Mapping[str, int]) -> None:
+        self.starts = [0] * sessions
+        self.switches = [0] * sessions
+        self.offered = [False] * sessions
+        self.resume = [False] * sessions  # the next start ends a switch's pause
+        self.box_phases = dict(box_phases)
+
+    def see(self, idx: int, cid: str, amps: int, box_phases: int, wants: bool) -> None:
+        """Session idx on box cid at this tick: `amps` set, `wants` more energy (a
+        full car offered power does not start)."""
+        if box_phases != self.box_phases[cid]:
+            self.switches[idx] += 1
+            self.box_phases[cid] = box_phases
+            self.resume[idx] = self.starts[idx] > 0
+        if amps > 0 and not self.offered[idx] and wants:
+            self.starts[idx] += 0 if self.resume[idx] else 1
+            self.resume[idx] = False
+        self.offered[idx] = amps > 0
 
 
 def _draw_on_phases(world: World, k: int, cid: str, power: float, phases: int) -> None:
@@ -418,7 +452,7 @@ class EngineStrategy:
             views.append(
                 ChargerView(
                     id=cid,
-                    phases=spec.phases,
+                    phases=world.box_phases[cid],
                     min_current=spec.min_current,
                     max_current=spec.max_current,
                     profile=Profile(spec.profile),
@@ -429,6 +463,7 @@ class EngineStrategy:
                     holding=self._holding(world, cid),
                     plan_w=None if session is None else self.plan_w(cid, now),
                     phase_rotation=world.rotation.get(cid, "L1L2L3"),
+                    switchable=spec.switchable,
                 )
             )
         result = control_step(
@@ -446,8 +481,11 @@ class EngineStrategy:
             if amps is not None:
                 before = self._holding(world, cid)
                 world.write(cid, amps)
-                per_amp = world.scenario.voltage * world.specs[cid].phases
+                per_amp = world.scenario.voltage * world.box_phases[cid]
                 self.holdings[cid] = before.moved_to(amps, now, per_amp)
+        for cid, decided in result.decision.chargers.items():
+            if decided.phases is not None and decided.phases != world.box_phases[cid]:
+                world.switch(cid, decided.phases)
         return result
 
     def _holding(self, world: World, cid: str) -> Holding:

@@ -5,11 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.metrics import engine_targets, kwh_text, median_writes_per_hour, score
+from bench.metrics import (
+    CYCLES_TARGET,
+    cycles_target,
+    engine_targets,
+    kwh_text,
+    median_writes_per_hour,
+    score,
+)
 from bench.scenario import ChargerSpec
 from bench.sim import Trace, make_world
 
 from .helpers import scenario, session
+
+TWO = (ChargerSpec("c1", 3, 16), ChargerSpec("c2", 3, 16))
 
 
 def _trace(ev_w: np.ndarray, delivered: tuple[float, ...] = (1.0,)) -> Trace:
@@ -104,8 +113,27 @@ def test_targets_pass_and_fail() -> None:
         "solar used >= 90 % of optimum": True,
         # (no grid share of solar sessions: the trace kept no per-session power)
         "median <= 12 writes per charger-hour": False,
-        "<= 2 start/stop cycles per session": False,
+        CYCLES_TARGET: False,  # 3 on a cloudy day
     }
+
+
+@pytest.mark.parametrize(
+    ("tags", "starts", "passed"),
+    [
+        ((), (4, 0), True),  # at most 4, 2 on average
+        ((), (5, 0), False),
+        ((), (3, 3), False),  # 3 on average
+        (("cloudy",), (2, 2), True),
+        (("cloudy",), (3, 1), False),  # the cloudy day: at most 2
+    ],
+)
+def test_the_cycles_target(
+    tags: tuple[str, ...], starts: tuple[int, ...], passed: bool
+) -> None:
+    sc = scenario((session(), session("c2")), tags=tags, chargers=TWO)
+    world = make_world(sc)
+    trace = Trace("engine", np.zeros(len(world.times)), (0.0, 0.0), starts, None)
+    assert cycles_target(sc, score(sc, world, trace)).passed is passed
 
 
 def test_small_energies_never_read_as_zero() -> None:

@@ -167,3 +167,32 @@ def test_idle_counts_up_to_what_the_others_lack() -> None:
     assert held_from_others(idle) == pytest.approx((1000.0, 500.0))
     # A car's own lack does not count against its own unused power.
     assert held_from_others([(3000.0, 2000.0, True)]) == (0.0, 0.0)
+
+
+def test_a_switchable_box_charges_a_surplus_between_the_minimums_on_one_phase() -> None:
+    # 2.5 kW of surplus: under the three-phase minimum (4.14 kW), over the one-phase.
+    box = ChargerSpec("c1", 3, 16, switchable=True)
+    sc = scenario(
+        (session(mode="solar", energy_kwh=50.0),),
+        household_w=(500,),
+        solar_w=(3000,),
+        chargers=(box,),
+    )
+    world = make_world(sc)
+    trace = simulate(sc, EngineStrategy(), world)
+    assert world.box_phases == {"c1": 1}
+    assert trace.phase_switches == (1,)
+    assert trace.starts == (1,)  # the switch came before the first start
+    # Charging from the second minute: 10 A on one phase.
+    assert trace.delivered_kwh[0] == pytest.approx(2.3 * 58 / 60, abs=0.05)
+    # The same box that cannot switch waits for more sun.
+    fixed = replace(sc, chargers=(replace(box, switchable=False),))
+    assert simulate(fixed, EngineStrategy()).delivered_kwh == (0.0,)
+
+
+def test_a_box_holding_a_current_is_not_switched() -> None:
+    sc = scenario((session(),), chargers=(ChargerSpec("c1", 3, 16, switchable=True),))
+    world = make_world(sc)
+    world.write("c1", 6)
+    with pytest.raises(ValueError, match="switched while it holds 6 A"):
+        world.switch("c1", 1)

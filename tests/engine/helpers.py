@@ -223,8 +223,9 @@ def _left_short(
     """Whether a premium car was given less than it could take from the grid."""
     # A car that takes less than offered (or nothing) leaves the rest to others.
     ceiling = learned_ceiling(charger, site, decision)
-    if ceiling is None:
-        return False
+    kept = decision.state.chargers.get(charger.id)
+    if ceiling is None or (kept is not None and kept.switch_to is not None):
+        return False  # a car that takes nothing, or a box paused for a switch
     if current == charger.last_command and ceiling - current < DEADBAND_A:
         return False  # an increase inside the dead-band is not written (rule 4)
     wants_more = wants_grid(charger, site) and current < ceiling
@@ -321,6 +322,11 @@ class Sim:
         self.state = decision.state
         for cid in decision.write_order:
             self.set(cid, last_command=decision.chargers[cid].current)
+        for cid, decided in decision.chargers.items():
+            if decided.phases is not None:
+                # Rule 7: a box is switched only while it holds nothing.
+                assert not self.chargers[cid].last_command, decided
+                self.set(cid, phases=decided.phases)
         self.history.append(decision)
         self.now += dt
         return decision

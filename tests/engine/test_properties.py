@@ -48,6 +48,7 @@ def chargers_st(draw: st.DrawFn, max_n: int = 50) -> list[ChargerInput]:
             last_command=draw(st.none() | st.integers(0, 40)),
             error=draw(st.booleans()),
             plan_w=draw(st.none() | st.floats(0, kw(30))),
+            switchable=draw(st.booleans()),
         )
         for i in range(n)
     ]

@@ -27,6 +27,9 @@ class Pool:
     # The budget and the surplus of the restart window (paused cars, switching up).
     restart_budget_w: float
     restart_surplus_w: float
+    # Budget kept from standard chargers because a premium one is paused by the cap
+    # (what a switch to one phase could still use).
+    withheld_w: float = 0.0
 
     def take(self, watts: float) -> None:
         """Power that comes from the surplus: budget and surplus figures go down."""
@@ -92,6 +95,7 @@ def allocate(
         if any(s.capped for s in members):
             # A premium charger left paused by the cap keeps standard ones from
             # taking the power it could not fit in: premium is served first.
+            pool.withheld_w += max(pool.budget_w, 0.0)
             pool.budget_w = min(pool.budget_w, 0.0)
     _offer_full_cars(full, pool)
 

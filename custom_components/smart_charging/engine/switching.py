@@ -80,7 +80,7 @@ def _wanted(
     from_grid = grid_allowed(charger, site)
     one_phase_w = slot.min_current * site.voltage
     if charger.phases == 3 and drawn_phases(3, kept.car_phases) == 3:
-        left_w = pool.budget_w
+        left_w = pool.budget_w + pool.withheld_w
         if not from_grid:
             left_w = min(pool.steady_surplus_w, left_w)
         can_w = left_w + own_w
