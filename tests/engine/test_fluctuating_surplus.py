@@ -215,9 +215,9 @@ def test_first_stop_and_start_of_a_session_follow_the_plain_delays() -> None:
 
 
 def test_restart_waits_longer_after_each_stop() -> None:
-    sim = stopped_once()
-    # The second start needs 2 x 60 s of surplus.
-    assert run(sim, SUNNY, 120) == 0
+    sim = stopped_once()  # stopped 10 s ago
+    # The second start waits 4 x 60 s from the stop.
+    assert run(sim, SUNNY, 230) == 0
     assert amps(sim.step(SUNNY)) > 0
     assert sim.state.chargers["car"].solar_stops == 1
     # A second stop needs the average to drop below its share of the minimum now:
@@ -227,9 +227,10 @@ def test_restart_waits_longer_after_each_stop() -> None:
         if not sim.step(deep).chargers["car"].current:
             break
     assert sim.state.chargers["car"].solar_stops == 2
-    # The third start needs 4 x 60 s (a strong sun lifts the average soon enough).
+    # The third start waits 16 x 60 s from the stop (a strong sun lifts the
+    # average soon enough).
     strong = SiteInput(kw(25), kw(1), solar_w=kw(9))
-    assert run(sim, strong, 240) == 0
+    assert run(sim, strong, 950) == 0
     assert amps(sim.step(strong)) > 0
 
 
@@ -238,7 +239,7 @@ def test_restart_delay_is_capped() -> None:
     sim.config = replace(
         RIDE_THROUGH, solar_restart_backoff=100.0, solar_start_delay_max_s=300
     )
-    assert run(sim, SUNNY, 300) == 0
+    assert run(sim, SUNNY, 290) == 0
     assert amps(sim.step(SUNNY)) > 0
 
 
@@ -263,7 +264,9 @@ def test_an_hour_without_surplus_starts_the_count_afresh() -> None:
 
 def test_many_stops_keep_the_delay_at_its_cap() -> None:
     sim = sim_of(solar_car())
-    sim.state = EngineState(chargers={"car": ChargerState(solar_stops=100_000)})
+    sim.state = EngineState(
+        chargers={"car": ChargerState(solar_stops=100_000, solar_stopped_at=0.0)}
+    )
     assert run(sim, SUNNY, 1800) == 0
     assert amps(sim.step(SUNNY)) > 0
 
@@ -285,8 +288,9 @@ def test_cloud_ridden_out_once_the_session_has_seen_a_stop() -> None:
     # A 3 kW cloud: below the 4140 W minimum, but the average stays above 65 % of it,
     # so the car keeps charging past the plain 180 s,
     grey = SiteInput(kw(25), kw(1), solar_w=kw(4))
-    assert run(sim, grey, 900) > 0
-    # for at most solar_ride_max_s (900 s) without the surplus covering its minimum.
+    assert run(sim, grey, 1800) > 0
+    # for at most solar_ride_max_s (1800 s) without the surplus covering its
+    # minimum.
     assert sim.step(grey).chargers["car"].current == 0
     assert sim.state.chargers["car"].solar_stops == 2
 
@@ -310,7 +314,9 @@ def test_steady_deficit_after_a_stop_ends_the_ride_out_with_the_average() -> Non
 def test_cloudy_hour_after_a_stop_costs_few_cycles() -> None:
     # Long clouds (200-400 s at 1 kW) and sun (100-300 s at 7 kW) for three hours:
     # the plain delays stop and restart the car at nearly every cloud; with the
-    # refinement it is stopped only a few times.
+    # refinement it is stopped half as often at most. (The clouds hold the surplus
+    # far under the minimum for most of the time: riding them out would take the
+    # grid's share of the session past SPEC §4's 10 %.)
     rng = random.Random(5)
     segments = []
     t = 0.0
@@ -340,8 +346,9 @@ def test_cloudy_hour_after_a_stop_costs_few_cycles() -> None:
         solar_ride_share=1e9,
         surplus_smoothing_s=0.0,
     )
-    assert starts(plain) >= 10
-    assert starts(RIDE_THROUGH) <= 3
+    assert starts(plain) >= 12
+    # Each restart waits longer after a stop (4 min, 16 min, then 30 min).
+    assert starts(RIDE_THROUGH) <= 6
 
 
 @SETTINGS
@@ -387,11 +394,11 @@ def test_plain_delays_keep_spec_delays_after_every_stop() -> None:
 
 
 def test_no_ride_out_once_the_grid_share_of_the_session_is_used_up() -> None:
-    # Two minutes of sun after the stop: the 180 s of the stop delay at the
-    # minimum already take the grid's share of the session past 8 %, so the car
-    # stops at 180 s, though the average would still let it ride.
+    # Sun after the stop, the car restarted 4 minutes later: the 180 s of the stop
+    # delay at the minimum already take the grid's share of the session past 8 %,
+    # so the car stops at 180 s, though the average would still let it ride.
     sim = stopped_once()
-    assert run(sim, SUNNY, 130) > 0
+    assert run(sim, SUNNY, 250) > 0
     kept = sim.state.chargers["car"]
     assert kept.solar_wh > 0
     t0 = sim.now

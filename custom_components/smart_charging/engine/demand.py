@@ -99,6 +99,7 @@ def advance_states(
                 kept.box_phases,
                 kept.switch_to,
                 kept.switched_at,
+                kept.solar_stopped_at,
             )
         states[charger.id] = kept
     return states

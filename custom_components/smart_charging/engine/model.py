@@ -92,10 +92,11 @@ class EngineConfig:
     # when the cap does not need it.
     surplus_deadband_a: int = 2
     # Once a solar car has been stopped in a session, the surplus is taken as
-    # fluctuating: each stop multiplies the next start delay by this (up to
-    # solar_start_delay_max_s) and a restart also needs the average to cover this
-    # share of its minimum;
-    solar_restart_backoff: float = 2.0
+    # fluctuating: a restart waits an off time from the stop, the start delay
+    # multiplied by this per stop (up to solar_start_delay_max_s), and needs the
+    # average to cover this share of its minimum (and the surplus of now to have
+    # covered it for the start delay);
+    solar_restart_backoff: float = 4.0
     solar_start_delay_max_s: float = 1800.0
     solar_restart_share: float = 0.8
     # and a running car rides a cloud out (no stop after solar_stop_delay_s) while the
@@ -104,7 +105,7 @@ class EngineConfig:
     # session's energy the surplus did not cover stays under solar_grid_share (SPEC
     # §4 allows 10 %; the rest is room for the sensors' lag).
     solar_ride_share: float = 0.65
-    solar_ride_max_s: float = 900.0
+    solar_ride_max_s: float = 1800.0
     solar_grid_share: float = 0.08
     # The count of stops starts afresh after this long without surplus (a night).
     solar_stops_reset_s: float = 3600.0
@@ -210,6 +211,9 @@ class ChargerState:
     box_phases: int | None = None
     switch_to: int | None = None
     switched_at: float | None = None
+    # When the surplus last stopped it this session (None = never): a restart
+    # waits a growing off time from there (EngineConfig.solar_restart_backoff).
+    solar_stopped_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

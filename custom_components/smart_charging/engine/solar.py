@@ -1,13 +1,13 @@
 """When a solar charger starts and stops, and the surplus it follows.
 
-SPEC §4's delays, refined for a fluctuating surplus. The first start and stop of a
-session follow the plain delays exactly. A stop shows that the surplus comes and goes:
-from then on each restart needs a longer run of surplus (doubled per stop, capped) and
-the average to cover most of the minimum, and a running car rides a cloud out while
-the average still covers a share of its minimum, for at most solar_ride_max_s and
-while the grid's share of the session stays small; a steady deficit brings the
-average down and stops it. An hour or so without surplus (a night) starts the count
-afresh.
+SPEC §4's delays (minimums), refined for a fluctuating surplus. The first start and
+stop of a session follow the plain delays exactly. A stop shows that the surplus comes
+and goes: from then on each restart waits a longer off time after the stop (growing
+per stop, capped) and needs the average to cover most of the minimum, and a running
+car rides a cloud out while the average still covers a share of its minimum, for at
+most solar_ride_max_s and while the grid's share of the session stays small; a
+steady deficit brings the average down and stops it. An hour or so without surplus
+(a night) starts the count afresh.
 """
 
 from __future__ import annotations
@@ -57,11 +57,12 @@ def _while_covered(
     since = state.surplus_since if state.surplus_since is not None else now
     running = state.solar_running
     if not running and now - since >= config.solar_start_delay_s:
+        stopped = state.solar_stopped_at
         running = stops == 0 or (
-            now - since >= restart_delay(stops, config)
+            (stopped is None or now - stopped >= restart_delay(stops, config))
             and average >= min_w * config.solar_restart_share
         )
-    return _moved(state, running, since, None, stops)
+    return _moved(state, running, since, None, stops, state.solar_stopped_at)
 
 
 def _while_short(
@@ -85,11 +86,13 @@ def _while_short(
             and state.solar_grid_wh <= config.solar_grid_share * state.solar_wh
         )
     )
+    stopped = state.solar_stopped_at
     if state.solar_running and not running:
         stops += 1
+        stopped = now
     elif not running and lasted >= config.solar_stops_reset_s:
         stops = 0  # a long time without surplus (a night): a fresh start
-    return _moved(state, running, None, since, stops)
+    return _moved(state, running, None, since, stops, stopped)
 
 
 def _moved(
@@ -98,6 +101,7 @@ def _moved(
     surplus_since: float | None,
     deficit_since: float | None,
     stops: int,
+    stopped_at: float | None,
 ) -> ChargerState:
     """The state with these timers: the same object when nothing moved (most steps,
     for most chargers, so nothing is built)."""
@@ -106,6 +110,7 @@ def _moved(
         and surplus_since is state.surplus_since
         and deficit_since is state.deficit_since
         and stops == state.solar_stops
+        and stopped_at == state.solar_stopped_at
     ):
         return state
     return ChargerState(
@@ -124,12 +129,13 @@ def _moved(
         state.box_phases,
         state.switch_to,
         state.switched_at,
+        stopped_at,
     )
 
 
 def restart_delay(stops: int, config: EngineConfig) -> float:
-    """How long the surplus must cover the minimum before a restart after `stops`
-    stops in the session."""
+    """How long a car stays stopped (from its last stop) before a restart after
+    `stops` stops in the session."""
     return backoff(
         config.solar_start_delay_s,
         config.solar_restart_backoff,
