@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from custom_components.smart_charging.engine import (
+    RULES_AS_WRITTEN,
     ChargerInput,
     Decision,
     EngineConfig,
@@ -33,21 +34,7 @@ SLOT_STATUSES = {
     Status.ERROR,
     Status.FAILSAFE,
 }
-
-# The rules as written, without the default's refinements for calm: SPEC §4's
-# solar delays exactly, the site followed as it is now (no steady window, no
-# surplus window, no restart window or margin, no hold time before the rotation).
-PLAIN = EngineConfig(
-    surplus_smoothing_s=0.0,
-    surplus_deadband_a=1,
-    solar_restart_backoff=1.0,
-    solar_ride_max_s=0.0,
-    steady_window_s=0.0,
-    surplus_window_s=0.0,
-    restart_window_s=0.0,
-    restart_margin_a=0,
-    min_on_s=0.0,
-)
+PLAIN = RULES_AS_WRITTEN
 
 
 def kw(value: float) -> float:

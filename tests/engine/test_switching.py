@@ -108,3 +108,20 @@ def test_a_box_that_cannot_switch_stays_on_its_phases() -> None:
     decisions = run(sim, solar_site(2500), 300)
     assert all(d.chargers["a"].phases is None for d in decisions)
     assert sim.chargers["a"].last_command in (None, 0)
+
+
+def test_a_switch_the_box_does_not_show_is_given_up_until_the_next_interval() -> None:
+    sim = switchable(Mode.FAST)
+    busy = SiteInput(grid_limit_w=LIMIT, household_w=kw(14))
+    asked = []
+    for _ in range(90):  # 15 minutes
+        if sim.step(busy).chargers["a"].phases is not None:
+            asked.append(sim.now)
+            sim.set("a", phases=3)  # the box ignores it
+    # Asked once, given up after the 30 s wait, asked again 10 minutes later.
+    assert [t - asked[0] for t in asked] == [0.0, 600.0]
+    # Given up, the car is not held paused: it charges on the phases it has.
+    calm = SiteInput(grid_limit_w=LIMIT, household_w=kw(6))
+    run(sim, calm, 40)
+    assert sim.chargers["a"].phases == 3
+    assert sim.chargers["a"].last_command == 15

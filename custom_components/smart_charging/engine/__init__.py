@@ -7,6 +7,7 @@ exactly the same decisions from the same inputs.
 from .allocate import decide
 from .limits import MIN_CHARGE_CURRENT
 from .model import (
+    RULES_AS_WRITTEN,
     ChargerDecision,
     ChargerInput,
     ChargerState,
@@ -21,6 +22,7 @@ from .model import (
 
 __all__ = [
     "MIN_CHARGE_CURRENT",
+    "RULES_AS_WRITTEN",
     "ChargerDecision",
     "ChargerInput",
     "ChargerState",

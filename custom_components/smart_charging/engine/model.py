@@ -132,6 +132,24 @@ class SiteInput:
     failsafe_current: int = 6
 
 
+# SPEC's rules as written, without the default's refinements for calm: §4's solar
+# delays exactly, the site followed as it is now (no steady window, no surplus
+# window, no restart window or margin, no hold time before the rotation). What the
+# refinements cost and gain is measured against it (bench, "engine, rules as
+# written").
+RULES_AS_WRITTEN = EngineConfig(
+    surplus_smoothing_s=0.0,
+    surplus_deadband_a=1,
+    solar_restart_backoff=1.0,
+    solar_ride_max_s=0.0,
+    steady_window_s=0.0,
+    surplus_window_s=0.0,
+    restart_window_s=0.0,
+    restart_margin_a=0,
+    min_on_s=0.0,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ChargerInput:
     """One charger as the caller sees it now."""

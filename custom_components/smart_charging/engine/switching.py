@@ -51,12 +51,31 @@ def plan_switches(
             else:
                 states[cid] = replace(kept, switch_to=None)
             continue
+        requested_at = _requested_at(kept, now, config)
+        if requested_at is not None:
+            if now - requested_at >= config.switch_wait_s:
+                # The box has not shown the switch within its wait: given up, the
+                # car charges on the phases it has; the next try after the interval.
+                states[cid] = replace(kept, switch_to=None)
+            else:
+                slot.target = 0
+            continue
         slot.target = 0  # paused first (rule 7)
         if not charger.last_command:
             switches[cid] = target
             kept = replace(kept, switched_at=now)
         states[cid] = replace(kept, switch_to=target)
     return switches
+
+
+def _requested_at(kept: ChargerState, now: float, config: EngineConfig) -> float | None:
+    """When the switch under way was asked of the box (None = not yet): a switch
+    starts only switch_interval_s after the last one, so a switch asked within it is
+    this one."""
+    at = kept.switched_at
+    if kept.switch_to is None or at is None or now - at >= config.switch_interval_s:
+        return None
+    return at
 
 
 def _wanted(
