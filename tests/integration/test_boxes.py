@@ -3,7 +3,10 @@ shown yet stays counted, and holds the increases back (SPEC §5 rules 4 and 9)."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+import pytest
 
 from custom_components.smart_charging.boxes import Boxes
 from custom_components.smart_charging.engine.control import (
@@ -101,3 +104,44 @@ async def test_a_decrease_not_shown_yet_holds_the_increases_back() -> None:
     assert slow.written == [6]
     assert chargers["a"].link.holding.current == 16  # still counted at 16 A
     assert other.written == []  # b waits until a shows its decrease
+
+
+class SwitchingBox(Box):
+    """A box with a phase switch that follows at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.switched: list[int] = []
+
+    async def async_set_phases(self, phases: int) -> bool:
+        self.switched.append(phases)
+        return True
+
+
+@pytest.mark.parametrize(("holds", "switched"), [(8, []), (None, []), (0, [1])])
+async def test_a_box_is_switched_only_while_it_holds_0_a(
+    holds: int | None, switched: list[int]
+) -> None:
+    """A switch the decision asks for waits while the box may hold a current (a
+    charging current, or one not known): SPEC §5 rule 7."""
+    box = SwitchingBox()
+    chargers = {"a": charger("a", box, 0)}
+    chargers["a"].link.holding = Holding(holds)
+    result = control_step(
+        SiteSettings(grid_limit_w=36000.0),
+        SiteReadings(household_w=1000.0),
+        [chargers["a"].view()],
+        ControlState(),
+        100.0,
+        allow_increase=True,
+    )
+    decided = replace(result.decision.chargers["a"], current=None, phases=1)
+    result = replace(
+        result,
+        decision=replace(result.decision, chargers={"a": decided}),
+        decreases=(),
+        increases=(),
+    )
+    await Boxes(NoRepairs(), 230.0).async_write(result, chargers, 100.0)  # type: ignore[arg-type]
+    assert box.switched == switched
+    assert chargers["a"].phases == (1 if switched else 3)
