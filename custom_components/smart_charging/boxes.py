@@ -1,10 +1,9 @@
-"""Talking to the wallboxes: reading them, writing with back-off, keep-alives,
-switching them between one and three phases.
+"""Talking to the wallboxes: reading them, writing with back-off, keep-alives;
+switching their phases (phase_switch.py).
 
 A write counts only when the box takes it and shows it (SPEC §5 rules 6 and 9):
 a write that fails or is not shown is retried on a back-off, and what the box may
-still hold stays counted. A phase switch likewise, and only while the box is known
-to hold 0 A (rule 7).
+still hold stays counted.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from homeassistant.util.async_ import create_eager_task
 
 from .const import LOGGER, REPAIR_AFTER_S
 from .engine.control import StepResult, held_above
+from .phase_switch import PhaseSwitches
 from .repairs import Repairs
 from .runtime import ChargerRuntime
 from .wallbox import ChargerReading
@@ -30,6 +30,7 @@ class Boxes:
     def __init__(self, repairs: Repairs, voltage: float) -> None:
         self._repairs = repairs
         self._voltage = voltage
+        self._phases = PhaseSwitches(repairs)
 
     def _watts_per_amp(self, charger: ChargerRuntime) -> float:
         return self._voltage * charger.phases
@@ -56,7 +57,7 @@ class Boxes:
             LOGGER.info("%s answers again", charger.name)
             charger.link.read_error = None
         self._follow_setpoint(charger, reading, now)
-        self._follow_phases(charger, reading, now)
+        self._phases.follow(charger, reading, now)
         charger.take_reading(reading, self._voltage, now)
 
     def _follow_setpoint(
@@ -85,19 +86,6 @@ class Boxes:
             # is `attempted`, checked above and by the backend.)
             self._hold(charger, shown, now)
 
-    def _follow_phases(
-        self, charger: ChargerRuntime, reading: ChargerReading, now: float
-    ) -> None:
-        """A phase switch asked and not shown then: shown now, or failed."""
-        wanted = charger.link.phase_switch.switching_to
-        if wanted is None:
-            return
-        if reading.phases == wanted:
-            self._switch_taken(charger, wanted)
-        else:
-            error = f"the phase switch does not show {wanted} phases"
-            self._switch_failed(charger, wanted, error, now)
-
     def _hold(self, charger: ChargerRuntime, current: int, now: float) -> None:
         link = charger.link
         link.holding = link.holding.moved_to(current, now, self._watts_per_amp(charger))
@@ -114,7 +102,7 @@ class Boxes:
         )
         await asyncio.gather(
             *(
-                self._async_switch(chargers[cid], decided.phases, now)
+                self._phases.async_switch(chargers[cid], decided.phases, now)
                 for cid, decided in result.decision.chargers.items()
                 if decided.phases is not None
             )
@@ -167,52 +155,6 @@ class Boxes:
         if held > current:
             link.holding = replace(link.holding, floor=held)  # it goes no lower
         self._write_taken(charger)
-
-    async def _async_switch(
-        self, charger: ChargerRuntime, phases: int, now: float
-    ) -> None:
-        """Switch the box to `phases`, only while it is known to hold 0 A (SPEC §5
-        rule 7) and not before the back-off of a failed switch is over."""
-        link = charger.link
-        if (
-            link.holding.current != 0
-            or link.attempted is not None
-            or charger.backend.pending
-            or link.phase_switch.switching_to is not None
-            or now < link.phase_switch.retry_at
-        ):
-            return
-        try:
-            shown = await charger.backend.async_set_phases(phases)
-        except Exception as err:  # any failure is the box's error
-            self._switch_failed(charger, phases, str(err) or type(err).__name__, now)
-            return
-        LOGGER.info("%s switched to %s phases", charger.name, phases)
-        if shown:
-            self._switch_taken(charger, phases)
-        else:
-            link.phase_switch.switching_to = phases  # the next read tells
-
-    def _switch_taken(self, charger: ChargerRuntime, phases: int) -> None:
-        """The box shows the phases asked."""
-        if charger.link.phase_switch.failing_since is not None:
-            self._repairs.clear_issue("phase_switch_failed", charger.id)
-        charger.link.phase_switch.record_success()
-        charger.reading = replace(charger.reading, phases=phases)
-
-    def _switch_failed(
-        self, charger: ChargerRuntime, phases: int, error: str, now: float
-    ) -> None:
-        switch = charger.link.phase_switch
-        switch.record_failure(error, now)
-        log = LOGGER.warning if switch.failures == 1 else LOGGER.debug
-        log("Switching %s to %s phases failed: %s", charger.name, phases, error)
-        if now - (switch.failing_since or now) >= REPAIR_AFTER_S:
-            self._repairs.raise_issue(
-                "phase_switch_failed",
-                {"charger": charger.name, "error": error},
-                charger.id,
-            )
 
     def _write_taken(self, charger: ChargerRuntime) -> None:
         """The box took the last write and shows it."""
