@@ -201,3 +201,32 @@ async def test_a_phase_switch_that_does_not_follow_is_an_error(
     assert charger["config"]["phase_switch_entity"] == "switch.stuck_phases"
     assert charger["phases"] == 3
     assert 1 < charger["phase_switch"]["failures"] < 10  # backed off
+
+
+async def test_a_phase_switch_that_does_not_tell_is_left_alone(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    """While the switch is unavailable the box counts on its configured three
+    phases and is not switched (it stops for lack of sun like any box); once the
+    switch tells again, it is."""
+    _entry, cid, recorder = await solar_car(hass, site_entry_factory)
+    for _ in range(8):
+        await tick(hass, freezer)
+    assert wallbox_current(hass, "wb1") == 7
+    hass.states.async_set(SWITCH, "unavailable")
+    power_state(hass, SOLAR, 3500)  # 2.5 kW of surplus
+    await settle(hass)
+    for _ in range(30):
+        await tick(hass, freezer)
+    assert [state for _, state in recorder.switches()] == ["unavailable"]
+    assert wallbox_current(hass, "wb1") == 0
+    assert phases_in_use(hass, cid) == "3"
+
+    hass.states.async_set(SWITCH, "on")
+    for _ in range(16):  # switched, then a solar restart's 120 s
+        await tick(hass, freezer)
+    assert [state for _, state in recorder.switches()] == ["unavailable", "on", "off"]
+    assert wallbox_current(hass, "wb1") == 10
+    assert phases_in_use(hass, cid) == "1"
