@@ -1086,6 +1086,22 @@ async def test_add_entity_charger_with_every_entity(hass: HomeAssistant) -> None
         ({"soc_entity": "light.kitchen"}, {"soc_entity": "wrong_domain"}),
         ({"soc_entity": "sensor.missing_soc"}, {"soc_entity": "entity_not_found"}),
         (
+            {"phase_switch_entity": "switch.missing"},
+            {"phase_switch_entity": "entity_not_found"},
+        ),
+        (
+            {"phase_switch_entity": "sensor.no_unit"},
+            {"phase_switch_entity": "wrong_domain"},
+        ),
+        (
+            {"phase_switch_entity": "switch.wallbox", "phases": "1"},
+            {"phase_switch_entity": "phase_switch_needs_three_phases"},
+        ),
+        (
+            {"phase_switch_entity": "switch.wallbox", "backend": "modbus"},
+            {"phase_switch_entity": "phase_switch_not_modbus"},
+        ),
+        (
             {"min_current": 1, "max_current": 100},
             {
                 "min_current": "invalid_min_current",
@@ -1568,6 +1584,61 @@ async def test_charger_with_a_state_of_charge(hass: HomeAssistant) -> None:
     }
 
 
+async def test_charger_with_a_phase_switch(hass: HomeAssistant) -> None:
+    """A 1p/3p switch (switch or input_boolean) of a three-phase charger is stored;
+    reconfigure offers it, and a switch left empty is removed."""
+    hass.states.async_set("input_boolean.three_phases", "on")
+    entry = _site_entry(hass)
+    result = await _start_charger(hass, entry)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**CHARGER_INPUT, "phase_switch_entity": "input_boolean.three_phases"},
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"current_entity": "number.wallbox_current"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        **ENTITY_CHARGER,
+        "phase_switch_entity": "input_boolean.three_phases",
+    }
+    subentry_id = _subentry_id(entry, "Garage")
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested["phase_switch_entity"] == "input_boolean.three_phases"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**CHARGER_INPUT, "phase_switch_entity": "switch.wallbox", "phases": "1"},
+    )
+    _assert_errors(
+        result,
+        {"phase_switch_entity": "phase_switch_needs_three_phases"},
+        CHARGER_STRINGS,
+    )
+    assert result["step_id"] == "reconfigure"
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**CHARGER_INPUT, "phase_switch_entity": "switch.wallbox"}
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"current_entity": "number.wallbox_current"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.subentries[subentry_id].data["phase_switch_entity"] == "switch.wallbox"
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], CHARGER_INPUT
+    )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"current_entity": "number.wallbox_current"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert dict(entry.subentries[subentry_id].data) == ENTITY_CHARGER
+
+
 async def test_reconfigure_modbus_charger_to_entity_and_back(
     hass: HomeAssistant, probe: AsyncMock, mock_setup_entry: AsyncMock
 ) -> None:
@@ -1754,6 +1825,7 @@ def test_selector_and_entity_translations() -> None:
         "status",
         "session_energy",
         "planned_start",
+        "phases_in_use",
         "last_session",
         "ev_budget",
         "solar_surplus",
@@ -1799,6 +1871,7 @@ def test_exception_and_issue_placeholders() -> None:
     assert issues == {
         "failsafe": {"site", "entities"},
         "write_failed": {"charger", "error"},
+        "phase_switch_failed": {"charger", "error"},
         "cannot_pause": {"charger"},
         "household_includes_chargers": {"site", "entity"},
         "forecast_unusable": {"site", "problems"},

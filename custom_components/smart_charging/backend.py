@@ -35,6 +35,9 @@ class BrokenBackend:
     async def async_read(self) -> ChargerReading:
         raise BackendError(self._reason)
 
+    async def async_set_phases(self, phases: int) -> bool:
+        raise BackendError(self._reason)
+
     async def async_keep_alive(self) -> None:
         """Nothing to keep alive."""
 

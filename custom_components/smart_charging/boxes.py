@@ -1,4 +1,5 @@
-"""Talking to the wallboxes: reading them, writing with back-off, keep-alives.
+"""Talking to the wallboxes: reading them, writing with back-off, keep-alives;
+switching their phases (phase_switch.py).
 
 A write counts only when the box takes it and shows it (SPEC §5 rules 6 and 9):
 a write that fails or is not shown is retried on a back-off, and what the box may
@@ -15,6 +16,7 @@ from homeassistant.util.async_ import create_eager_task
 
 from .const import LOGGER, REPAIR_AFTER_S
 from .engine.control import StepResult, held_above
+from .phase_switch import PhaseSwitches
 from .repairs import Repairs
 from .runtime import ChargerRuntime
 from .wallbox import ChargerReading
@@ -28,9 +30,10 @@ class Boxes:
     def __init__(self, repairs: Repairs, voltage: float) -> None:
         self._repairs = repairs
         self._voltage = voltage
+        self._phases = PhaseSwitches(repairs)
 
     def _watts_per_amp(self, charger: ChargerRuntime) -> float:
-        return self._voltage * charger.config.phases
+        return self._voltage * charger.phases
 
     async def async_read(self, chargers: Iterable[ChargerRuntime], now: float) -> None:
         """Read every box at once; one that does not answer is an error.
@@ -54,6 +57,7 @@ class Boxes:
             LOGGER.info("%s answers again", charger.name)
             charger.link.read_error = None
         self._follow_setpoint(charger, reading, now)
+        self._phases.follow(charger, reading, now)
         charger.take_reading(reading, self._voltage, now)
 
     def _follow_setpoint(
@@ -95,6 +99,13 @@ class Boxes:
         amps = {cid: d.current for cid, d in result.decision.chargers.items()}
         await asyncio.gather(
             *(self._async_write(chargers[c], amps[c], now) for c in result.decreases)
+        )
+        await asyncio.gather(
+            *(
+                self._phases.async_switch(chargers[cid], decided.phases, now)
+                for cid, decided in result.decision.chargers.items()
+                if decided.phases is not None
+            )
         )
         if any(
             self._holds_above(charger, amps[cid] or 0, result.counted[cid])

@@ -74,6 +74,8 @@ CONF_POWER_ENTITY: Final = "power_entity"
 CONF_SOC_ENTITY: Final = "soc_entity"
 CONF_BATTERY_KWH: Final = "battery_kwh"
 CONF_PHASE_ROTATION: Final = "phase_rotation"
+# on = three phases, off = one (automatic 1p/3p switching, SPEC §5 rule 7)
+CONF_PHASE_SWITCH_ENTITY: Final = "phase_switch_entity"
 
 BACKEND_ENTITY: Final = "entity"
 BACKEND_MODBUS: Final = "modbus"

@@ -44,6 +44,9 @@ async def async_get_config_entry_diagnostics(
                 "reading": asdict(charger.reading),
                 "power_problem": charger.power_problem,
                 "last_command": charger.link.holding.current,
+                # The phases the box supplies, and a phase switch's health.
+                "phases": charger.phases,
+                "phase_switch": asdict(charger.link.phase_switch),
                 "status": charger.status.value if charger.status else None,
                 "failures": charger.link.failures,
                 "last_error": charger.link.last_error,

@@ -22,6 +22,7 @@ from homeassistant.core import HomeAssistant, State
 from .const import (
     CONF_CONNECTED_ENTITY,
     CONF_CURRENT_ENTITY,
+    CONF_PHASE_SWITCH_ENTITY,
     CONF_POWER_ENTITY,
     CONF_SWITCH_ENTITY,
 )
@@ -62,6 +63,8 @@ class EntityWallbox:
         self._switch_entity: str | None = config.get(CONF_SWITCH_ENTITY)
         self._connected_entity: str | None = config.get(CONF_CONNECTED_ENTITY)
         self._power_entity: str | None = config.get(CONF_POWER_ENTITY)
+        # On = three phases, off = one (SPEC §5 rule 7).
+        self._phase_switch: str | None = config.get(CONF_PHASE_SWITCH_ENTITY)
         self._can_pause = True
         # The setpoint last written and not yet shown by the entities.
         self._expected: int | None = None
@@ -130,7 +133,28 @@ class EntityWallbox:
             setpoint=setpoint,
             accepts=self._accepts(),
             unconfirmed=unconfirmed,
+            phases=self._phases(),
         )
+
+    async def async_set_phases(self, phases: int) -> bool:
+        """Turn the phase switch on (3) or off (1); True when it shows it now."""
+        if self._phase_switch is None:
+            raise BackendError("no phase switch")
+        self._available(self._phase_switch)
+        domain = self._phase_switch.split(".", 1)[0]
+        service = SERVICE_TURN_ON if phases == 3 else SERVICE_TURN_OFF
+        await self._async_call(domain, service, {ATTR_ENTITY_ID: self._phase_switch})
+        return self._phases() == phases
+
+    def _phases(self) -> int | None:
+        """3 while the phase switch is on, 1 while off; None without one or while
+        it does not tell."""
+        if self._phase_switch is None:
+            return None
+        state = self._hass.states.get(self._phase_switch)
+        if state is None or state.state not in (STATE_ON, STATE_OFF):
+            return None
+        return 3 if state.state == STATE_ON else 1
 
     def _available(self, entity_id: str) -> State:
         """The entity's state, which must be known: HA skips calls to unavailable

@@ -119,6 +119,39 @@ class UserSettings:
         return replace(self, mode=mode, profile=profile, boost_restore=None)
 
 
+def _backed_off(failures: int, now: float) -> float:
+    """When the next try may be, after `failures` failures in a row: a doubling
+    back-off."""
+    return now + min(FIRST_RETRY_S * 2.0 ** (failures - 1), WRITE_RETRY_MAX_S)
+
+
+@dataclass(slots=True)
+class PhaseSwitchHealth:
+    """The box's 1p/3p switch: a switch asked and not shown yet, and whether
+    switching fails (SPEC §5 rules 6, 7 and 9)."""
+
+    switching_to: int | None = None  # asked, not shown yet
+    failing_since: float | None = None
+    failures: int = 0
+    retry_at: float = 0.0
+    last_error: str = ""
+
+    def record_failure(self, error: str, now: float) -> None:
+        """A switch failed or did not follow: retry on a doubling back-off."""
+        self.switching_to = None
+        self.failures += 1
+        self.failing_since = self.failing_since or now
+        self.retry_at = _backed_off(self.failures, now)
+        self.last_error = error
+
+    def record_success(self) -> None:
+        """The switch shows the phases asked."""
+        self.switching_to = None
+        self.failing_since = None
+        self.failures = 0
+        self.retry_at = 0.0
+
+
 @dataclass(slots=True)
 class LinkHealth:
     """The link to the box: what it holds, and whether writes and reads succeed."""
@@ -131,20 +164,24 @@ class LinkHealth:
     read_error: str | None = None
     attempted: int | None = None  # a current whose write failed or is not shown
     keep_alive_at: float = 0.0
+    phase_switch: PhaseSwitchHealth = field(default_factory=PhaseSwitchHealth)
 
     @property
     def failing(self) -> bool:
-        """Writes fail or the box does not answer: status error."""
-        return self.failing_since is not None or self.read_error is not None
+        """Writes or phase switches fail, or the box does not answer: status
+        error."""
+        return (
+            self.failing_since is not None
+            or self.read_error is not None
+            or self.phase_switch.failing_since is not None
+        )
 
     def record_failure(self, current: int, error: str, now: float) -> None:
         """A write failed: retry on a doubling back-off."""
         self.attempted = current
         self.failures += 1
         self.failing_since = self.failing_since or now
-        self.retry_at = now + min(
-            FIRST_RETRY_S * 2 ** (self.failures - 1), WRITE_RETRY_MAX_S
-        )
+        self.retry_at = _backed_off(self.failures, now)
         self.last_error = error
 
     def record_success(self) -> None:
@@ -240,6 +277,12 @@ class ChargerRuntime:
         return self.config.name
 
     @property
+    def phases(self) -> int:
+        """The phases the box supplies: as its switch shows them, else (no switch,
+        or one that does not tell now) the configured ones."""
+        return self.reading.phases or self.config.phases
+
+    @property
     def boost(self) -> str | None:
         """A boost waiting for the car (armed) or charging it (active)."""
         if self.settings.boost_restore is None:
@@ -309,7 +352,7 @@ class ChargerRuntime:
         return ChargerView(
             id=config.id,
             name=config.name,
-            phases=config.phases,
+            phases=self.phases,
             min_current=config.min_current,
             max_current=config.max_current,
             ceiling=settings.ceiling,
@@ -327,4 +370,5 @@ class ChargerRuntime:
             retry_at=link.retry_at,
             attempted=link.attempted,
             phase_rotation=config.phase_rotation,
+            switchable=reading.phases is not None,
         )

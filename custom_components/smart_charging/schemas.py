@@ -42,6 +42,7 @@ from .const import (
     CONF_OFFPEAK_ENTITY,
     CONF_PEAK_LIMIT_KW,
     CONF_PHASE_ROTATION,
+    CONF_PHASE_SWITCH_ENTITY,
     CONF_PHASES,
     CONF_PLAN_OBJECTIVE,
     CONF_POWER_ENTITY,
@@ -241,6 +242,7 @@ CHARGER_SCHEMA = probatio.Schema(
         probatio.Required(CONF_PHASE_ROTATION, default=DEFAULT_PHASE_ROTATION): _select(
             PHASE_ROTATIONS, "phase_rotation"
         ),
+        probatio.Optional(CONF_PHASE_SWITCH_ENTITY): _entity(SWITCH_DOMAINS),
         probatio.Required(CONF_MIN_CURRENT, default=DEFAULT_MIN_CURRENT): _number("A"),
         probatio.Required(CONF_MAX_CURRENT, default=DEFAULT_MAX_CURRENT): _number("A"),
         probatio.Required(CONF_PROFILE, default=Profile.STANDARD.value): _select(

@@ -92,6 +92,13 @@ CHARGER_SENSORS = (
             "reachable": charger.reachable,
         },
     ),
+    # 1 or 3: the phases the box is switched to (its configured ones without a
+    # phase switch), or fewer once the car was seen to draw on fewer.
+    ChargerSensorEntityDescription(
+        key="phases_in_use",
+        translation_key="phases_in_use",
+        value_fn=lambda charger: charger.phases,
+    ),
 )
 
 SESSION_ENERGY = ChargerSensorEntityDescription(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time
 from .const import DEFAULT_DEPARTURE, DEFAULT_ENERGY_TARGET_KWH, DEFAULT_TARGET_SOC
 from .engine import Mode, Profile, Status
 from .engine.control import SiteSettings, StepResult
+from .engine.limits import drawn_phases
 from .engine.planner import CarPlan
 from .runtime import ChargerRuntime
 from .sessions import Session
@@ -41,14 +42,23 @@ class ChargerData:
     planned_start: datetime | None = None
     schedule: tuple[tuple[datetime, datetime, float], ...] = ()
     reachable: bool | None = None
+    # The phases in use: the box's (as switched), or fewer where the car was seen
+    # to draw on fewer.
+    phases: int = 3
 
     @classmethod
-    def of(cls, charger: ChargerRuntime, status: Status, voltage: float) -> ChargerData:
+    def of(
+        cls,
+        charger: ChargerRuntime,
+        status: Status,
+        voltage: float,
+        car_phases: int | None = None,
+    ) -> ChargerData:
         current = charger.link.holding.current or 0
         settings = charger.settings
         return cls(
             current=current,
-            power_w=current * voltage * charger.config.phases,
+            power_w=current * voltage * charger.phases,
             status=status,
             session_kwh=round(charger.metering.session_kwh, 3),
             measured=charger.link.read_error is None and charger.power_problem is None,
@@ -63,6 +73,7 @@ class ChargerData:
             departure_at=settings.departure_at,
             energy_target_kwh=settings.energy_target_kwh,
             target_soc=settings.target_soc,
+            phases=drawn_phases(charger.phases, car_phases),
         )
 
 
@@ -95,6 +106,7 @@ class SiteData:
     ) -> SiteData:
         decision = result.decision
         voltage = settings.voltage
+        kept = result.state.engine.chargers
         return cls(
             grid_limit_w=settings.grid_limit_w,
             safety_margin_w=settings.safety_margin_w,
@@ -109,7 +121,12 @@ class SiteData:
             month_peak_w=result.grid.month_peak_w,
             chargers={
                 cid: with_plan(
-                    ChargerData.of(charger, charger.status or Status.OFF, voltage),
+                    ChargerData.of(
+                        charger,
+                        charger.status or Status.OFF,
+                        voltage,
+                        kept[cid].car_phases if cid in kept else None,
+                    ),
                     car_plan(cid) if charger.settings.mode is Mode.SMART else None,
                 )
                 for cid, charger in chargers.items()

@@ -26,6 +26,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import slugify
 
 from .const import (
+    BACKEND_ENTITY,
     BATTERY_KWH_MAX,
     CONF_BACKEND,
     CONF_BATTERY_KWH,
@@ -45,6 +46,7 @@ from .const import (
     CONF_OFFPEAK_ENTITY,
     CONF_PEAK_LIMIT_KW,
     CONF_PHASE_ROTATION,
+    CONF_PHASE_SWITCH_ENTITY,
     CONF_PHASES,
     CONF_PLAN_OBJECTIVE,
     CONF_POWER_ENTITY,
@@ -159,11 +161,13 @@ SITE_ENTITY_RULES = {
         for key in PHASE_CURRENT_KEYS
     },
 }
-# The car's state of charge, asked in the charger's first form.
-SOC_RULES = {
+# The entities of the charger's first form: the car's state of charge and the
+# 1p/3p switch (on = three phases, off = one).
+FIRST_FORM_RULES = {
     CONF_SOC_ENTITY: EntityRule(
         SOC_SENSOR_DOMAINS, frozenset({PERCENTAGE}), unit_error="wrong_soc_unit"
-    )
+    ),
+    CONF_PHASE_SWITCH_ENTITY: EntityRule(SWITCH_DOMAINS),
 }
 CHARGER_ENTITY_RULES = {
     CONF_CURRENT_ENTITY: EntityRule(
@@ -368,8 +372,8 @@ def validate_charger(
     rotation = user_input.get(CONF_PHASE_ROTATION, DEFAULT_PHASE_ROTATION)
     if rotation not in PHASE_ROTATIONS:
         errors[CONF_PHASE_ROTATION] = "invalid_phase_rotation"
-    entities, entity_errors = validate_entities(hass, user_input, SOC_RULES)
-    errors |= entity_errors
+    entities, entity_errors = validate_entities(hass, user_input, FIRST_FORM_RULES)
+    errors |= entity_errors | _phase_switch_errors(user_input, entities)
     if errors:
         return {}, errors
     return {
@@ -383,6 +387,20 @@ def validate_charger(
         **entities,
         CONF_BATTERY_KWH: battery_kwh,
     }, errors
+
+
+def _phase_switch_errors(
+    user_input: Mapping[str, Any], entities: Mapping[str, str]
+) -> Errors:
+    """A 1p/3p switch serves a three-phase box driven through entities only (a
+    Modbus box that can switch would do it itself)."""
+    if CONF_PHASE_SWITCH_ENTITY not in entities:
+        return {}
+    if int(user_input[CONF_PHASES]) != 3:
+        return {CONF_PHASE_SWITCH_ENTITY: "phase_switch_needs_three_phases"}
+    if user_input[CONF_BACKEND] != BACKEND_ENTITY:
+        return {CONF_PHASE_SWITCH_ENTITY: "phase_switch_not_modbus"}
+    return {}
 
 
 @dataclass(frozen=True, slots=True)

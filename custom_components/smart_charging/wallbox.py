@@ -23,6 +23,9 @@ class ChargerReading:
     accepts: tuple[int, int] | None = None
     # The last write was taken but the box does not show it: a failed write.
     unconfirmed: str | None = None
+    # The phases a box that can switch is switched to (1 or 3); None where it
+    # cannot switch or its switch does not tell now.
+    phases: int | None = None
 
 
 class ChargerBackend(Protocol):
@@ -47,6 +50,10 @@ class ChargerBackend(Protocol):
 
     async def async_read(self) -> ChargerReading:
         """Read vehicle state and power."""
+
+    async def async_set_phases(self, phases: int) -> bool:
+        """Switch a paused box to 1 or 3 phases; True when it shows them already
+        (otherwise the next read tells: ChargerReading.phases)."""
 
     async def async_keep_alive(self) -> None:
         """Refresh the setpoint or heartbeat before the box's own failsafe timeout."""

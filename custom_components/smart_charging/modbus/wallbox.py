@@ -101,6 +101,10 @@ class ModbusWallbox:
         elif self._commanded is not None:
             await self._write_commanded(self._commanded)
 
+    async def async_set_phases(self, phases: int) -> bool:
+        """The presets do not switch phases (their reads never report any)."""
+        raise BackendError(f"{self} cannot switch phases")
+
     async def async_read(self) -> ChargerReading:
         """Vehicle state and power; parts the box refuses come back as None."""
         model = self._map
