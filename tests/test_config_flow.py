@@ -172,6 +172,7 @@ def _site_entry(
         domain=DOMAIN,
         title=name,
         unique_id=unique_id,
+        version=2,
         data={**SITE_DATA, "name": name},
         subentries_data=[
             ConfigSubentryData(
@@ -266,7 +267,6 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
             "voltage": 120,
             "failsafe_current": 0,
             "stale_after_s": 90.5,
-            "solar_ride_through": True,
             "dimming_entity": "input_boolean.dimmed",
             "dimming_limit_kw": 6,
             "peak_limit_kw": 2.5,
@@ -288,7 +288,6 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         "voltage": 120.0,
         "failsafe_current": 0,
         "stale_after_s": 90.5,
-        "solar_ride_through": True,
         "plan_objective": "cost",
         "dimming_entity": "input_boolean.dimmed",
         "dimming_limit_kw": 6.0,
@@ -886,16 +885,10 @@ async def test_charger_phase_rotation(hass: HomeAssistant) -> None:
 async def test_reconfigure_site_keeps_name_and_drops_cleared_entity(
     hass: HomeAssistant,
 ) -> None:
-    """The site's own name is no clash; an entity left empty is removed, and so is
-    ride-through once switched off."""
+    """The site's own name is no clash; an entity left empty is removed."""
     entry = _site_entry(hass)
     hass.config_entries.async_update_entry(
-        entry,
-        data={
-            **SITE_DATA,
-            "solar_power_entity": "sensor.solar_power",
-            "solar_ride_through": True,
-        },
+        entry, data={**SITE_DATA, "solar_power_entity": "sensor.solar_power"}
     )
     result = await entry.start_reconfigure_flow(hass)
     suggested = {
@@ -903,9 +896,9 @@ async def test_reconfigure_site_keeps_name_and_drops_cleared_entity(
         for key in result["data_schema"].schema
         if key.description and "suggested_value" in key.description
     }
-    assert suggested["solar_ride_through"] is True
+    assert suggested["solar_power_entity"] == "sensor.solar_power"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**SITE_INPUT, "solar_ride_through": False}
+        result["flow_id"], SITE_INPUT
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"

@@ -10,6 +10,8 @@ from .engine.limits import MIN_CHARGE_CURRENT
 from .engine.phases import DEFAULT_ROTATION, ROTATIONS
 
 DOMAIN: Final = "smart_charging"
+# The config entry's version; older entries are migrated on set-up.
+CONFIG_VERSION: Final = 2
 LOGGER = logging.getLogger(__package__)
 
 # Site (config entry) keys.
@@ -44,8 +46,6 @@ PHASE_CURRENT_KEYS: Final = (
 OBJECTIVE_COST: Final = "cost"
 OBJECTIVE_CO2: Final = "co2"
 PLAN_OBJECTIVES: Final = (OBJECTIVE_COST, OBJECTIVE_CO2)
-# Not in the spec: off by default, so SPEC §4's solar delays hold exactly.
-CONF_SOLAR_RIDE_THROUGH: Final = "solar_ride_through"
 
 DEFAULT_SITE_NAME: Final = "Home"
 DEFAULT_SAFETY_MARGIN_KW: Final = 0.0
@@ -53,7 +53,6 @@ DEFAULT_STANDARD_MAX_KW: Final = 0.0
 DEFAULT_VOLTAGE: Final = 230.0
 DEFAULT_FAILSAFE_CURRENT: Final = 6
 DEFAULT_STALE_AFTER_S: Final = 300
-DEFAULT_SOLAR_RIDE_THROUGH: Final = False
 DEFAULT_PLAN_OBJECTIVE: Final = OBJECTIVE_COST
 DEFAULT_DIMMING_LIMIT_KW: Final = 4.2  # §14a EnWG
 DEFAULT_PEAK_LIMIT_KW: Final = 0.0  # no capacity tariff

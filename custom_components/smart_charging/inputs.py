@@ -50,7 +50,7 @@ from .engine.readings import (
 )
 
 NEVER: PhaseCurrents = (0.0, 0.0, 0.0)  # no phase sensor reported
-# The engine's defaults: SPEC §4's solar delays exactly (site option off).
+# The engine's defaults (SPEC §4's solar delays as minimums).
 SPEC_TIMING = EngineConfig()
 # The site's input entities: a change of one triggers an immediate step (a
 # decrease step: dimming applies at once, its end waits for the regular cycle).

@@ -51,7 +51,6 @@ from .const import (
     CONF_SOC_ENTITY,
     CONF_SOLAR_FORECAST_ENTITY,
     CONF_SOLAR_POWER_ENTITY,
-    CONF_SOLAR_RIDE_THROUGH,
     CONF_STALE_AFTER_S,
     CONF_STANDARD_MAX_KW,
     CONF_SWITCH_ENTITY,
@@ -69,7 +68,6 @@ from .const import (
     DEFAULT_PLAN_OBJECTIVE,
     DEFAULT_SAFETY_MARGIN_KW,
     DEFAULT_SITE_NAME,
-    DEFAULT_SOLAR_RIDE_THROUGH,
     DEFAULT_STALE_AFTER_S,
     DEFAULT_STANDARD_MAX_KW,
     DEFAULT_VOLTAGE,
@@ -205,9 +203,6 @@ SITE_SCHEMA = probatio.Schema(
         probatio.Required(CONF_STALE_AFTER_S, default=DEFAULT_STALE_AFTER_S): _number(
             "s"
         ),
-        probatio.Required(
-            CONF_SOLAR_RIDE_THROUGH, default=DEFAULT_SOLAR_RIDE_THROUGH
-        ): BooleanSelector(),
         # The grid's own limits: §14a dimming and the capacity tariff.
         probatio.Optional(CONF_DIMMING_ENTITY): _entity(DIMMING_DOMAINS),
         probatio.Required(

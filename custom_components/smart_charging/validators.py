@@ -54,7 +54,6 @@ from .const import (
     CONF_SOC_ENTITY,
     CONF_SOLAR_FORECAST_ENTITY,
     CONF_SOLAR_POWER_ENTITY,
-    CONF_SOLAR_RIDE_THROUGH,
     CONF_STALE_AFTER_S,
     CONF_STANDARD_MAX_KW,
     CONF_SWITCH_ENTITY,
@@ -67,7 +66,6 @@ from .const import (
     DEFAULT_PEAK_LIMIT_KW,
     DEFAULT_PHASE_ROTATION,
     DEFAULT_PLAN_OBJECTIVE,
-    DEFAULT_SOLAR_RIDE_THROUGH,
     PHASE_CURRENT_KEYS,
     PHASE_ROTATIONS,
     PLAN_OBJECTIVES,
@@ -305,9 +303,6 @@ def validate_site(
         data[CONF_PLAN_OBJECTIVE] = objective
     else:
         errors[CONF_PLAN_OBJECTIVE] = "invalid_plan_objective"
-    if user_input.get(CONF_SOLAR_RIDE_THROUGH, DEFAULT_SOLAR_RIDE_THROUGH):
-        # Stored only when on: a site as the spec describes it has the spec's keys.
-        data[CONF_SOLAR_RIDE_THROUGH] = True
     entities, entity_errors = validate_entities(hass, user_input, SITE_ENTITY_RULES)
     data |= entities
     errors |= entity_errors
