@@ -71,6 +71,7 @@ SITE_DATA: dict[str, Any] = {
     "dimming_limit_kw": 4.2,
     "peak_limit_kw": 0.0,
     "follow_monthly_peak": False,
+    "adaptive_reserve": False,
     "main_fuse_a": 0.0,
 }
 CHARGER_INPUT: dict[str, Any] = {
@@ -293,6 +294,7 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         "dimming_limit_kw": 6.0,
         "peak_limit_kw": 2.5,
         "follow_monthly_peak": True,
+        "adaptive_reserve": False,
         "main_fuse_a": 0.0,
     }
     assert result["result"].unique_id is None
@@ -721,6 +723,46 @@ async def test_grid_limit_options(hass: HomeAssistant) -> None:
     settings = site_settings(older)
     assert (settings.dimming_limit_w, settings.peak_limit_w) == (4200.0, 0.0)
     assert not settings.follow_monthly_peak
+
+
+async def test_adaptive_reserve_option(hass: HomeAssistant) -> None:
+    """Offered off, stored when on, suggested again by reconfigure and switched
+    off there; a site stored before it runs without it."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    defaults = {
+        str(key): key.default()
+        for key in result["data_schema"].schema
+        if str(key) == "adaptive_reserve"
+    }
+    assert defaults == {"adaptive_reserve": False}
+    description = SITE_STRINGS["step"]["user"]["data_description"]["adaptive_reserve"]
+    assert "10 seconds" in description
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "adaptive_reserve": True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.data == {**SITE_DATA, "adaptive_reserve": True}
+    assert site_settings(entry.data).adaptive_reserve
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested["adaptive_reserve"] is True
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "adaptive_reserve": False}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == SITE_DATA
+    older = {k: v for k, v in SITE_DATA.items() if k != "adaptive_reserve"}
+    assert not site_settings(older).adaptive_reserve
 
 
 PHASE_SENSORS = {
@@ -1752,6 +1794,7 @@ def test_selector_and_entity_translations() -> None:
         "solar_surplus",
         "household_power",
         "quarter_peak",
+        "adaptive_reserve",
     }
     session = Session(0.0, 3600.0, 1.0, None, None, None, None)
     assert set(entity["sensor"]["last_session"]["state_attributes"]) == set(

@@ -33,6 +33,7 @@ CONF_DIMMING_ENTITY: Final = "dimming_entity"
 CONF_DIMMING_LIMIT_KW: Final = "dimming_limit_kw"
 CONF_PEAK_LIMIT_KW: Final = "peak_limit_kw"
 CONF_FOLLOW_MONTHLY_PEAK: Final = "follow_monthly_peak"
+CONF_ADAPTIVE_RESERVE: Final = "adaptive_reserve"
 CONF_MAIN_FUSE_A: Final = "main_fuse_a"
 CONF_L1_CURRENT_ENTITY: Final = "l1_current_entity"
 CONF_L2_CURRENT_ENTITY: Final = "l2_current_entity"
@@ -57,6 +58,7 @@ DEFAULT_PLAN_OBJECTIVE: Final = OBJECTIVE_COST
 DEFAULT_DIMMING_LIMIT_KW: Final = 4.2  # §14a EnWG
 DEFAULT_PEAK_LIMIT_KW: Final = 0.0  # no capacity tariff
 DEFAULT_FOLLOW_MONTHLY_PEAK: Final = False
+DEFAULT_ADAPTIVE_RESERVE: Final = False
 DEFAULT_MAIN_FUSE_A: Final = 0.0  # no per-phase limit
 
 # Charger (config subentry) keys.

@@ -24,6 +24,7 @@ import probatio
 from .const import (
     BACKEND_ENTITY,
     BACKEND_MODBUS,
+    CONF_ADAPTIVE_RESERVE,
     CONF_BACKEND,
     CONF_BATTERY_KWH,
     CONF_CO2_ENTITY,
@@ -55,6 +56,7 @@ from .const import (
     CONF_STANDARD_MAX_KW,
     CONF_SWITCH_ENTITY,
     CONF_VOLTAGE,
+    DEFAULT_ADAPTIVE_RESERVE,
     DEFAULT_BATTERY_KWH,
     DEFAULT_DIMMING_LIMIT_KW,
     DEFAULT_FAILSAFE_CURRENT,
@@ -193,6 +195,9 @@ SITE_SCHEMA = probatio.Schema(
         probatio.Required(
             CONF_SAFETY_MARGIN_KW, default=DEFAULT_SAFETY_MARGIN_KW
         ): _number("kW", "any"),
+        probatio.Required(
+            CONF_ADAPTIVE_RESERVE, default=DEFAULT_ADAPTIVE_RESERVE
+        ): BooleanSelector(),
         probatio.Required(
             CONF_STANDARD_MAX_KW, default=DEFAULT_STANDARD_MAX_KW
         ): _number("kW", "any"),

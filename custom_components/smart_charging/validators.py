@@ -27,6 +27,7 @@ from homeassistant.util import slugify
 
 from .const import (
     BATTERY_KWH_MAX,
+    CONF_ADAPTIVE_RESERVE,
     CONF_BACKEND,
     CONF_BATTERY_KWH,
     CONF_CO2_ENTITY,
@@ -59,6 +60,7 @@ from .const import (
     CONF_SWITCH_ENTITY,
     CONF_VOLTAGE,
     CURRENT_LIMIT_A,
+    DEFAULT_ADAPTIVE_RESERVE,
     DEFAULT_BATTERY_KWH,
     DEFAULT_DIMMING_LIMIT_KW,
     DEFAULT_FOLLOW_MONTHLY_PEAK,
@@ -296,6 +298,9 @@ def validate_site(
         CONF_STALE_AFTER_S: int(stale) if stale.is_integer() else stale,
         CONF_FOLLOW_MONTHLY_PEAK: bool(
             user_input.get(CONF_FOLLOW_MONTHLY_PEAK, DEFAULT_FOLLOW_MONTHLY_PEAK)
+        ),
+        CONF_ADAPTIVE_RESERVE: bool(
+            user_input.get(CONF_ADAPTIVE_RESERVE, DEFAULT_ADAPTIVE_RESERVE)
         ),
     }
     objective = user_input.get(CONF_PLAN_OBJECTIVE, DEFAULT_PLAN_OBJECTIVE)
