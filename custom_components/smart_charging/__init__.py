@@ -44,17 +44,19 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_migrate_entry(
     hass: HomeAssistant, entry: SmartChargingConfigEntry
 ) -> bool:
-    """Bring a site of an older version up to date."""
-    if entry.version > CONFIG_VERSION:
-        return False  # made by a newer version: leave it alone
-    if entry.version < 2:
+    """Bring a site of an older version up to date (Home Assistant itself refuses
+    one of a newer version)."""
+    if entry.version < CONFIG_VERSION:
         data = {k: v for k, v in entry.data.items() if k not in RETIRED_KEYS}
         options = {k: v for k, v in entry.options.items() if k not in RETIRED_KEYS}
         hass.config_entries.async_update_entry(
-            entry, data=data, options=options, version=2
+            entry, data=data, options=options, version=CONFIG_VERSION
         )
         LOGGER.debug(
-            "Site %s migrated to version 2 (dropped: %s)", entry.title, RETIRED_KEYS
+            "Site %s migrated to version %s (dropped: %s)",
+            entry.title,
+            CONFIG_VERSION,
+            RETIRED_KEYS,
         )
     return True
 
