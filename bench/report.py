@@ -28,7 +28,7 @@ from bench.metrics import (
 )
 from bench.optimum import EQUAL_SHARE
 from bench.scenario import FloatArray, Scenario
-from bench.sim import ENGINE, Trace, World
+from bench.sim import ADAPTIVE_RESERVE, ENGINE, Trace, World
 from bench.smart import EVCC_PLANNER, SMART, SMART_PERFECT
 
 # Engine time per decision (median), by number of chargers, and the most the time
@@ -174,6 +174,32 @@ def targets_table(results: list[ScenarioResult]) -> list[str]:
                 cells.append("—" if t is None else f"{t.value} {_pf(t.passed)}")
             name = r.scenario.name + ("" if strategy == ENGINE else f", {strategy}")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def reserve_table(results: list[ScenarioResult]) -> list[str]:
+    """The adaptive reserve against the engine without it: the true energy over
+    the limit, and the delivered energy it costs."""
+    rows = [r for r in results if r.has(ADAPTIVE_RESERVE)]
+    if not rows:
+        return []
+    lines = [
+        "Adaptive reserve (site option `adaptive_reserve`): true energy over the "
+        "limit without and with it, and the delivered energy it costs.",
+        "",
+        "| scenario | over kWh without | over kWh with | delivered kWh without "
+        "| delivered kWh with | energy cost |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        plain, kept = r.score(ENGINE), r.score(ADAPTIVE_RESERVE)
+        lost = plain.delivered_kwh - kept.delivered_kwh
+        cost = lost / plain.delivered_kwh * 100 if plain.delivered_kwh else 0.0
+        lines.append(
+            f"| {r.scenario.name} | {kwh_text(plain.over_kwh)} "
+            f"| {kwh_text(kept.over_kwh)} | {plain.delivered_kwh:.1f} "
+            f"| {kept.delivered_kwh:.1f} | {cost:.2f} % |"
+        )
     return [*lines, ""]
 
 
@@ -362,6 +388,7 @@ def markdown(
         "## Engine against its targets",
         "",
         *targets_table(results),
+        *reserve_table(results),
         *smart_lines,
         *(grid_lines or []),
         *planner_lines,

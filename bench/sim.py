@@ -46,6 +46,10 @@ ENGINE = "engine"
 # The engine with SPEC's rules as written, without the default's refinements for
 # calm: what they cost and gain.
 AS_WRITTEN = "engine, rules as written"
+# The engine keeping the adaptive reserve (site option adaptive_reserve), on the
+# plain days it is for: no safety margin, household steps, a few chargers.
+ADAPTIVE_RESERVE = "engine, adaptive reserve"
+RESERVE_MAX_CHARGERS = 10
 EVCC_INTERVAL_S = 30
 EVCC_ENABLE_S = 60.0
 EVCC_DISABLE_S = 180.0
@@ -391,10 +395,15 @@ class EngineStrategy:
     budgets_by_setpoint = False
 
     def __init__(
-        self, name: str = ENGINE, config: EngineConfig = DEFAULT_CONFIG
+        self,
+        name: str = ENGINE,
+        config: EngineConfig = DEFAULT_CONFIG,
+        *,
+        adaptive_reserve: bool = False,
     ) -> None:
         self.name = name
         self.config = config
+        self.adaptive_reserve = adaptive_reserve
         self.state = ControlState()
         self.modes: dict[str, Mode] = {}
         # What each box holds and when it last changed, as the coordinator keeps
@@ -503,6 +512,7 @@ class EngineStrategy:
             dimming_limit_w=scenario.dimming_limit_kw * 1000.0,
             peak_limit_w=scenario.peak_limit_kw * 1000.0,
             follow_monthly_peak=scenario.follow_monthly_peak,
+            adaptive_reserve=self.adaptive_reserve,
         )
 
 
@@ -633,7 +643,21 @@ def strategies(scenario: Scenario) -> list[Strategy]:
     """The simulated strategies (the optimum is solved, not simulated)."""
     chosen: list[Strategy] = [
         EngineStrategy(),
-        # Scored beside the default for what riding out clouds changes.
+        # Scored beside the default for what the calm refinements change.
         EngineStrategy(AS_WRITTEN, RULES_AS_WRITTEN),
     ]
+    if reserve_applies(scenario):
+        chosen.append(EngineStrategy(ADAPTIVE_RESERVE, adaptive_reserve=True))
     return [*chosen, UncontrolledStrategy(), StaticSplitStrategy(), EvccStrategy()]
+
+
+def reserve_applies(scenario: Scenario) -> bool:
+    """The adaptive reserve is scored on the plain days (no PV day, `smart` or
+    grid limit: no tag), without a safety margin, with a few chargers."""
+    return (
+        not scenario.tags
+        and not scenario.has_smart
+        and not scenario.has_grid_limits
+        and scenario.safety_margin_kw == 0
+        and len(scenario.chargers) <= RESERVE_MAX_CHARGERS
+    )

@@ -201,7 +201,11 @@ def site_entry_factory(
         }
         data.update(site)
         entry = MockConfigEntry(
-            domain=DOMAIN, title=data["name"], data=data, subentries_data=chargers
+            domain=DOMAIN,
+            title=data["name"],
+            data=data,
+            subentries_data=chargers,
+            version=2,
         )
         entry.add_to_hass(hass)
         if setup:

@@ -71,6 +71,7 @@ SITE_DATA: dict[str, Any] = {
     "dimming_limit_kw": 4.2,
     "peak_limit_kw": 0.0,
     "follow_monthly_peak": False,
+    "adaptive_reserve": False,
     "main_fuse_a": 0.0,
 }
 CHARGER_INPUT: dict[str, Any] = {
@@ -172,6 +173,7 @@ def _site_entry(
         domain=DOMAIN,
         title=name,
         unique_id=unique_id,
+        version=2,
         data={**SITE_DATA, "name": name},
         subentries_data=[
             ConfigSubentryData(
@@ -266,7 +268,6 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
             "voltage": 120,
             "failsafe_current": 0,
             "stale_after_s": 90.5,
-            "solar_ride_through": True,
             "dimming_entity": "input_boolean.dimmed",
             "dimming_limit_kw": 6,
             "peak_limit_kw": 2.5,
@@ -288,12 +289,12 @@ async def test_user_creates_site_with_every_field(hass: HomeAssistant) -> None:
         "voltage": 120.0,
         "failsafe_current": 0,
         "stale_after_s": 90.5,
-        "solar_ride_through": True,
         "plan_objective": "cost",
         "dimming_entity": "input_boolean.dimmed",
         "dimming_limit_kw": 6.0,
         "peak_limit_kw": 2.5,
         "follow_monthly_peak": True,
+        "adaptive_reserve": False,
         "main_fuse_a": 0.0,
     }
     assert result["result"].unique_id is None
@@ -724,6 +725,46 @@ async def test_grid_limit_options(hass: HomeAssistant) -> None:
     assert not settings.follow_monthly_peak
 
 
+async def test_adaptive_reserve_option(hass: HomeAssistant) -> None:
+    """Offered off, stored when on, suggested again by reconfigure and switched
+    off there; a site stored before it runs without it."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    defaults = {
+        str(key): key.default()
+        for key in result["data_schema"].schema
+        if str(key) == "adaptive_reserve"
+    }
+    assert defaults == {"adaptive_reserve": False}
+    description = SITE_STRINGS["step"]["user"]["data_description"]["adaptive_reserve"]
+    assert "10 seconds" in description
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "adaptive_reserve": True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.data == {**SITE_DATA, "adaptive_reserve": True}
+    assert site_settings(entry.data).adaptive_reserve
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested["adaptive_reserve"] is True
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**SITE_INPUT, "adaptive_reserve": False}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data == SITE_DATA
+    older = {k: v for k, v in SITE_DATA.items() if k != "adaptive_reserve"}
+    assert not site_settings(older).adaptive_reserve
+
+
 PHASE_SENSORS = {
     "l1_current_entity": "sensor.grid_l1",
     "l2_current_entity": "sensor.grid_l2",
@@ -886,16 +927,10 @@ async def test_charger_phase_rotation(hass: HomeAssistant) -> None:
 async def test_reconfigure_site_keeps_name_and_drops_cleared_entity(
     hass: HomeAssistant,
 ) -> None:
-    """The site's own name is no clash; an entity left empty is removed, and so is
-    ride-through once switched off."""
+    """The site's own name is no clash; an entity left empty is removed."""
     entry = _site_entry(hass)
     hass.config_entries.async_update_entry(
-        entry,
-        data={
-            **SITE_DATA,
-            "solar_power_entity": "sensor.solar_power",
-            "solar_ride_through": True,
-        },
+        entry, data={**SITE_DATA, "solar_power_entity": "sensor.solar_power"}
     )
     result = await entry.start_reconfigure_flow(hass)
     suggested = {
@@ -903,9 +938,9 @@ async def test_reconfigure_site_keeps_name_and_drops_cleared_entity(
         for key in result["data_schema"].schema
         if key.description and "suggested_value" in key.description
     }
-    assert suggested["solar_ride_through"] is True
+    assert suggested["solar_power_entity"] == "sensor.solar_power"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**SITE_INPUT, "solar_ride_through": False}
+        result["flow_id"], SITE_INPUT
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -1831,6 +1866,7 @@ def test_selector_and_entity_translations() -> None:
         "solar_surplus",
         "household_power",
         "quarter_peak",
+        "adaptive_reserve",
     }
     session = Session(0.0, 3600.0, 1.0, None, None, None, None)
     assert set(entity["sensor"]["last_session"]["state_attributes"]) == set(

@@ -8,7 +8,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .card import async_register_card
-from .const import DOMAIN
+from .const import CONFIG_VERSION, DOMAIN, LOGGER
 from .coordinator import (
     SmartChargingConfigEntry,
     SmartChargingCoordinator,
@@ -19,6 +19,10 @@ from .repairs import async_clear_issues
 from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+# Site keys of version 1 that version 2 drops: riding out clouds became the
+# engine's default.
+RETIRED_KEYS = ("solar_ride_through",)
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
@@ -34,6 +38,26 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Set up Smart Charging's actions."""
     async_setup_services(hass)
     await async_register_card(hass)
+    return True
+
+
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: SmartChargingConfigEntry
+) -> bool:
+    """Bring a site of an older version up to date (Home Assistant itself refuses
+    one of a newer version)."""
+    if entry.version < CONFIG_VERSION:
+        data = {k: v for k, v in entry.data.items() if k not in RETIRED_KEYS}
+        options = {k: v for k, v in entry.options.items() if k not in RETIRED_KEYS}
+        hass.config_entries.async_update_entry(
+            entry, data=data, options=options, version=CONFIG_VERSION
+        )
+        LOGGER.debug(
+            "Site %s migrated to version %s (dropped: %s)",
+            entry.title,
+            CONFIG_VERSION,
+            RETIRED_KEYS,
+        )
     return True
 
 

@@ -27,6 +27,7 @@ from .const import (
     CONF_BACKEND,
     CONF_CURRENT_ENTITY,
     CONF_MAX_CURRENT,
+    CONFIG_VERSION,
     DOMAIN,
     LOGGER,
     SUBENTRY_CHARGER,
@@ -67,7 +68,7 @@ class SmartChargingConfigFlow(ConfigFlow, domain=DOMAIN):
     unique_id (entries made by earlier versions keep theirs, unused).
     """
 
-    VERSION = 1
+    VERSION = CONFIG_VERSION
 
     @classmethod
     @callback

@@ -10,6 +10,8 @@ from .engine.limits import MIN_CHARGE_CURRENT
 from .engine.phases import DEFAULT_ROTATION, ROTATIONS
 
 DOMAIN: Final = "smart_charging"
+# The config entry's version; older entries are migrated on set-up.
+CONFIG_VERSION: Final = 2
 LOGGER = logging.getLogger(__package__)
 
 # Site (config entry) keys.
@@ -31,6 +33,7 @@ CONF_DIMMING_ENTITY: Final = "dimming_entity"
 CONF_DIMMING_LIMIT_KW: Final = "dimming_limit_kw"
 CONF_PEAK_LIMIT_KW: Final = "peak_limit_kw"
 CONF_FOLLOW_MONTHLY_PEAK: Final = "follow_monthly_peak"
+CONF_ADAPTIVE_RESERVE: Final = "adaptive_reserve"
 CONF_MAIN_FUSE_A: Final = "main_fuse_a"
 CONF_L1_CURRENT_ENTITY: Final = "l1_current_entity"
 CONF_L2_CURRENT_ENTITY: Final = "l2_current_entity"
@@ -44,8 +47,6 @@ PHASE_CURRENT_KEYS: Final = (
 OBJECTIVE_COST: Final = "cost"
 OBJECTIVE_CO2: Final = "co2"
 PLAN_OBJECTIVES: Final = (OBJECTIVE_COST, OBJECTIVE_CO2)
-# Not in the spec: off by default, so SPEC §4's solar delays hold exactly.
-CONF_SOLAR_RIDE_THROUGH: Final = "solar_ride_through"
 
 DEFAULT_SITE_NAME: Final = "Home"
 DEFAULT_SAFETY_MARGIN_KW: Final = 0.0
@@ -53,11 +54,11 @@ DEFAULT_STANDARD_MAX_KW: Final = 0.0
 DEFAULT_VOLTAGE: Final = 230.0
 DEFAULT_FAILSAFE_CURRENT: Final = 6
 DEFAULT_STALE_AFTER_S: Final = 300
-DEFAULT_SOLAR_RIDE_THROUGH: Final = False
 DEFAULT_PLAN_OBJECTIVE: Final = OBJECTIVE_COST
 DEFAULT_DIMMING_LIMIT_KW: Final = 4.2  # §14a EnWG
 DEFAULT_PEAK_LIMIT_KW: Final = 0.0  # no capacity tariff
 DEFAULT_FOLLOW_MONTHLY_PEAK: Final = False
+DEFAULT_ADAPTIVE_RESERVE: Final = False
 DEFAULT_MAIN_FUSE_A: Final = 0.0  # no per-phase limit
 
 # Charger (config subentry) keys.

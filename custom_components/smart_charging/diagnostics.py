@@ -12,6 +12,7 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 
 from .coordinator import SmartChargingConfigEntry
+from .engine.control import reserve_w
 from .runtime import ChargerRuntime
 from .snapshot import ChargerData
 
@@ -63,6 +64,12 @@ async def async_get_config_entry_diagnostics(
         # dimming periods with what the chargers drew from the grid meanwhile.
         "grid_limits": asdict(result.grid) if result else None,
         "dimming_periods": coordinator.dimming.as_list(),
+        # The reserve learned from the household's load steps (adaptive_reserve).
+        "adaptive_reserve": {
+            "enabled": coordinator.settings.adaptive_reserve,
+            "reserve_w": reserve_w(coordinator.settings, coordinator.state.reserve),
+            "learned_w": coordinator.state.reserve.margin_w,
+        },
         "unusable": list(result.unusable) if result else None,
         "state": asdict(coordinator.state),
     }

@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    CONF_ADAPTIVE_RESERVE,
     CONF_DIMMING_ENTITY,
     CONF_DIMMING_LIMIT_KW,
     CONF_FAILSAFE_CURRENT,
@@ -26,6 +27,7 @@ from .const import (
     CONF_STALE_AFTER_S,
     CONF_STANDARD_MAX_KW,
     CONF_VOLTAGE,
+    DEFAULT_ADAPTIVE_RESERVE,
     DEFAULT_DIMMING_LIMIT_KW,
     DEFAULT_FAILSAFE_CURRENT,
     DEFAULT_FOLLOW_MONTHLY_PEAK,
@@ -50,7 +52,7 @@ from .engine.readings import (
 )
 
 NEVER: PhaseCurrents = (0.0, 0.0, 0.0)  # no phase sensor reported
-# The engine's defaults: SPEC §4's solar delays exactly (site option off).
+# The engine's defaults (SPEC §4's solar delays as minimums).
 SPEC_TIMING = EngineConfig()
 # The site's input entities: a change of one triggers an immediate step (a
 # decrease step: dimming applies at once, its end waits for the regular cycle).
@@ -81,6 +83,9 @@ def site_settings(data: Mapping[str, Any]) -> SiteSettings:
             data.get(CONF_FOLLOW_MONTHLY_PEAK, DEFAULT_FOLLOW_MONTHLY_PEAK)
         ),
         main_fuse_a=main_fuse_a(data),
+        adaptive_reserve=bool(
+            data.get(CONF_ADAPTIVE_RESERVE, DEFAULT_ADAPTIVE_RESERVE)
+        ),
     )
 
 

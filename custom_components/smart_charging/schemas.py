@@ -24,6 +24,7 @@ import probatio
 from .const import (
     BACKEND_ENTITY,
     BACKEND_MODBUS,
+    CONF_ADAPTIVE_RESERVE,
     CONF_BACKEND,
     CONF_BATTERY_KWH,
     CONF_CO2_ENTITY,
@@ -52,11 +53,11 @@ from .const import (
     CONF_SOC_ENTITY,
     CONF_SOLAR_FORECAST_ENTITY,
     CONF_SOLAR_POWER_ENTITY,
-    CONF_SOLAR_RIDE_THROUGH,
     CONF_STALE_AFTER_S,
     CONF_STANDARD_MAX_KW,
     CONF_SWITCH_ENTITY,
     CONF_VOLTAGE,
+    DEFAULT_ADAPTIVE_RESERVE,
     DEFAULT_BATTERY_KWH,
     DEFAULT_DIMMING_LIMIT_KW,
     DEFAULT_FAILSAFE_CURRENT,
@@ -70,7 +71,6 @@ from .const import (
     DEFAULT_PLAN_OBJECTIVE,
     DEFAULT_SAFETY_MARGIN_KW,
     DEFAULT_SITE_NAME,
-    DEFAULT_SOLAR_RIDE_THROUGH,
     DEFAULT_STALE_AFTER_S,
     DEFAULT_STANDARD_MAX_KW,
     DEFAULT_VOLTAGE,
@@ -197,6 +197,9 @@ SITE_SCHEMA = probatio.Schema(
             CONF_SAFETY_MARGIN_KW, default=DEFAULT_SAFETY_MARGIN_KW
         ): _number("kW", "any"),
         probatio.Required(
+            CONF_ADAPTIVE_RESERVE, default=DEFAULT_ADAPTIVE_RESERVE
+        ): BooleanSelector(),
+        probatio.Required(
             CONF_STANDARD_MAX_KW, default=DEFAULT_STANDARD_MAX_KW
         ): _number("kW", "any"),
         probatio.Required(CONF_VOLTAGE, default=DEFAULT_VOLTAGE): _number("V", "any"),
@@ -206,9 +209,6 @@ SITE_SCHEMA = probatio.Schema(
         probatio.Required(CONF_STALE_AFTER_S, default=DEFAULT_STALE_AFTER_S): _number(
             "s"
         ),
-        probatio.Required(
-            CONF_SOLAR_RIDE_THROUGH, default=DEFAULT_SOLAR_RIDE_THROUGH
-        ): BooleanSelector(),
         # The grid's own limits: §14a dimming and the capacity tariff.
         probatio.Optional(CONF_DIMMING_ENTITY): _entity(DIMMING_DOMAINS),
         probatio.Required(

@@ -16,7 +16,12 @@ from homeassistant.components.sensor import (
     SensorExtraStoredData,
     SensorStateClass,
 )
-from homeassistant.const import UnitOfElectricCurrent, UnitOfEnergy, UnitOfPower
+from homeassistant.const import (
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfEnergy,
+    UnitOfPower,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
@@ -25,6 +30,7 @@ from homeassistant.helpers.typing import StateType
 from .coordinator import SmartChargingConfigEntry, SmartChargingCoordinator
 from .engine import Status
 from .engine.grid_limits import QuarterPeak
+from .engine.reserve import Buckets, StepReserve
 from .entity import ChargerEntity, SiteEntity, add_charger_entities
 from .runtime import ChargerRuntime
 from .sessions import Session, SessionProgress
@@ -184,6 +190,18 @@ QUARTER_PEAK = SiteSensorEntityDescription(
     },
 )
 
+# The adaptive reserve: the margin learned from the household's load steps.
+ADAPTIVE_RESERVE = SiteSensorEntityDescription(
+    key="adaptive_reserve",
+    translation_key="adaptive_reserve",
+    device_class=SensorDeviceClass.POWER,
+    native_unit_of_measurement=UnitOfPower.WATT,
+    state_class=SensorStateClass.MEASUREMENT,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    suggested_display_precision=0,
+    value_fn=lambda site: round(site.reserve_w),
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -196,6 +214,7 @@ async def async_setup_entry(
         [
             *(SiteSensorEntity(coordinator, desc) for desc in SITE_SENSORS),
             QuarterPeakSensorEntity(coordinator, QUARTER_PEAK),
+            ReserveSensorEntity(coordinator, ADAPTIVE_RESERVE),
         ]
     )
     add_charger_entities(entry, async_add_entities, _charger_sensors)
@@ -371,3 +390,70 @@ class QuarterPeakSensorEntity(SiteSensorEntity, RestoreSensor):
         coordinator = self.coordinator
         if quarter is not None and coordinator.state.quarter.month is None:
             coordinator.state = replace(coordinator.state, quarter=quarter)
+
+
+@dataclass
+class ReserveStoredData(SensorExtraStoredData):
+    """The sensor's value and the load steps the reserve learned from."""
+
+    rises: Buckets = ()
+    hourly: Buckets = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **super().as_dict(),
+            "rises": [list(bucket) for bucket in self.rises],
+            "hourly": [list(bucket) for bucket in self.hourly],
+        }
+
+
+def _finite(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def _buckets(stored: Any) -> Buckets | None:
+    """Stored [start, watts] pairs of finite numbers; None for anything else."""
+    if not isinstance(stored, list) or not all(
+        isinstance(item, list) and len(item) == 2 and all(map(_finite, item))
+        for item in stored
+    ):
+        return None
+    return tuple((float(start), float(watts)) for start, watts in stored)
+
+
+def restored_reserve(stored: dict[str, Any] | None) -> StepReserve | None:
+    """The learned steps as stored; None for anything that is not plainly them."""
+    if stored is None:
+        return None
+    rises, hourly = _buckets(stored.get("rises")), _buckets(stored.get("hourly"))
+    if rises is None or hourly is None:
+        return None
+    return StepReserve(rises=rises, hourly=hourly)
+
+
+class ReserveSensorEntity(SiteSensorEntity, RestoreSensor):
+    """The adaptive reserve; what it learned is kept across restarts (the load
+    steps of the last hour and the biggest of each hour of the day)."""
+
+    @property
+    def extra_restore_state_data(self) -> SensorExtraStoredData:
+        sensor = super().extra_restore_state_data
+        reserve = self.coordinator.state.reserve
+        return ReserveStoredData(
+            sensor.native_value,
+            sensor.native_unit_of_measurement,
+            reserve.rises,
+            reserve.hourly,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        extra = await self.async_get_last_extra_data()
+        reserve = restored_reserve(extra.as_dict() if extra is not None else None)
+        coordinator = self.coordinator
+        if reserve is not None and coordinator.state.reserve == StepReserve():
+            coordinator.state = replace(coordinator.state, reserve=reserve)

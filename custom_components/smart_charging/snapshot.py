@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 
 from .const import DEFAULT_DEPARTURE, DEFAULT_ENERGY_TARGET_KWH, DEFAULT_TARGET_SOC
 from .engine import Mode, Profile, Status
-from .engine.control import SiteSettings, StepResult
+from .engine.control import SiteSettings, StepResult, reserve_w
 from .engine.limits import drawn_phases
 from .engine.planner import CarPlan
 from .runtime import ChargerRuntime
@@ -95,6 +95,9 @@ class SiteData:
     quarter_average_w: float = 0.0
     peak_target_w: float = 0.0
     month_peak_w: float = 0.0
+    # The reserve learned from the household's load steps (0 without
+    # adaptive_reserve), kept on top of the safety margin.
+    reserve_w: float = 0.0
 
     @classmethod
     def of(
@@ -119,6 +122,7 @@ class SiteData:
             quarter_average_w=result.grid.quarter_average_w,
             peak_target_w=result.grid.peak_target_w,
             month_peak_w=result.grid.month_peak_w,
+            reserve_w=reserve_w(settings, result.state.reserve),
             chargers={
                 cid: with_plan(
                     ChargerData.of(

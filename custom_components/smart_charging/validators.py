@@ -28,6 +28,7 @@ from homeassistant.util import slugify
 from .const import (
     BACKEND_ENTITY,
     BATTERY_KWH_MAX,
+    CONF_ADAPTIVE_RESERVE,
     CONF_BACKEND,
     CONF_BATTERY_KWH,
     CONF_CO2_ENTITY,
@@ -56,12 +57,12 @@ from .const import (
     CONF_SOC_ENTITY,
     CONF_SOLAR_FORECAST_ENTITY,
     CONF_SOLAR_POWER_ENTITY,
-    CONF_SOLAR_RIDE_THROUGH,
     CONF_STALE_AFTER_S,
     CONF_STANDARD_MAX_KW,
     CONF_SWITCH_ENTITY,
     CONF_VOLTAGE,
     CURRENT_LIMIT_A,
+    DEFAULT_ADAPTIVE_RESERVE,
     DEFAULT_BATTERY_KWH,
     DEFAULT_DIMMING_LIMIT_KW,
     DEFAULT_FOLLOW_MONTHLY_PEAK,
@@ -69,7 +70,6 @@ from .const import (
     DEFAULT_PEAK_LIMIT_KW,
     DEFAULT_PHASE_ROTATION,
     DEFAULT_PLAN_OBJECTIVE,
-    DEFAULT_SOLAR_RIDE_THROUGH,
     PHASE_CURRENT_KEYS,
     PHASE_ROTATIONS,
     PLAN_OBJECTIVES,
@@ -303,15 +303,15 @@ def validate_site(
         CONF_FOLLOW_MONTHLY_PEAK: bool(
             user_input.get(CONF_FOLLOW_MONTHLY_PEAK, DEFAULT_FOLLOW_MONTHLY_PEAK)
         ),
+        CONF_ADAPTIVE_RESERVE: bool(
+            user_input.get(CONF_ADAPTIVE_RESERVE, DEFAULT_ADAPTIVE_RESERVE)
+        ),
     }
     objective = user_input.get(CONF_PLAN_OBJECTIVE, DEFAULT_PLAN_OBJECTIVE)
     if objective in PLAN_OBJECTIVES:
         data[CONF_PLAN_OBJECTIVE] = objective
     else:
         errors[CONF_PLAN_OBJECTIVE] = "invalid_plan_objective"
-    if user_input.get(CONF_SOLAR_RIDE_THROUGH, DEFAULT_SOLAR_RIDE_THROUGH):
-        # Stored only when on: a site as the spec describes it has the spec's keys.
-        data[CONF_SOLAR_RIDE_THROUGH] = True
     entities, entity_errors = validate_entities(hass, user_input, SITE_ENTITY_RULES)
     data |= entities
     errors |= entity_errors

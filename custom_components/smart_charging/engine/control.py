@@ -47,6 +47,7 @@ from .phases import (
     site_phases,
 )
 from .readings import check_power, site_power_range
+from .reserve import StepReserve
 
 # How long a car may take to follow a new setpoint, as a grid meter would see it.
 RAMP_S = 10.0
@@ -74,6 +75,9 @@ class SiteSettings:
     # The main fuse: each site phase's current at or under this (0 = none;
     # phases.py).
     main_fuse_a: float = 0.0
+    # Keep a reserve learned from the household's load steps on top of the
+    # safety margin (reserve.py).
+    adaptive_reserve: bool = False
 
     @property
     def capacity(self) -> CapacityTariff:
@@ -186,6 +190,8 @@ class ControlState:
     # The household's current per phase when the phase sensors were last usable:
     # it bounds the chargers while they are not (failsafe). None = never seen.
     phase_household_a: PhaseCurrents | None = None
+    # The household's recent load steps, with adaptive_reserve.
+    reserve: StepReserve = field(default_factory=StepReserve)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +224,12 @@ def control_step(
     """One step: regular (allow_increase) or decrease-only."""
     energy = _energy_kwh(chargers, state.last_step, now, settings.voltage)
     household_w, unusable = _household(settings, readings, chargers)
+    reserve, margin_w = _learned(settings, state.reserve, household_w, unusable, now)
     site = SiteInput(
         grid_limit_w=settings.grid_limit_w,
         household_w=household_w,
         solar_w=readings.solar_w or 0.0,
-        safety_margin_w=settings.safety_margin_w,
+        safety_margin_w=margin_w,
         standard_max_w=settings.standard_max_w,
         voltage=settings.voltage,
         offpeak=readings.offpeak,
@@ -254,10 +261,39 @@ def control_step(
         energy_kwh=energy,
         household_includes_chargers=double_count.suspected,
         state=ControlState(
-            decision.state, now, double_count, quarter, net_w, phase_household
+            decision.state,
+            now,
+            double_count,
+            quarter,
+            net_w,
+            phase_household,
+            reserve,
         ),
         grid=grid,
     )
+
+
+def _learned(
+    settings: SiteSettings,
+    reserve: StepReserve,
+    household_w: float,
+    unusable: tuple[str, ...],
+    now: float,
+) -> tuple[StepReserve, float]:
+    """The reserve with this step's household reading, and the margin the site
+    keeps now. Learned before deciding, so that a grown reserve lowers the
+    chargers at once; in failsafe (`unusable`) nothing is learned and the site
+    keeps its configured margin."""
+    if not settings.adaptive_reserve or unusable:
+        return reserve, settings.safety_margin_w
+    reserve = reserve.update(now, household_w)
+    return reserve, settings.safety_margin_w + reserve.margin_w
+
+
+def reserve_w(settings: SiteSettings, reserve: StepReserve) -> float:
+    """The learned reserve the site keeps on top of its margin: 0 without
+    adaptive_reserve."""
+    return reserve.margin_w if settings.adaptive_reserve else 0.0
 
 
 def _capped(
