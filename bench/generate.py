@@ -335,21 +335,29 @@ def pv_cloudy() -> Scenario:
     )
 
 
-def pv_cloudy_switching() -> Scenario:
-    """The cloudy day with a box that switches between one and three phases: a
-    surplus between the one- and three-phase minimums still charges the car."""
-    base = pv_cloudy()
+def _switching(base: Scenario, name: str) -> Scenario:
+    """The same day with the three-phase box switching between one and three
+    phases: a surplus between the one- and three-phase minimums still charges the
+    car."""
     chargers = tuple(
         replace(c, switchable=True) if c.phases == 3 else c for c in base.chargers
     )
     return replace(
         base,
-        name="5b_pv_cloudy_swings_1p3p",
+        name=name,
         title=f"{base.title}; the three-phase box switches 1p/3p",
         notes=f"{base.notes} The three-phase box switches to one phase and back.",
         variant_of=base.name,
         chargers=chargers,
     )
+
+
+def pv_clear_switching() -> Scenario:
+    return _switching(pv_clear(), "4b_pv_clear_summer_1p3p")
+
+
+def pv_cloudy_switching() -> Scenario:
+    return _switching(pv_cloudy(), "5b_pv_cloudy_swings_1p3p")
 
 
 def winter_offpeak() -> Scenario:
@@ -744,6 +752,7 @@ GENERATORS: tuple[Callable[[], Scenario], ...] = (
     seed_fleet_profiles,
     offpeak_night,
     pv_clear,
+    pv_clear_switching,
     pv_cloudy,
     pv_cloudy_switching,
     winter_offpeak,

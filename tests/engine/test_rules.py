@@ -625,3 +625,24 @@ def test_surplus_goes_first_to_solar_cars_then_on_top_of_solar_min() -> None:
     assert d.chargers["solar"].current == 8  # 5520 W of the 7 kW
     # 1380 W from the grid + the 1480 W of surplus left: floor(2860 / 230).
     assert d.chargers["topped"].current == 12
+
+
+def test_a_decrease_only_step_never_pauses_a_car_for_one_it_cannot_start() -> None:
+    # One minimum fits; the waiting car is due in the rotation (served far less),
+    # but a decrease-only step starts nobody: the charging car is lowered, not
+    # paused for it. The swap waits for the next regular cycle.
+    site = SiteInput(grid_limit_w=kw(20), household_w=kw(15))
+    charging = ChargerInput(id="a", last_command=10)
+    waiting = ChargerInput(id="b", last_command=0)
+    state = EngineState(
+        chargers={
+            "a": ChargerState(served_s=5000.0, charging_since=-5000.0),
+            "b": ChargerState(served_s=0.0),
+        },
+        last_household_w=kw(12),
+        last_time=-10.0,
+    )
+    d = decide(site, [charging, waiting], state, 0.0, allow_increase=False)
+    assert (d.chargers["a"].current, d.chargers["b"].current) == (7, 0)
+    d = decide(site, [charging, waiting], state, 0.0, config=PLAIN)
+    assert (d.chargers["a"].current, d.chargers["b"].current) == (0, 7)

@@ -49,7 +49,7 @@ def decide(
             power.restart_budget_w,
             power.restart_surplus_w,
         )
-        allocate(slots.values(), site, states, pool, now, config)
+        allocate(slots.values(), site, states, pool, now, config, starts=allow_increase)
     else:
         allocate_failsafe(slots.values(), site, power.budget_w)
     switches = plan_switches(slots, site, pool, states, now, config)

@@ -71,13 +71,17 @@ def allocate(
     pool: Pool,
     now: float,
     config: EngineConfig,
+    *,
+    starts: bool = True,
 ) -> None:
     """Share the budget tier by tier: premium first, the rest to standard; cars that
     took nothing when offered power (full) get their minimum only from what is left.
 
     The pool's surplus is the surplus now, its average the exponential average: both
     are lowered alike by what each charger takes. Starts and stops look at both;
-    top-ups follow the average (within the budget, which is always the one of now)."""
+    top-ups follow the average (within the budget, which is always the one of now).
+    Without `starts` (a decrease-only step, which starts nobody) a paused car is
+    given nothing: a car that charges is never paused for one that cannot start."""
     full: list[Slot] = []
     ranked = in_rank_order(slots)  # the only sort of all slots
     for tier in TIERS:
@@ -87,9 +91,9 @@ def allocate(
         # Running ones keep their minimum first, then starters in rank order.
         surplus_w = pool.surplus_w
         running = _start_solar(
-            groups.running + groups.stopped, states, pool, now, config
+            groups.running + groups.stopped, states, pool, now, config, starts
         )
-        with_min, grid = _reserve_minimums(groups.minimums, pool, config)
+        with_min, grid = _reserve_minimums(groups.minimums, pool, config, starts)
         _top_up(running, with_min, grid, pool)
         _count_solar_grid(running, surplus_w, states)
         if any(s.capped for s in members):
@@ -172,6 +176,7 @@ def _start_solar(
     pool: Pool,
     now: float,
     config: EngineConfig,
+    starts: bool,
 ) -> list[Slot]:
     """Solar chargers first (running ones, then starters, each in rank order): running
     ones keep their minimum, then starters each reserve theirs, so two cars never
@@ -184,7 +189,7 @@ def _start_solar(
             states[cid], pool.surplus_w, pool.average_w, min_w, now, config
         )
         states[cid] = state
-        if not state.solar_running:
+        if not state.solar_running or not (starts or slot.may_hold):
             continue
         if pool.budget_w >= min_w:
             running.append(slot)
@@ -216,7 +221,7 @@ def _not_protected(slot: Slot) -> bool:
 
 
 def _reserve_minimums(
-    slots: list[Slot], pool: Pool, config: EngineConfig
+    slots: list[Slot], pool: Pool, config: EngineConfig, starts: bool
 ) -> tuple[list[Slot], list[Slot]]:
     """Minimums of the chargers that may draw from the grid, in fair rotation order
     (the order of `slots`); a paused one needs restart_margin_a on top, or to have
@@ -227,6 +232,8 @@ def _reserve_minimums(
     grid: list[Slot] = []
     # Cars that started lately first: the rotation does not pause them.
     for slot in sorted(slots, key=_not_protected):
+        if not (starts or slot.may_hold):
+            continue
         min_w = slot.min_w
         fits = pool.budget_w >= min_w  # not `<`: a NaN budget fits nobody
         if fits and not slot.charging:

@@ -52,7 +52,7 @@ class EngineConfig:
     # many amps to spare (on its phases), or has fitted for restart_window_s: a
     # budget hovering at the edge of one more minimum does not start and stop it
     # at every swing.
-    restart_margin_a: int = 3
+    restart_margin_a: int = 4
     restart_window_s: float = 300.0
     # A car keeps its minimum this long after it started against the fair rotation
     # among its profile (never against the cap, nor the higher profile): each start

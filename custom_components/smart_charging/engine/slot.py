@@ -42,6 +42,12 @@ class Slot:
         return self.min_current * self.watts_per_amp
 
     @property
+    def may_hold(self) -> bool:
+        """Whether its box may hold a current now (not known to be paused): what a
+        decrease-only step, which starts nobody, may still give it."""
+        return self.charger.last_command != 0
+
+    @property
     def ceiling_w(self) -> float:
         return self.ceiling * self.watts_per_amp
 
