@@ -161,6 +161,15 @@ def probe() -> Generator[AsyncMock]:
         yield mock
 
 
+def suggested_values(result: Any) -> dict[str, Any]:
+    """The values a form suggests, by field."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description and "suggested_value" in key.description
+    }
+
+
 def _site_entry(
     hass: HomeAssistant,
     name: str = "Home",
@@ -486,12 +495,7 @@ async def test_reconfigure_site(
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
-    schema = result["data_schema"].schema
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["grid_limit_kw"] == 36.0
     assert suggested["household_power_entity"] == "sensor.house_power"
 
@@ -555,11 +559,7 @@ async def test_price_and_carbon_sensors_take_any_unit_and_can_be_changed(
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
     )
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["price_entity"] == "sensor.energy"
     assert suggested["co2_entity"] == "sensor.no_unit"
     result = await hass.config_entries.flow.async_configure(
@@ -605,11 +605,7 @@ async def test_smart_site_options(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
     )
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["solar_forecast_entity"] == "sensor.pv_forecast"
     assert suggested["plan_objective"] == "co2"
     result = await hass.config_entries.flow.async_configure(
@@ -678,11 +674,7 @@ async def test_grid_limit_options(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
     )
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["dimming_entity"] == "binary_sensor.grid_dimming"
     assert suggested["peak_limit_kw"] == 4.0
     assert suggested["dimming_limit_kw"] == 4.2
@@ -750,11 +742,7 @@ async def test_adaptive_reserve_option(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
     )
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["adaptive_reserve"] is True
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**SITE_INPUT, "adaptive_reserve": False}
@@ -846,11 +834,7 @@ async def test_main_fuse_options(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
     )
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["main_fuse_a"] == 25.0
     assert suggested["l2_current_entity"] == "sensor.grid_l2"
     result = await hass.config_entries.flow.async_configure(
@@ -895,11 +879,7 @@ async def test_charger_phase_rotation(hass: HomeAssistant) -> None:
     }
     subentry_id = _subentry_id(entry, "Garage")
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["phase_rotation"] == "L2L3L1"
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {**CHARGER_INPUT, "phase_rotation": "L3L1L2"}
@@ -933,11 +913,7 @@ async def test_reconfigure_site_keeps_name_and_drops_cleared_entity(
         entry, data={**SITE_DATA, "solar_power_entity": "sensor.solar_power"}
     )
     result = await entry.start_reconfigure_flow(hass)
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["solar_power_entity"] == "sensor.solar_power"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], SITE_INPUT
@@ -1536,11 +1512,7 @@ async def test_reconfigure_entity_charger(hass: HomeAssistant) -> None:
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["name"] == "Garage"
     assert suggested["phases"] == "3"
 
@@ -1555,11 +1527,7 @@ async def test_reconfigure_entity_charger(hass: HomeAssistant) -> None:
         {**CHARGER_INPUT, "name": "Garage left", "max_current": 32, "phases": 1},
     )
     assert result["step_id"] == "entity"
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested == {
         "current_entity": "number.wallbox_current",
         "switch_entity": "switch.wallbox",
@@ -1599,11 +1567,7 @@ async def test_charger_with_a_state_of_charge(hass: HomeAssistant) -> None:
     }
     subentry_id = _subentry_id(entry, "Garage")
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["soc_entity"] == "sensor.car_soc"
     assert suggested["battery_kwh"] == 77.5
     result = await hass.config_entries.subentries.async_configure(
@@ -1639,11 +1603,7 @@ async def test_charger_with_a_phase_switch(hass: HomeAssistant) -> None:
     }
     subentry_id = _subentry_id(entry, "Garage")
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["phase_switch_entity"] == "input_boolean.three_phases"
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
@@ -1686,11 +1646,7 @@ async def test_reconfigure_modbus_charger_to_entity_and_back(
         result["flow_id"], {**CHARGER_INPUT, "name": "Box", "backend": "modbus"}
     )
     assert result["step_id"] == "modbus"
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = suggested_values(result)
     assert suggested["host"] == "192.168.1.50"
     assert suggested["setpoint_scale"] == "0.1"
     result = await hass.config_entries.subentries.async_configure(
