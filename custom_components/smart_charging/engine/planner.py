@@ -39,6 +39,9 @@ JOIN_W = 0.05
 MINIMUMS_MAX_CARS = 3
 MIP_MAX_NODES = 500
 MIP_GAP = 1e-7
+# HiGHS may end its search on a semi-continuous column a hair off zero, between
+# nothing and the minimum, and report a solve error: solved again to this tolerance.
+MIP_RETRY_TOLERANCE = 1e-9
 FEASIBLE = 2  # HiGHS's primal_solution_status of a feasible solution
 GRID_EPSILON_KWH = 1e-6  # a slot's grid energy under this is rounding noise
 MIN_HOURS = 10 / 3600  # a car leaving within 10 s of a slot's start skips it
@@ -356,6 +359,10 @@ class _Program:
             solver.setOptionValue("mip_rel_gap", MIP_GAP)
         solver.passModel(lp)
         solver.run()
+        if semi and solver.getModelStatus() == highspy.HighsModelStatus.kSolveError:
+            solver.setOptionValue("mip_feasibility_tolerance", MIP_RETRY_TOLERANCE)
+            solver.clearSolver()
+            solver.run()
         optimal = solver.getModelStatus() == highspy.HighsModelStatus.kOptimal
         feasible = solver.getInfo().primal_solution_status == FEASIBLE
         if optimal or (semi and feasible):
