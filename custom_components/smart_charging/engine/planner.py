@@ -30,12 +30,18 @@ MIN_GRID_COST = 1e-3
 # slot: a car ahead of its plan is safer than one behind it.
 EARLY_WEIGHT = 1e-3
 MIN_BLOCK_W = 10.0  # planned power under this is rounding noise
+# Adjacent blocks this close in power are at the same power but for the solver's
+# noise (its tolerance, 1e-7 kWh, is under 0.04 W even over a slot of 10 s).
+JOIN_W = 0.05
 # Minimums are planned exactly (a mixed-integer program) for a home's few cars,
 # where a car's minimum is a large share of the site and of the surplus, in at
 # most this many branch-and-bound nodes, to within this relative gap.
 MINIMUMS_MAX_CARS = 3
 MIP_MAX_NODES = 500
 MIP_GAP = 1e-7
+# HiGHS may end its search on a semi-continuous column a hair off zero, between
+# nothing and the minimum, and report a solve error: solved again to this tolerance.
+MIP_RETRY_TOLERANCE = 1e-9
 FEASIBLE = 2  # HiGHS's primal_solution_status of a feasible solution
 GRID_EPSILON_KWH = 1e-6  # a slot's grid energy under this is rounding noise
 MIN_HOURS = 10 / 3600  # a car leaving within 10 s of a slot's start skips it
@@ -228,6 +234,10 @@ class _Program:
         self.car_columns: list[list[tuple[int, int, float]]] = []
         # Per slot: the row that sums what the cars take in it.
         self.slot_rows = [self._row(-math.inf, 0.0) for _ in slots]
+        # Per slot: the cars' columns with their share of the slot's limit, and the
+        # limit (kWh), to keep the solution within it exactly (solve).
+        self.slot_takes: list[list[tuple[int, float]]] = [[] for _ in slots]
+        self.slot_limits_kwh = [0.0 for _ in slots]
 
     def _row(self, lower: float, upper: float) -> int:
         self.row_lower.append(lower)
@@ -277,6 +287,7 @@ class _Program:
                     {row: 1.0, self.slot_rows[index]: slot_hours / hours},
                     car.min_w * hours / 1000.0 if self.minimums else 0.0,
                 )
+                self.slot_takes[index].append((column, slot_hours / hours))
                 columns.append((index, column, hours))
         self.car_columns.append(columns)
         self._column(unmet_weight, math.inf, {row: 1.0})
@@ -288,22 +299,37 @@ class _Program:
         hours = max(slot.end - max(slot.start, self.now), 0.0) / 3600
         row = self.slot_rows[index]
         self.row_lower[row] = self.row_upper[row] = 0.0
-        self._column(0.0, max(slot.solar_w, 0.0) * hours / 1000.0, {row: -1.0})
-        return self._column(
-            cost, max(slot.headroom_w, 0.0) * hours / 1000.0, {row: -1.0}
-        )
+        solar_kwh = max(slot.solar_w, 0.0) * hours / 1000.0
+        grid_kwh = max(slot.headroom_w, 0.0) * hours / 1000.0
+        self.slot_limits_kwh[index] = solar_kwh + grid_kwh
+        self._column(0.0, solar_kwh, {row: -1.0})
+        return self._column(cost, grid_kwh, {row: -1.0})
 
     def solve(self) -> np.ndarray:
         if not self.cost:
             return np.zeros(0)
-        if any(self.lower):
-            solution = self._run(semi=True)
-            if solution is not None:
-                return solution
-        # The plain program: always solved (every car has a shortfall column, so it
-        # is feasible and bounded); planning nothing would leave the live cap alone.
-        solution = self._run(semi=False)
-        return np.zeros(len(self.cost)) if solution is None else solution
+        solution = self._run(semi=True) if any(self.lower) else None
+        if solution is None:
+            # The plain program: always solved (every car has a shortfall column, so
+            # it is feasible and bounded); planning nothing would leave the live cap
+            # alone.
+            solution = self._run(semi=False)
+        if solution is None:
+            return np.zeros(len(self.cost))
+        return self._within_limits(solution)
+
+    def _within_limits(self, solution: np.ndarray) -> np.ndarray:
+        """The solution within every limit exactly: the solver keeps its bounds and
+        rows only to within its tolerance (1e-7 kWh), a little over a slot's limit
+        at times. Each column is clipped to its bounds, and the cars' energy in a
+        slot over its limit is scaled down to it: conservative, never over."""
+        energy = np.clip(solution, 0.0, np.array(self.upper))
+        for takes, limit_kwh in zip(self.slot_takes, self.slot_limits_kwh, strict=True):
+            taken = sum(float(energy[column]) * share for column, share in takes)
+            if taken > limit_kwh:
+                for column, _ in takes:
+                    energy[column] *= limit_kwh / taken
+        return energy
 
     def _run(self, *, semi: bool) -> np.ndarray | None:
         lp = highspy.HighsLp()
@@ -333,6 +359,10 @@ class _Program:
             solver.setOptionValue("mip_rel_gap", MIP_GAP)
         solver.passModel(lp)
         solver.run()
+        if semi and solver.getModelStatus() == highspy.HighsModelStatus.kSolveError:
+            solver.setOptionValue("mip_feasibility_tolerance", MIP_RETRY_TOLERANCE)
+            solver.clearSolver()
+            solver.run()
         optimal = solver.getModelStatus() == highspy.HighsModelStatus.kOptimal
         feasible = solver.getInfo().primal_solution_status == FEASIBLE
         if optimal or (semi and feasible):
@@ -341,17 +371,22 @@ class _Program:
 
 
 def _joined(blocks: list[Block]) -> tuple[Block, ...]:
-    """Adjacent blocks at the same power as one."""
+    """Adjacent blocks at the same power as one, at the lower of the two powers.
+
+    Only powers equal but for the solver's noise (JOIN_W) are joined: two slots of
+    nearly the same limit, each planned at its own, joined at the first one's power
+    would take more than the second allows. The lower power never exceeds either."""
     joined: list[Block] = []
     for block in blocks:
         last = joined[-1] if joined else None
         if (
             last is not None
             and last.end == block.start
-            and abs(last.power_w - block.power_w) < MIN_BLOCK_W
+            and abs(last.power_w - block.power_w) <= JOIN_W
             and last.from_grid == block.from_grid
         ):
-            joined[-1] = Block(last.start, block.end, last.power_w, last.from_grid)
+            power_w = min(last.power_w, block.power_w)
+            joined[-1] = Block(last.start, block.end, power_w, last.from_grid)
         else:
             joined.append(block)
     return tuple(joined)
