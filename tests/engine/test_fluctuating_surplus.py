@@ -35,13 +35,13 @@ SUNNY = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(6))  # 5 kW
 CLOUDY = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(2))  # 1 kW
 DARK = SiteInput(grid_limit_w=kw(25), household_w=kw(1))  # -1 kW
 MIN_W = 6 * 230.0 * 3  # the solar car's minimum: 4140 W
-RIDE_THROUGH = EngineConfig()
+DEFAULT = EngineConfig()
 
 
 def sim_of(*chargers: ChargerInput) -> Sim:
     """A simulation with the default configuration."""
     sim = Sim.of(*chargers)
-    sim.config = RIDE_THROUGH
+    sim.config = DEFAULT
     return sim
 
 
@@ -81,7 +81,7 @@ def stopped_once() -> Sim:
 
 
 def test_average_follows_the_surplus_and_restarts_after_unusable_inputs() -> None:
-    config = RIDE_THROUGH
+    config = DEFAULT
     sim = sim_of(solar_car())
     sim.step(SUNNY, dt=config.surplus_smoothing_s)
     assert average(sim) == kw(5)  # starts from the surplus seen
@@ -99,7 +99,7 @@ def test_average_follows_the_surplus_and_restarts_after_unusable_inputs() -> Non
 def test_without_the_surplus_window_the_top_up_follows_the_surplus_of_now() -> None:
     car = ChargerInput(id="car", phases=1, max_current=32, mode=Mode.SOLAR_MIN)
     sim = sim_of(car)
-    sim.config = replace(RIDE_THROUGH, surplus_window_s=0.0)
+    sim.config = replace(DEFAULT, surplus_window_s=0.0)
     sim.step(DARK)
     d = sim.step(SiteInput(kw(25), kw(1), solar_w=kw(3)))
     assert d.chargers["car"].current == 14  # (1380 + 2000) / 230 at once
@@ -237,7 +237,7 @@ def test_restart_waits_longer_after_each_stop() -> None:
 def test_restart_delay_is_capped() -> None:
     sim = stopped_once()
     sim.config = replace(
-        RIDE_THROUGH, solar_restart_backoff=100.0, solar_start_delay_max_s=300
+        DEFAULT, solar_restart_backoff=100.0, solar_start_delay_max_s=300
     )
     assert run(sim, SUNNY, 290) == 0
     assert amps(sim.step(SUNNY)) > 0
@@ -348,7 +348,7 @@ def test_cloudy_hour_after_a_stop_costs_few_cycles() -> None:
     )
     assert starts(plain) >= 12
     # Each restart waits longer after a stop (4 min, 16 min, then 30 min).
-    assert starts(RIDE_THROUGH) <= 6
+    assert starts(DEFAULT) <= 6
 
 
 @SETTINGS
