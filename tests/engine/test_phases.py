@@ -314,3 +314,53 @@ def test_no_phase_exceeds_the_fuse_after_a_step(
     # Decreases first, each a write.
     for cid in (*result.decreases, *result.increases):
         assert result.decision.chargers[cid].write
+
+
+def unknown_phases_car(reported_at: float, l1_a: float) -> int | None:
+    """A one-phase car on a three-phase box, its phases not learned yet, held at
+    15 A since t = 900: the phase sensors show its 15 A on L1 (over 8.4 A of
+    household); its power (3450 W) counts as 5 A on each phase."""
+    view = ChargerView(
+        id="a",
+        connected=True,
+        max_current=16,
+        power_w=3450.0,
+        measures_power=True,
+        holding=Holding(15, changed_at=900.0),
+    )
+    result = control_step(
+        HOUSE,
+        SiteReadings(
+            household_w=3000.0,
+            phase_currents_a=(l1_a, 9.1, 1.7),
+            phases_reported_at=(reported_at, reported_at, reported_at),
+        ),
+        [view],
+        ControlState(),
+        1000.0,
+        allow_increase=True,
+    )
+    return currents_of(result)["a"]
+
+
+def test_what_the_sensors_showed_within_the_fuse_is_kept() -> None:
+    # Counted 5 A a phase, the household on L1 looks like 18.4 A and the car
+    # would be lowered to 6 A; the sensors, settled since its last change, show
+    # L1 at 23.4 A with it: it keeps its 15 A.
+    assert unknown_phases_car(reported_at=1000.0, l1_a=23.4) == 15
+    # Not settled (5 s after the change: the car may still be ramping up), or a
+    # phase over the fuse: the estimate rules.
+    assert unknown_phases_car(reported_at=905.0, l1_a=23.4) == 6
+    assert unknown_phases_car(reported_at=1000.0, l1_a=25.5) == 0
+
+
+def test_the_fuse_lowers_others_before_a_charger_it_keeps() -> None:
+    chargers = [
+        PhaseCharger("kept", (0, 1, 2), 15, 6, keep=15),
+        PhaseCharger("other", (0,), 16, 6),
+    ]
+    # 30 A over L1's fuse by the estimate: the kept one stays, the other pauses.
+    assert fit_fuse(25.0, (24.0, 0.0, 0.0), chargers) == {"other": 0}
+    # Lowering it frees something only down to what it keeps.
+    kept = [PhaseCharger("kept", (0,), 16, 6, keep=12)]
+    assert fit_fuse(25.0, (15.0, 0.0, 0.0), kept) == {"kept": 12}

@@ -588,7 +588,8 @@ def _decide_within_fuse(
     if readings.phase_currents_a is not None:
         household_a = _phase_household(readings, chargers, settings.voltage, state)
     bound = household_a if household_a is not None else (fuse_a, fuse_a, fuse_a)
-    lowered = fit_fuse(fuse_a, bound, _phase_chargers(chargers, decision))
+    shown = _shown_within_fuse(readings, chargers, fuse_a)
+    lowered = fit_fuse(fuse_a, bound, _phase_chargers(chargers, decision, shown))
     if lowered:
         decision = decide_for(
             [
@@ -596,16 +597,34 @@ def _decide_within_fuse(
                 for view in chargers
             ]
         )
-        lowered = fit_fuse(fuse_a, bound, _phase_chargers(chargers, decision))
+        lowered = fit_fuse(fuse_a, bound, _phase_chargers(chargers, decision, shown))
     held = {view.id: view.holding.current for view in chargers}
     return apply_limits(decision, lowered, held), household_a
 
 
+def _shown_within_fuse(
+    readings: SiteReadings, chargers: Sequence[ChargerView], fuse_a: float
+) -> bool:
+    """Whether every phase sensor reported, settled, since each box last changed
+    (the car had RAMP_S to follow) and showed its phase within the fuse: what the
+    boxes hold then fits, whatever the household estimate says."""
+    if readings.phase_currents_a is None or max(readings.phase_currents_a) > fuse_a:
+        return False
+    settled = min(readings.phases_reported_at) - RAMP_S
+    return all(
+        view.holding.current is not None and view.holding.changed_at <= settled
+        for view in chargers
+        if view.enabled and view.plugged
+    )
+
+
 def _phase_chargers(
-    chargers: Sequence[ChargerView], decision: Decision
+    chargers: Sequence[ChargerView], decision: Decision, shown: bool
 ) -> list[PhaseCharger]:
     """The chargers the integration drives, as the fuse sees them; one left
-    alone (disabled) counts with the household."""
+    alone (disabled) counts with the household. `shown`: the sensors showed what
+    the boxes hold within the fuse (_shown_within_fuse), so the fuse lowers none
+    below it."""
     found = []
     for view in chargers:
         current = decision.chargers[view.id].current
@@ -622,6 +641,7 @@ def _phase_chargers(
                 max(view.min_current, low, MIN_CHARGE_CURRENT),
                 view.profile is Profile.PREMIUM,
                 held_above(view, 0),
+                (view.holding.current or 0) if shown else 0,
             )
         )
     return found

@@ -14,7 +14,11 @@ The household's current per phase is what the grid connection's sensors measure
 less what the chargers draw there now: what each box holds (when it changed after
 the sensors reported, the lowest it held lately: they have not seen the new
 value), and for a box that measures power, no more than that power shows.
-Counting a charger's draw low counts the household high: the safe side.
+Counting a charger's draw low counts the household high: the safe side. Where
+that side is known too high (a car of unknown phases counts its draw spread over
+all of them), the sensors themselves tell: once every phase sensor has reported,
+settled, since each box last changed, and every phase was within the fuse, no box
+is lowered below what it holds for the fuse (`PhaseCharger.keep`).
 """
 
 from __future__ import annotations
@@ -72,6 +76,9 @@ class PhaseCharger:
     # Amps it may draw whatever is decided (a failing box keeps what it holds, one
     # that cannot pause its floor): lowering it below this frees nothing.
     held: int = 0
+    # Amps the fuse leaves it at the least: what it holds, once the sensors showed
+    # every phase within the fuse with it.
+    keep: int = 0
 
 
 def phase_loads(
@@ -111,14 +118,14 @@ def fit_fuse(
         candidates = [
             charger
             for charger in chargers
-            if currents[charger.id] > charger.held
+            if currents[charger.id] > max(charger.held, charger.keep)
             and any(phase in over for phase in charger.phases)
         ]
         if not candidates:
             return lowered
         charger = min(candidates, key=lambda c: (c.premium, -currents[c.id], c.id))
         excess = max(over[p] for p in charger.phases if p in over)
-        amps = math.floor(currents[charger.id] - excess + _EPS)
+        amps = max(math.floor(currents[charger.id] - excess + _EPS), charger.keep)
         if amps < charger.min_current:
             amps = 0
         currents[charger.id] = lowered[charger.id] = amps
