@@ -103,3 +103,23 @@ def test_a_full_car_paused_by_the_cap_waits_for_its_next_offer() -> None:
     # Room again: not offered again at once (each offer is a start of the box).
     for _ in range(20):
         assert not sim.step(site(kw(10))).chargers["full"].current
+
+
+def test_a_limit_that_moves_counts_in_the_restart_window() -> None:
+    # A cap that moves (a capacity tariff's quarter, §14a dimming) moves the limit,
+    # not the load: a car it paused restarts only once its minimum has fitted
+    # under the limit for the restart window too (or with the margin to spare).
+    sim = Sim.of(ChargerInput(id="a"))
+    household = kw(5)
+    for _ in range(3):
+        sim.step(SiteInput(grid_limit_w=household + 3 * MIN_W, household_w=household))
+    assert sim.chargers["a"].last_command
+    low = SiteInput(grid_limit_w=household + MIN_W - 500, household_w=household)
+    assert sim.step(low, allow_increase=False).chargers["a"].current == 0
+    # Room for the minimum and 2 A, less than the margin: paused for the window.
+    back = SiteInput(grid_limit_w=household + MIN_W + 1400, household_w=household)
+    restart = EngineConfig().restart_window_s
+    steps = int(restart / 10) - 1
+    currents = [sim.step(back).chargers["a"].current for _ in range(steps)]
+    assert set(currents) == {0}
+    assert sim.step(back).chargers["a"].current  # 300 s after the low limit

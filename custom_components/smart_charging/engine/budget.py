@@ -11,6 +11,9 @@ from .solar import surplus_average
 
 # The most samples kept of the recent site (a step every second for five minutes).
 MAX_SAMPLES = 300
+# A usable step's (time, net load, surplus, room: the limit less the margin and
+# the disabled chargers).
+type Sample = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +30,12 @@ class SiteBudget:
     # window, and the lowest surplus of the surplus window.
     steady_budget_w: float
     steady_surplus_w: float
-    # The budget with the highest net load of the restart window (paused cars
-    # restart within it), and the lowest surplus of that window.
+    # The lowest budget of the restart window (paused cars restart within it: a
+    # limit that moves, as a capacity tariff's quarter does, counts too), and the
+    # lowest surplus of that window.
     restart_budget_w: float
     restart_surplus_w: float
-    recent: tuple[tuple[float, float, float], ...]
+    recent: tuple[Sample, ...]
 
 
 def site_budget(
@@ -43,42 +47,34 @@ def site_budget(
 ) -> SiteBudget:
     """The budget from the limit, the margin, the net load and the disabled chargers."""
     disabled_w = disabled_draw_w(chargers, site.voltage)
+    room = site.grid_limit_w - site.safety_margin_w - disabled_w
     recent = state.recent
     if site.inputs_usable:
         household = site.household_w
         net_load = site.household_w - site.solar_w
         surplus = site.solar_w - site.household_w - disabled_w
         average: float | None = surplus_average(state, surplus, now, config)
-        window_s = max(
-            config.steady_window_s, config.surplus_window_s, config.restart_window_s
-        )
-        recent = _within_window(recent, now, window_s)
-        sample = (now, net_load, surplus)
-        if recent and recent[-1][0] == now:
-            # Another step at the same time: one sample, the worse of both.
-            _, last_net, last_surplus = recent[-1]
-            recent = recent[:-1]
-            sample = (now, max(net_load, last_net), min(surplus, last_surplus))
-        recent = (*recent[-MAX_SAMPLES + 1 :], sample)
+        recent = _with_sample(recent, (now, net_load, surplus, room), config)
         steady = _within_window(recent, now, config.steady_window_s)
         steady_net = max(sample[1] for sample in steady)
         sunny = _within_window(recent, now, config.surplus_window_s)
         steady_surplus = min(sample[2] for sample in sunny)
-        restart_net = max(sample[1] for sample in recent)
+        restart_budget = min(sample[3] - sample[1] for sample in recent)
         restart_surplus = min(sample[2] for sample in recent)
     elif state.last_household_w is not None:
         # Nothing is known now: assume the last household seen and no solar at all.
         household = state.last_household_w
-        restart_net = steady_net = net_load = max(household, 0.0)
+        steady_net = net_load = max(household, 0.0)
+        restart_budget = room - net_load
         restart_surplus = steady_surplus = surplus = 0.0
         average = None
     else:
         # No household was ever seen, so no current can be shown to fit: pause all.
         household = 0.0
-        restart_net = steady_net = net_load = math.inf
+        steady_net = net_load = math.inf
+        restart_budget = -math.inf
         restart_surplus = steady_surplus = surplus = 0.0
         average = None
-    room = site.grid_limit_w - site.safety_margin_w - disabled_w
     return SiteBudget(
         household,
         room - net_load,
@@ -86,15 +82,38 @@ def site_budget(
         average,
         room - steady_net,
         steady_surplus,
-        room - restart_net,
+        restart_budget,
         restart_surplus,
         recent,
     )
 
 
+def _with_sample(
+    recent: tuple[Sample, ...], sample: Sample, config: EngineConfig
+) -> tuple[Sample, ...]:
+    """The samples of the longest window with this one (time, net load, surplus,
+    room) added; another step at the same time makes one sample, the worse of
+    both."""
+    now, net_load, surplus, room = sample
+    window_s = max(
+        config.steady_window_s, config.surplus_window_s, config.restart_window_s
+    )
+    recent = _within_window(recent, now, window_s)
+    if recent and recent[-1][0] == now:
+        _, last_net, last_surplus, last_room = recent[-1]
+        recent = recent[:-1]
+        sample = (
+            now,
+            max(net_load, last_net),
+            min(surplus, last_surplus),
+            min(room, last_room),
+        )
+    return (*recent[-MAX_SAMPLES + 1 :], sample)
+
+
 def _within_window(
-    recent: tuple[tuple[float, float, float], ...], now: float, window_s: float
-) -> tuple[tuple[float, float, float], ...]:
+    recent: tuple[Sample, ...], now: float, window_s: float
+) -> tuple[Sample, ...]:
     """The samples taken within the window up to `now` (after now - window_s, and
     now itself; oldest first); none from after it (a clock set back)."""
     start = 0

@@ -241,12 +241,15 @@ def _not_judged(
         and kept.full_since is not None
         and now - kept.full_since >= reprobe_after(kept.refused, config)
     ):
-        # Paused as full for a while: offer it power again to see.
+        # Paused as full for a while: offer it power again to see, its minimum
+        # first (a cap the car lifts by taking it all): a full car asking nothing
+        # does not pause the others for its whole share.
         return DemandState(
             command,
             kept.command_since,
             kept.phases,
             kept.phases_known,
+            cap=MIN_CHARGE_CURRENT,
             refused=kept.refused,
         )
     return kept

@@ -246,9 +246,10 @@ class EngineState:
     # The surplus as an exponential average (EngineConfig.surplus_smoothing_s); None =
     # not known (start, or after unusable inputs): it restarts from the surplus seen.
     surplus_avg_w: float | None = None
-    # (time, net load, surplus) of the usable steps within the longest of
+    # (time, net load, surplus, room: the limit less the margin and the disabled
+    # chargers) of the usable steps within the longest of
     # EngineConfig's steady, surplus and restart windows, oldest first.
-    recent: tuple[tuple[float, float, float], ...] = ()
+    recent: tuple[tuple[float, float, float, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
