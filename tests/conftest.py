@@ -38,6 +38,17 @@ LIMIT_W = 36000  # the sites' default grid limit
 HOUSEHOLD = "sensor.household_power"
 SOLAR = "sensor.solar_power"
 GRID = "sensor.grid_power"
+# A site's configuration as the config flow stores it (the factory's defaults).
+SITE_DATA: dict[str, Any] = {
+    "name": "Home",
+    "grid_limit_kw": 36.0,
+    "household_power_entity": HOUSEHOLD,
+    "safety_margin_kw": 0.0,
+    "standard_max_kw": 0.0,
+    "voltage": 230.0,
+    "failsafe_current": 6,
+    "stale_after_s": 300,
+}
 
 
 def power_state(
@@ -189,17 +200,7 @@ def site_entry_factory(
     async def factory(
         chargers: list[ConfigSubentryData], *, setup: bool = True, **site: Any
     ) -> MockConfigEntry:
-        data: dict[str, Any] = {
-            "name": "Home",
-            "grid_limit_kw": 36.0,
-            "household_power_entity": HOUSEHOLD,
-            "safety_margin_kw": 0.0,
-            "standard_max_kw": 0.0,
-            "voltage": 230.0,
-            "failsafe_current": 6,
-            "stale_after_s": 300,
-        }
-        data.update(site)
+        data: dict[str, Any] = {**SITE_DATA, **site}
         entry = MockConfigEntry(
             domain=DOMAIN,
             title=data["name"],

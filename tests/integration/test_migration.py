@@ -10,18 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smart_charging.const import DOMAIN
-from tests.conftest import HOUSEHOLD, power_state
-
-SITE = {
-    "name": "Home",
-    "grid_limit_kw": 36.0,
-    "household_power_entity": HOUSEHOLD,
-    "safety_margin_kw": 0.0,
-    "standard_max_kw": 0.0,
-    "voltage": 230.0,
-    "failsafe_current": 6,
-    "stale_after_s": 300,
-}
+from tests.conftest import HOUSEHOLD, SITE_DATA as SITE, power_state
 
 
 async def test_version_1_drops_solar_ride_through(

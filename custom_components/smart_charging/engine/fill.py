@@ -18,7 +18,7 @@ TIERS = (Profile.PREMIUM, Profile.STANDARD)
 class Pool:
     """What is left to hand out: the budget (as it has been for the steady window,
     and for the restart window), the surplus now, its exponential average and its
-    lowest in the steady window. What a charger takes lowers them alike."""
+    lowest in the surplus window. What a charger takes lowers them alike."""
 
     budget_w: float
     surplus_w: float
@@ -47,7 +47,7 @@ class Pool:
     @property
     def surplus_share_w(self) -> float:
         """What a top-up following the surplus may take: the lowest surplus of the
-        steady window (more would come from the grid at its dips), in budget."""
+        surplus window (more would come from the grid at its dips), in budget."""
         return min(max(self.steady_surplus_w, 0.0), self.budget_w)
 
 
@@ -79,7 +79,7 @@ def allocate(
 
     The pool's surplus is the surplus now, its average the exponential average: both
     are lowered alike by what each charger takes. Starts and stops look at both;
-    top-ups follow the average (within the budget, which is always the one of now).
+    top-ups follow the lowest surplus of the surplus window, within the budget.
     Without `starts` (a decrease-only step, which starts nobody) a paused car is
     given nothing: a car that charges is never paused for one that cannot start."""
     full: list[Slot] = []
@@ -224,8 +224,8 @@ def _reserve_minimums(
     slots: list[Slot], pool: Pool, config: EngineConfig, starts: bool
 ) -> tuple[list[Slot], list[Slot]]:
     """Minimums of the chargers that may draw from the grid, in fair rotation order
-    (the order of `slots`); a paused one needs restart_margin_a on top, or to have
-    fitted for the restart window. Returns the
+    (the order of `slots`), those the rotation protects first; a paused one needs
+    restart_margin_a on top, or to have fitted for the restart window. Returns the
     ones that got theirs, at their minimum: those in solar_min (and planned smart
     ones, at their plan), then the others."""
     with_min: list[Slot] = []

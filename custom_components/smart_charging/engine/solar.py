@@ -12,6 +12,7 @@ steady deficit brings the average down and stops it. An hour or so without surpl
 
 from __future__ import annotations
 
+from dataclasses import replace
 import math
 
 from .limits import backoff
@@ -113,23 +114,13 @@ def _moved(
         and stopped_at == state.solar_stopped_at
     ):
         return state
-    return ChargerState(
-        running,
-        surplus_since,
-        deficit_since,
-        state.served_s,
-        state.demand,
-        stops,
-        state.car_limit_w,
-        state.car_phases,
-        state.solar_wh,
-        state.solar_grid_wh,
-        state.solar_grid_w,
-        state.charging_since,
-        state.box_phases,
-        state.switch_to,
-        state.switched_at,
-        stopped_at,
+    return replace(
+        state,
+        solar_running=running,
+        surplus_since=surplus_since,
+        deficit_since=deficit_since,
+        solar_stops=stops,
+        solar_stopped_at=stopped_at,
     )
 
 
