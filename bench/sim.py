@@ -427,7 +427,7 @@ class EngineStrategy:
         """The engine mode of a plugged car."""
         return Mode(session.mode)
 
-    def plan_w(self, cid: str, now: float) -> float | None:
+    def plan_w(self, world: World, cid: str, now: float) -> float | None:
         """`smart`: the power the car's plan gives it now (bench.smart)."""
         return None
 
@@ -468,7 +468,7 @@ class EngineStrategy:
                     power_w=world.power_w[cid],
                     measures_power=True,
                     holding=self._holding(world, cid),
-                    plan_w=None if session is None else self.plan_w(cid, now),
+                    plan_w=None if session is None else self.plan_w(world, cid, now),
                     phase_rotation=world.rotation.get(cid, "L1L2L3"),
                     switchable=spec.switchable,
                 )

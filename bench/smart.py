@@ -57,9 +57,10 @@ from custom_components.smart_charging.engine.smart import (
     REPLAN_EVERY_S,
     SiteForecast,
     SmartCharger,
-    plan_power,
     plan_site,
+    probing,
     smart_car,
+    smart_power,
 )
 
 SMART = "smart"
@@ -191,17 +192,22 @@ class SmartStrategy(EngineStrategy):
         self.plugged: dict[str, Session | None] = {}
         self.had_kwh: dict[str, float] = {}  # counted by the control step
         self.plan_s: list[float] = []
+        self.probing: dict[str, bool] = {}
 
     def now(self, world: World, k: int) -> float:
         return float(world.times[k]) + world.scenario.epoch0
 
-    def plan_w(self, cid: str, now: float) -> float | None:
+    def plan_w(self, world: World, cid: str, now: float) -> float | None:
         """As the integration gives it (planning.SmartPlanning.view): a smart car's
-        planned power now, 0 when the plan has none for it."""
+        full power while it shows what it takes, then its planned power now (0
+        when the plan has none for it)."""
         session = self.plugged.get(cid)
         if session is None or not session.smart:
             return None
-        return plan_power(self.plan, cid, now)
+        spec = world.specs[cid]
+        full_w = spec.max_current * world.scenario.voltage * spec.phases
+        kept = self.state.engine.chargers.get(cid)
+        return smart_power(self.plan, cid, now, kept, full_w)
 
     def step(self, world: World, k: int) -> None:
         """As the coordinator's step: the control step with the plan as it is, the
@@ -213,6 +219,7 @@ class SmartStrategy(EngineStrategy):
             return
         changed = self._plugs_changed(world)
         result = self.run(world, k, regular)
+        changed |= self._probes_ended(world)
         for cid, kwh in result.energy_kwh.items():
             if world.active[cid] is not None:
                 self.had_kwh[cid] = self.had_kwh.get(cid, 0.0) + kwh
@@ -234,6 +241,20 @@ class SmartStrategy(EngineStrategy):
                 self.had_kwh[cid] = 0.0
                 changed |= any(s is not None and s.smart for s in (before, session))
         return changed
+
+    def _probes_ended(self, world: World) -> bool:
+        """Whether a smart car has just shown what it takes (the integration's
+        replan key holds `probing` too)."""
+        ended = False
+        for cid, session in world.active.items():
+            now_probing = (
+                session is not None
+                and session.smart
+                and probing(self.state.engine.chargers.get(cid))
+            )
+            ended |= self.probing.get(cid, False) and not now_probing
+            self.probing[cid] = now_probing
+        return ended
 
     def _replan(self, world: World, now: float, household_w: float) -> None:
         sc = world.scenario

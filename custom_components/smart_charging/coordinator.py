@@ -180,7 +180,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
             result = control_step(
                 self.settings,
                 readings,
-                [self.planning.view(c, now) for c in chargers.values()],
+                [self.planning.view(c, self.state, now) for c in chargers.values()],
                 self.state,
                 now,
                 allow_increase=allow_increase,

@@ -36,10 +36,11 @@ from .engine.smart import (
     REPLAN_EVERY_S,
     SiteForecast,
     SmartCharger,
-    plan_power,
     plan_site,
+    probing,
     repeat_last_day,
     smart_car,
+    smart_power,
 )
 from .events import fire_charger_event
 from .forecasts import SiteForecasts, async_household_profile, async_read_forecasts
@@ -89,16 +90,22 @@ class SmartPlanning:
 
     # What the control step and the entities see ---------------------------------
 
-    def view(self, charger: ChargerRuntime, now: float) -> ChargerView:
+    def view(
+        self, charger: ChargerRuntime, state: ControlState, now: float
+    ) -> ChargerView:
         """The charger's view, with the power its plan gives it now."""
         view = charger.view()
         if view.mode is not Mode.SMART:
             return view
+        full_w = view.max_current * self._settings.voltage * view.phases
         if self._failed and self.car_plan(charger.id) is None:
             # No plan could be made for it: ready on time first, so charge now.
-            full_w = view.max_current * self._settings.voltage * view.phases
             return replace(view, plan_w=full_w)
-        return replace(view, plan_w=plan_power(self.plan, charger.id, now))
+        kept = state.engine.chargers.get(charger.id)
+        probe_w = full_w if view.measures_power else None
+        return replace(
+            view, plan_w=smart_power(self.plan, charger.id, now, kept, probe_w)
+        )
 
     def car_plan(self, cid: str) -> CarPlan | None:
         return None if self.plan is None else self.plan.cars.get(cid)
@@ -112,15 +119,19 @@ class SmartPlanning:
         household_w: float,
         now: float,
     ) -> None:
-        """Plan again when a target, a departure, a plug or a forecast changed, or
-        15 minutes after the last plan; in the background, one at a time."""
+        """Plan again when a target, a departure, a plug or a forecast changed, a car
+        has shown what it takes, or 15 minutes after the last plan; in the
+        background, one at a time."""
         if self._running:
             return
         targets = smart_targets(
             self._hass, chargers.values(), dt_util.utc_from_timestamp(now), self._memory
         )
         asked = (
-            tuple((cid, t.key) for cid, t in sorted(targets.items())),
+            tuple(
+                (cid, t.key, probing(state.engine.chargers.get(cid)))
+                for cid, t in sorted(targets.items())
+            ),
             tuple(self._forecast_stamps()),
         )
         if asked == self._asked and now < self._next_plan_at:

@@ -93,6 +93,18 @@ def test_one_phase_car_taking_all_it_is_offered_is_never_capped() -> None:
     assert d.chargers["one"].power_w == 32 * V
 
 
+def test_eleven_kw_car_offered_24_a_is_not_taken_for_a_two_phase_car() -> None:
+    # 16 A on three phases is what a two-phase car draws at 24 A. Counted on two
+    # phases at 24 A, it would draw half as much again as counted once lowered to
+    # 16 A: it stays on its box's three until its draw can tell.
+    site = SiteInput(grid_limit_w=24 * V * 3 + kw(5), household_w=kw(5))
+    sim = Sim.of(box("eleven"))
+    d = run(sim, site, {"eleven": draws(16, 3)}, 120)
+    assert d.chargers["eleven"].current == 24
+    assert d.state.chargers["eleven"].car_phases is None
+    assert d.chargers["eleven"].power_w == 24 * V * 3
+
+
 def test_one_phase_car_frees_budget_for_another_car() -> None:
     # 43 A on three phases for two cars: counted on three phases, the one-phase car
     # would hold 21 A x 3 of which it draws a third. Counted as it draws, the other

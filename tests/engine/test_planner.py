@@ -29,6 +29,7 @@ from custom_components.smart_charging.engine.planner import (
 )
 from custom_components.smart_charging.engine.smart import (
     FALLBACK_END_S,
+    PROBE_S,
     SiteForecast,
     SmartCharger,
     plan_power,
@@ -36,6 +37,7 @@ from custom_components.smart_charging.engine.smart import (
     plan_slots,
     repeat_last_day,
     smart_car,
+    smart_power,
 )
 
 from .helpers import kw
@@ -167,6 +169,28 @@ def test_a_slot_planned_on_surplus_alone_follows_the_live_surplus() -> None:
     assert plan_power(plan, "car", 1.0) == 0.0
     # From the grid, any plan starts the car (at its minimum at least).
     assert plan_power(plan, "car", HOUR + 1) == pytest.approx(1_000)
+
+
+def test_a_smart_car_is_offered_full_power_until_it_shows_what_it_takes() -> None:
+    slots = [PlanSlot(HOUR, 2 * HOUR, headroom_w=kw(20), price=0.10)]
+    plan = make_plan([PlanCar("car", 5_000, 2 * HOUR, 4140, 22_080)], slots, 0.0)
+    full = 22_080.0
+    # Plugged in, nothing seen yet: full power, though its plan starts later.
+    assert plan_power(plan, "car", 1.0) == 0.0
+    assert smart_power(plan, "car", 1.0, None, full) == full
+    assert smart_power(plan, "car", 1.0, ChargerState(served_s=30), full) == full
+    # Shown: less than offered, its phases, or charged long enough to tell.
+    for shown in (
+        ChargerState(served_s=60, car_limit_w=11_040),
+        ChargerState(served_s=30, car_phases=3),
+        ChargerState(served_s=PROBE_S),
+    ):
+        assert smart_power(plan, "car", 1.0, shown, full) == 0.0
+    # A draw that is not measured shows nothing; a car with nothing to charge
+    # needs no probe.
+    assert smart_power(plan, "car", 1.0, None, None) == 0.0
+    done = make_plan([PlanCar("car", 0.0, 2 * HOUR, 4140, 22_080)], slots, 0.0)
+    assert smart_power(done, "car", 1.0, None, full) == 0.0
 
 
 def test_with_minimums_a_car_takes_its_minimum_or_nothing_in_a_slot() -> None:

@@ -54,9 +54,12 @@ async def smart_site(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
     cars: int = 1,
+    *,
+    power_sensors: bool = False,
     **site: Any,
 ) -> tuple[Any, list[str]]:
-    """A site at 18:00 local with `cars` plugged-in cars in smart mode."""
+    """A site at 18:00 local with `cars` plugged-in cars in smart mode; with
+    `power_sensors`, each box's draw is measured by sensor.<name>_power."""
     start = dt_util.start_of_local_day(dt_util.now()) + timedelta(hours=18)
     freezer.move_to(start)
     names = [f"wb{i}" for i in range(1, cars + 1)]
@@ -83,6 +86,7 @@ async def smart_site(
                 f"Car {i}",
                 f"input_number.{name}",
                 connected_entity=f"input_boolean.{name}_plug",
+                **({"power_entity": f"sensor.{name}_power"} if power_sensors else {}),
             )
             for i, name in enumerate(names, start=1)
         ],
@@ -172,6 +176,38 @@ async def test_a_smart_car_waits_then_charges_in_the_cheapest_hours(
         state_of(hass, find_entity(hass, "sensor", f"{cid}_session_energy")).state
     )
     assert energy >= 20.0
+
+
+async def test_a_smart_car_shows_what_it_takes_before_it_is_planned(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    """An 11 kW car on a 22 kW box: charged at the box's full power at plug-in
+    until its draw shows it takes 16 A, then planned at what it takes (a plan on
+    the box's power would count on twice the car's and end short)."""
+    power_state(hass, "sensor.wb1_power", 0)
+    entry, _ = await smart_site(hass, freezer, site_entry_factory, power_sensors=True)
+    cid = next(iter(entry.subentries))
+    await tick(hass, freezer, 10)
+    assert wallbox_current(hass, "wb1") == 32
+    assert state_of(hass, find_entity(hass, "sensor", f"{cid}_status")).state == (
+        "charging"
+    )
+
+    power_state(hass, "sensor.wb1_power", 16 * VOLTS)  # its own charger's limit
+    for _ in range(8):
+        await tick(hass, freezer, 10)
+    assert wallbox_current(hass, "wb1") == 0
+    power_state(hass, "sensor.wb1_power", 0)
+    await tick(hass, freezer, 10)
+    assert state_of(hass, find_entity(hass, "sensor", f"{cid}_status")).state == (
+        "scheduled"
+    )
+    planned = state_of(hass, find_entity(hass, "sensor", f"{cid}_planned_start"))
+    powers = [block["power_w"] for block in planned.attributes["schedule"]]
+    assert powers
+    assert max(powers) <= 16 * VOLTS * 1.1
 
 
 async def test_two_smart_cars_on_a_tight_connection_are_both_ready(

@@ -176,11 +176,19 @@ def _settled_draw(
 ) -> bool:
     """Whether the car takes all it is offered on `demand.phases` phases at a
     setpoint that has stood long enough: then it draws on exactly those (a car
-    taking less than offered may be limited by its own charger instead)."""
+    taking less than offered may be limited by its own charger instead). Two
+    phases of three only where all three cannot explain the draw (under the
+    minimum current on each): an 11 kW car offered 24 A draws what a two-phase
+    car would, and offered less it draws as much again."""
     return (
         charger.measured_power_w is not None
         and charger.measured_power_w
         >= BELOW_SHARE * demand.command * voltage * demand.phases
+        and (
+            demand.phases != 2
+            or charger.phases < 3
+            or charger.measured_power_w < MIN_CHARGE_CURRENT * voltage * 3
+        )
         and demand.command >= MIN_CHARGE_CURRENT
         and demand.command_since is not None
         and now - demand.command_since >= config.demand_settle_s

@@ -32,6 +32,11 @@ PLANNED_SHARE = 0.9
 # Without any price forecast nor off-peak hours, a plan ends this long before the
 # departure (SPEC §4).
 FALLBACK_END_S = 1800.0
+# A smart car plugged in charges at full power until its draw shows what it takes
+# (the phases it draws on, its own charger's limit), for this long at most: a plan
+# made on the box's power alone counts on power a one-phase or 11 kW car never
+# takes, and ends short when that shows.
+PROBE_S = 90.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,33 @@ def plan_power(plan: Plan | None, cid: str, now: float) -> float:
         return 0.0
     assert plan is not None
     return block.power_w / plan.power_share
+
+
+def probing(state: ChargerState | None) -> bool:
+    """Whether a smart car has yet to show what it takes: it has neither drawn on
+    fewer phases or less than offered, nor taken all it was offered, nor charged
+    for PROBE_S."""
+    return state is None or (
+        state.car_limit_w is None
+        and state.car_phases is None
+        and state.served_s < PROBE_S
+    )
+
+
+def smart_power(
+    plan: Plan | None,
+    cid: str,
+    now: float,
+    state: ChargerState | None,
+    full_w: float | None,
+) -> float:
+    """The power a smart car is given now: `full_w` (its box's; None = its draw
+    is not measured, so a probe would show nothing) while it shows what it takes,
+    if its plan has anything left to charge; then its plan's."""
+    car = None if plan is None else plan.cars.get(cid)
+    if full_w is not None and car is not None and car.needed_wh > 0 and probing(state):
+        return full_w
+    return plan_power(plan, cid, now)
 
 
 def slot_end(start: float, forecast: SiteForecast) -> float:
