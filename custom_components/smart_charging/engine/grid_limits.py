@@ -8,9 +8,11 @@ Each is a small limit on what the chargers may take now, given the site's net lo
   `limit_w` from the grid. They take the solar surplus first, so together they may
   use limit_w + the surplus.
 - The capacity tariff (Belgium): the quarter-hour's average grid import ends each
-  quarter at or under a target. What the target leaves of the quarter's energy is
-  spread over the seconds left of it, which caps the site's import now; never
-  below the household's own need (the chargers then get nothing from the grid).
+  quarter at or under a target. The quarter is budgeted to end a reserve under
+  it, for a household rise the sensors show late; what that leaves of the
+  quarter's energy is spread over the seconds left of it, which caps the site's
+  import now; never below the household's own need (the chargers then get
+  nothing from the grid).
 
 Import is counted clipped at 0 at every moment: the tariff bills the energy taken
 from the grid (the meter's offtake register), and an export in the same quarter
@@ -25,10 +27,16 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 QUARTER_S = 900.0
-# How long a decision holds at most: the regular cycle (SPEC §5 rule 4). Near a
-# quarter's end the import cap spreads what is left over at least this long, so
-# the step that ends the quarter does not carry a burst into the next one.
-STEP_S = 10.0
+# How late the household's readings may show a rise (a meter reporting every 15 s,
+# read a few seconds later). The import is counted from the readings, so a rise in
+# a quarter's last seconds is not counted in it and comes too late to be made up:
+# each quarter keeps this long at its target in reserve, as much as a household
+# that stays under the target can add unseen.
+SENSOR_LAG_S = 20.0
+# What a quarter has left beyond its pace is spread over at least this long, not
+# spent in a burst at its end: that would start a paused car for the quarter's
+# last seconds only (one more start and stop, more writes).
+CATCH_UP_S = 300.0
 
 
 def quarter_start(when: float) -> float:
@@ -110,7 +118,6 @@ class CapacityTariff:
 
     limit_w: float  # 0 = no limit
     follow_monthly_peak: bool = False  # raise the target to the month's peak
-    step_s: float = STEP_S
 
     def target_w(self, quarter: QuarterPeak) -> float:
         """The target in force; 0 = none."""
@@ -120,16 +127,24 @@ class CapacityTariff:
             return max(self.limit_w, quarter.month_peak_w)
         return self.limit_w
 
+    def pace_w(self, quarter: QuarterPeak) -> float:
+        """The steady import that ends the quarter under the target by the
+        reserve for the sensors' lag; 0 = no target."""
+        return self.target_w(quarter) * (1.0 - SENSOR_LAG_S / QUARTER_S)
+
     def import_cap_w(self, quarter: QuarterPeak, now: float) -> float | None:
         """The site's import allowed now, so that the quarter ends at or under the
-        target; None = no limit. The part of the quarter not counted (after a
-        start) is taken as at the target."""
-        target = self.target_w(quarter)
-        if target <= 0 or quarter.start is None:
+        target; None = no limit. The pace, less what the quarter is behind it
+        spread over the rest of the quarter, or plus what it is ahead spread over
+        CATCH_UP_S at least. The part of the quarter not counted (after a start)
+        is taken as at the pace."""
+        pace_w = self.pace_w(quarter)
+        if pace_w <= 0 or quarter.start is None:
             return None
-        end = quarter.start + QUARTER_S
-        allowed_ws = target * (end - quarter.counted_from) - quarter.energy_ws
-        return max(allowed_ws, 0.0) / max(end - now, self.step_s)
+        ahead_ws = pace_w * (now - quarter.counted_from) - quarter.energy_ws
+        left_s = quarter.start + QUARTER_S - now  # > 0 once advanced to now
+        spread_s = max(left_s, CATCH_UP_S) if ahead_ws > 0 else left_s
+        return max(pace_w + ahead_ws / spread_s, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
