@@ -122,7 +122,7 @@ def amps(hass: HomeAssistant, entity_id: str) -> float:
 
 
 def modbus_charger_data(
-    port: int, name: str = "Drive", model: str = "vestel_evc04"
+    port: int, name: str = "Drive", model: str = "vestel_evc04", unit_id: int = 255
 ) -> ConfigSubentryData:
     """A charger subentry talking Modbus to a box on 127.0.0.1."""
     data = {
@@ -134,7 +134,7 @@ def modbus_charger_data(
         "profile": "standard",
         "host": "127.0.0.1",
         "port": port,
-        "unit_id": 255,
+        "unit_id": unit_id,
         "model": model,
     }
     return ConfigSubentryData(

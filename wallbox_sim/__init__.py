@@ -21,6 +21,7 @@ from .box import (
 from .profiles import (
     MODELS,
     PROFILES,
+    PhaseReg,
     Profile,
     Reg,
     StatusReg,
@@ -31,6 +32,7 @@ from .profiles import (
 __all__ = [
     "MODELS",
     "PROFILES",
+    "PhaseReg",
     "Profile",
     "Reg",
     "SimBox",

@@ -42,6 +42,12 @@ _TABLES: dict[int, Table] = {
 }
 
 
+def _clock() -> float:
+    """The monotonic clock, looked up at each call: a test that freezes time moves
+    it too (a reference to the real function would not follow)."""
+    return time.monotonic()
+
+
 def to_registers(reg: Reg, value: float | str) -> list[int]:
     """Raw registers carrying `value` (A, W or text) the way `reg` is laid out."""
     if reg.dtype == "string":
@@ -105,10 +111,15 @@ class Socket:
     registers: dict[Table, dict[int, int]] = field(default_factory=dict)
     writable: set[tuple[Table, int]] = field(default_factory=set)
     eeprom_writes: int = 0
+    # The phases the box supplies; the car draws on as many of them as it can.
+    phases: int = 3
+    # Off: phase switch writes are refused (the box's own setting, as on an Alfen
+    # without "allow 1- and 3-phased charging").
+    phase_switch_allowed: bool = True
     # Failsafe: until the first refresh a box runs on its safe current.
     refreshed_until: float | None = None
     fallen_back: bool = True
-    _last: float = field(default_factory=time.monotonic)
+    _last: float = field(default_factory=_clock)
 
     def __post_init__(self) -> None:
         """Lay out the registers with the box's power-on values."""
@@ -133,6 +144,9 @@ class Socket:
             self._define(status.reg, status.values["A"], new=True)
         if profile.power is not None:
             self._define(profile.power, 0.0, new=True)
+        self.phases = 3
+        if (switch := profile.phase_switch) is not None:
+            self._define(Reg(switch.address), switch.three, new=True, writable=True)
         for (table, address), value in profile.extra.items():
             self.registers[table][address] = value
         self.writable |= set(profile.writable_extra)
@@ -194,7 +208,7 @@ class Socket:
         return self._power()
 
     def _power(self) -> float:
-        phases = self.vehicle.phases if self.vehicle else 3
+        phases = min(self.vehicle.phases, self.phases) if self.vehicle else 3
         return self._draw() * VOLTAGE * phases
 
     @property
@@ -275,11 +289,9 @@ class Socket:
         touches_setpoint = table == setpoint.table and any(
             setpoint.address <= a < setpoint.address + setpoint.size for a in span
         )
-        if touches_setpoint and profile.refuses_below_min:
-            amps = from_registers(setpoint, values)
-            if not IEC_MIN_CURRENT <= amps <= profile.max_current:
-                self.log(f"{self.name}: refused {amps:g} A")
-                return ExcCodes.ILLEGAL_VALUE
+        refused = self._refused(table, address, values, touches_setpoint)
+        if refused is not None:
+            return refused
         for offset, value in enumerate(values):
             self.registers[table][address + offset] = value
         parts = [f"{self.name}: write {table} {address} = {values}"]
@@ -303,6 +315,43 @@ class Socket:
         ):
             self.refresh()
         self._sync()
+        return None
+
+    def _refused(
+        self, table: Table, address: int, values: list[int], touches_setpoint: bool
+    ) -> ExcCodes | None:
+        """The exception code of a write the box refuses; None when it takes it (a
+        phase switch taken is made here)."""
+        profile = self.profile
+        if touches_setpoint and profile.refuses_below_min:
+            amps = from_registers(profile.setpoint, values)
+            if not IEC_MIN_CURRENT <= amps <= profile.max_current:
+                self.log(f"{self.name}: refused {amps:g} A")
+                return ExcCodes.ILLEGAL_VALUE
+        switch = profile.phase_switch
+        if table == "holding" and switch is not None:
+            offset = switch.address - address
+            if 0 <= offset < len(values):
+                return self._switch_phases(values[offset])
+        return None
+
+    def _switch_phases(self, raw: int) -> ExcCodes | None:
+        """Switch to the phases `raw` stands for, only while the car draws nothing
+        (a contactor is not switched under load); an exception code otherwise."""
+        switch = self.profile.phase_switch
+        assert switch is not None
+        phases = {switch.one: 1, switch.three: 3}.get(raw)
+        if not self.phase_switch_allowed:
+            self.log(f"{self.name}: phase switching not allowed")
+            return ExcCodes.ILLEGAL_FUNCTION
+        if phases is None:
+            return ExcCodes.ILLEGAL_VALUE
+        if self._draw() > 0:
+            self.log(f"{self.name}: refused to switch phases while charging")
+            return ExcCodes.DEVICE_BUSY
+        if phases != self.phases:
+            self.log(f"{self.name}: switched to {phases} phase(s)")
+        self.phases = phases
         return None
 
 

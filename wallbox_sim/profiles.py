@@ -44,6 +44,16 @@ class StatusReg:
 
 
 @dataclass(frozen=True, slots=True)
+class PhaseReg:
+    """A holding register that switches the box between one and three phases: the
+    raw value for each; it reads back what was last written."""
+
+    address: int
+    one: int
+    three: int
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """One model: registers, setpoint, pause, failsafe."""
 
@@ -61,6 +71,7 @@ class Profile:
     # Setpoints below the minimum are refused (ILLEGAL_VALUE) instead of pausing.
     refuses_below_min: bool = False
     max_current: float = 32.0
+    phase_switch: PhaseReg | None = None  # None: the box cannot switch phases
     # Registers that are stored in flash: every write is counted and reported.
     eeprom: tuple[int, ...] = ()
     # Further registers: (table, address) -> initial value, and whether writable.
@@ -84,6 +95,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             ),
             power=Reg(344, "float32"),
             failsafe_s=60.0,  # validity time
+            phase_switch=PhaseReg(1215, one=1, three=3),
             extra={("holding", 1212): 0, ("holding", 1213): 0},  # safe current (float)
         ),
         "abb_terra_ac": Profile(
@@ -139,6 +151,7 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
             heartbeat=6000,
             failsafe_s=20.0,
             failsafe_register=Reg(2002),
+            phase_switch=PhaseReg(405, one=0, three=1),  # firmware 3.187.0
         ),
         "webasto_next": Profile(
             model="webasto_next",

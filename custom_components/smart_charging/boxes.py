@@ -200,7 +200,10 @@ class Boxes:
                 if charger.settings.enabled
                 and charger.keep_alive_s is not None
                 and charger.link.holding.current is not None
-                and not charger.link.failing
+                # Not while its writes fail (their retries refresh it), but
+                # while a phase switch does: the box holds its current meanwhile.
+                and charger.link.failing_since is None
+                and charger.link.read_error is None
                 and now - charger.link.keep_alive_at >= charger.keep_alive_s
             )
         )

@@ -13,6 +13,7 @@ from custom_components.smart_charging.modbus import (
     ModbusWallbox,
     keep_alive_interval,
 )
+from custom_components.smart_charging.wallbox import BackendError
 from wallbox_sim import PROFILES, WallboxSimulator
 from wallbox_sim.profiles import Table
 
@@ -47,6 +48,9 @@ PAUSES: dict[str, str | tuple[Table, int]] = {
     "go_e": "minimum",
     "peblar": "zero",
 }
+# The 1p/3p switch of the models that have one: (holding register, raw value for
+# one phase, for three).
+PHASE_SWITCHES = {"alfen": (1215, 1, 3), "vestel_evc04": (405, 0, 1)}
 HAS_POWER = {"alfen", "abb_terra_ac", "schneider_evlink_pro", "keba_p30", "go_e"}
 PRESETS = MODELS[:-1]
 
@@ -206,3 +210,66 @@ def test_bad_config() -> None:
         ModbusWallbox(hub, {**bad, "setpoint_scale": 0.5})
     with pytest.raises(ValueError, match="word order"):
         ModbusWallbox(hub, {**bad, "word_order": "middle"})
+
+
+@pytest.mark.parametrize("model", PRESETS)
+async def test_phase_switch(sim: WallboxSimulator, hub: ModbusHub, model: str) -> None:
+    """Models with a switch switch a paused box with one FC6 write and read their
+    phases back; the car then draws on them. The others write nothing and tell
+    no phases."""
+    box = await sim.add(model)
+    wallbox = ModbusWallbox(hub, config(box, phases=3))
+    socket = box.socket
+    if model not in PHASE_SWITCHES:
+        assert (await wallbox.async_read()).phases is None
+        with pytest.raises(BackendError, match="cannot switch phases"):
+            await wallbox.async_set_phases(1)
+        assert box.writes == []
+        await wallbox.async_close()
+        return
+    address, one, three = PHASE_SWITCHES[model]
+    assert (await wallbox.async_read()).phases == 3
+    await wallbox.async_set_current(0)
+    assert await wallbox.async_set_phases(1) is True
+    write = box.writes[-1]
+    assert (write.address, write.values, write.function_code) == (address, [one], 6)
+    assert socket.phases == 1
+    await wallbox.async_set_current(10)
+    reading = await wallbox.async_read()
+    assert reading.phases == 1
+    assert socket.power_w == 10 * 230  # on one phase
+    await wallbox.async_set_current(0)
+    assert await wallbox.async_set_phases(3) is True
+    assert (box.writes[-1].address, box.writes[-1].values) == (address, [three])
+    assert (await wallbox.async_read()).phases == 3
+    await wallbox.async_close()
+
+
+async def test_a_one_phase_charger_is_not_switched(
+    sim: WallboxSimulator, hub: ModbusHub
+) -> None:
+    """A box that can switch, configured on one phase: it stays as installed."""
+    box = await sim.add("alfen")
+    wallbox = ModbusWallbox(hub, config(box, phases=1))
+    assert (await wallbox.async_read()).phases is None
+    with pytest.raises(BackendError):
+        await wallbox.async_set_phases(3)
+    assert box.writes == []
+    await wallbox.async_close()
+
+
+async def test_a_switch_under_load_or_unknown_to_the_firmware(
+    sim: WallboxSimulator, hub: ModbusHub
+) -> None:
+    """The simulated box refuses a switch while the car draws; a firmware without
+    the switch register leaves the box unswitchable, the rest of it read."""
+    box = await sim.add("vestel_evc04")
+    wallbox = ModbusWallbox(hub, config(box))
+    await wallbox.async_set_current(10)
+    with pytest.raises(BackendError, match="0x06"):
+        await wallbox.async_set_phases(1)
+    assert box.socket.phases == 3
+    box.refused.add(("holding", 405))
+    reading = await wallbox.async_read()
+    assert (reading.charging, reading.phases) == (True, None)
+    await wallbox.async_close()

@@ -27,6 +27,7 @@ CONF_SETPOINT_SCALE = "setpoint_scale"
 CONF_WORD_ORDER = "word_order"
 CONF_STATUS_REGISTER = "status_register"
 CONF_POWER_REGISTER = "power_register"
+CONF_PHASES = "phases"
 
 DEFAULT_PORT = 502
 DEFAULT_UNIT_ID = 1
@@ -115,6 +116,17 @@ class Switch:
 
 
 @dataclass(frozen=True, slots=True)
+class PhaseSwitch:
+    """A register that switches the box between one and three phases: written with
+    `one` or `three`, and read back the same way to tell the phases in use."""
+
+    address: int
+    one: int
+    three: int
+    table: Table = Table.HOLDING
+
+
+@dataclass(frozen=True, slots=True)
 class RegisterMap:
     """Everything the backend needs to drive one model."""
 
@@ -133,6 +145,8 @@ class RegisterMap:
     heartbeat: int | None = None
     # Seconds between refreshes; None = the box has no failsafe timer.
     keep_alive_s: float | None = None
+    # The 1p/3p switch; None = the box cannot switch over Modbus.
+    phases: PhaseSwitch | None = None
     brand: str | None = None  # the maker, for the device; None = not known
     notes: str = ""
 
@@ -155,7 +169,12 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
             power=Value(344, DType.FLOAT32),
             # Validity time 60 s by default: rewrite the setpoint well within it.
             keep_alive_s=15.0,
-            notes="needs the active load balancing licence",
+            # 1215: 1 or 3 phases (Alfen's Modbus slave table, also its read-back).
+            phases=PhaseSwitch(1215, one=1, three=3),
+            notes=(
+                "needs the active load balancing licence; 1p/3p switching needs "
+                "'allow 1- and 3-phased charging' set on the box"
+            ),
         ),
         "abb_terra_ac": RegisterMap(
             title="ABB Terra AC",
@@ -227,6 +246,11 @@ MAPS: Mapping[str, RegisterMap] = MappingProxyType(
             # Failsafe timeout in holding 2002 (s); heart-beat at a quarter of the
             # commonly configured 20 s.
             keep_alive_s=5.0,
+            # 405: 0 = one phase, 1 = three (Vestel's Modbus spec 1.12, firmware
+            # 3.187.0); back to the installed phases after a reboot or a dropped
+            # connection. Older firmware refuses it: the box is then not switched.
+            phases=PhaseSwitch(405, one=0, three=1),
+            notes="1p/3p switching needs fw >= 3.187.0; unverified on Webasto Unite",
         ),
         "webasto_next": RegisterMap(
             title="Webasto NEXT",
@@ -442,6 +466,16 @@ def decode(value: Value, registers: list[int]) -> float:
     data = b"".join(w.to_bytes(2, "big") for w in words)
     raw: int | float = struct.unpack(layout.fmt, data)[0]
     return float(raw) * value.scale
+
+
+def encode_phases(switch: PhaseSwitch, phases: int) -> list[int]:
+    """The raw register that switches the box to `phases` (1 or 3)."""
+    return [switch.one if phases == 1 else switch.three]
+
+
+def decode_phases(switch: PhaseSwitch, registers: list[int]) -> int | None:
+    """The phases (1 or 3) the switch register shows, None for any other value."""
+    return {switch.one: 1, switch.three: 3}.get(registers[0])
 
 
 def decode_state(state: State, registers: list[int]) -> str | None:

@@ -10,17 +10,21 @@ from ..wallbox import BackendError, ChargerReading
 from .hub import CannotConnect, InvalidUnitId, ModbusErrorResponse, ModbusHub
 from .registers import (
     CONF_HOST,
+    CONF_PHASES,
     CONF_PORT,
     CONF_UNIT_ID,
     DEFAULT_PORT,
     Pause,
+    PhaseSwitch,
     RegisterMap,
     State,
     Table,
     Value,
     decode,
+    decode_phases,
     decode_state,
     encode,
+    encode_phases,
     register_map,
 )
 
@@ -49,6 +53,10 @@ class ModbusWallbox:
         self._link = hub.acquire(
             str(config[CONF_HOST]), int(config.get(CONF_PORT) or DEFAULT_PORT)
         )
+        # Only a three-phase charger is switched: one on a single phase stays there.
+        self._phase_switch: PhaseSwitch | None = None
+        if int(config.get(CONF_PHASES) or 3) == 3:
+            self._phase_switch = self._map.phases
         self._closed = False
         self._commanded: int | None = None
         # Connection generation of the last setpoint write: a newer connection means
@@ -102,8 +110,18 @@ class ModbusWallbox:
             await self._write_commanded(self._commanded)
 
     async def async_set_phases(self, phases: int) -> bool:
-        """The presets do not switch phases (their reads never report any)."""
-        raise BackendError(f"{self} cannot switch phases")
+        """Write the phase switch (1 or 3); True when the box shows it at once."""
+        switch = self._phase_switch
+        if switch is None:
+            raise BackendError(f"{self} cannot switch phases")
+        await self._link.write(
+            self._unit,
+            switch.table,
+            switch.address,
+            encode_phases(switch, phases),
+            multiple=False,
+        )
+        return await self._read_phases() == phases
 
     async def async_read(self) -> ChargerReading:
         """Vehicle state and power; parts the box refuses come back as None."""
@@ -123,6 +141,7 @@ class ModbusWallbox:
             await self._read_value(model.setpoint, errors)
         if len(errors) == parts:
             raise errors[0]
+        phases = await self._read_phases()
         await self._restore()
         charging: bool | None = None
         if charging_read:
@@ -133,7 +152,9 @@ class ModbusWallbox:
         connected = None if letter is None or letter in "EF" else letter in "BCD"
         if charging:
             connected = True
-        return ChargerReading(connected=connected, charging=charging, power_w=power)
+        return ChargerReading(
+            connected=connected, charging=charging, power_w=power, phases=phases
+        )
 
     async def async_probe(self) -> None:
         """Read a register: CannotConnect without answer, InvalidUnitId on refusal."""
@@ -217,6 +238,20 @@ class ModbusWallbox:
             errors.append(err)
             return None
         return decode_state(state, registers)
+
+    async def _read_phases(self) -> int | None:
+        """The phases the box is switched to; None where it cannot switch, or
+        refuses the read (firmware without the switch)."""
+        switch = self._phase_switch
+        if switch is None:
+            return None
+        try:
+            registers = await self._link.read(
+                self._unit, switch.table, switch.address, 1
+            )
+        except ModbusErrorResponse:
+            return None
+        return decode_phases(switch, registers)
 
     async def _read_value(
         self, value: Value | None, errors: list[BackendError]
