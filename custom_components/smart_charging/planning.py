@@ -149,7 +149,7 @@ class SmartPlanning:
         # main fuse (the live cap of each step keeps them exactly, per phase too).
         settings = self._settings
         headroom_w = settings.grid_limit_w - settings.safety_margin_w
-        peak_w = settings.capacity.target_w(state.quarter)
+        peak_w = settings.capacity.pace_w(state.quarter)  # as each step keeps it
         if peak_w > 0:
             headroom_w = min(headroom_w, peak_w)
         if settings.main_fuse_a > 0:  # all three phases at the fuse, at most

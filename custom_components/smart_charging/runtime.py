@@ -28,6 +28,8 @@ from .const import (
 )
 from .engine import Mode, Profile, Status
 from .engine.control import ChargerView, Holding
+from .engine.demand import IDLE_A, PHASE_TOLERANCE
+from .engine.limits import MIN_CHARGE_CURRENT
 from .engine.readings import charger_power_range, check_power
 from .sessions import Session, SessionProgress, Tariff
 from .wallbox import ChargerBackend, ChargerReading
@@ -310,7 +312,24 @@ class ChargerRuntime:
                 checked = check_power(reading.power_w, *charger_power_range(max_w))
                 self.power_problem = checked.problem
                 reading = replace(reading, power_w=checked.watts)
+        if self._draws_on_more_phases(reading, voltage):
+            # A switch that shows fewer phases than the box supplies (accepted but
+            # not made): counted on its configured phases, and not switched.
+            reading = replace(reading, phases=None)
         self.reading = reading
+
+    def _draws_on_more_phases(self, reading: ChargerReading, voltage: float) -> bool:
+        """Whether the car, charging, draws more than the phases the box's switch
+        shows can carry at the current it holds."""
+        held = self.link.holding.current or 0
+        return (
+            reading.phases is not None
+            and reading.phases < self.config.phases
+            and reading.power_w is not None
+            and held >= MIN_CHARGE_CURRENT
+            and reading.power_w
+            > held * voltage * (reading.phases + PHASE_TOLERANCE) + IDLE_A * voltage
+        )
 
     def lose_reading(self, error: str) -> None:
         """The box cannot be read: keep whether a car is there; what it drew is no

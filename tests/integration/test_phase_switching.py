@@ -69,7 +69,10 @@ class Recorder:
 
 
 async def solar_car(
-    hass: HomeAssistant, site_entry_factory: EntryFactory, switch: str = SWITCH
+    hass: HomeAssistant,
+    site_entry_factory: EntryFactory,
+    switch: str = SWITCH,
+    **charger: str,
 ) -> tuple[MockConfigEntry, str, Recorder]:
     """A 3-phase box on solar with a phase switch, 1 kW of household load and
     6 kW of solar (5 kW of surplus: 7 A on three phases)."""
@@ -82,7 +85,7 @@ async def solar_car(
     recorder = Recorder()
     async_track_state_change_event(hass, [WB1, SWITCH], recorder.on_change)
     entry = await site_entry_factory(
-        [charger_data("Car", WB1, phase_switch_entity=switch)],
+        [charger_data("Car", WB1, phase_switch_entity=switch, **charger)],
         solar_power_entity=SOLAR,
         stale_after_s=0,
     )
@@ -233,3 +236,32 @@ async def test_a_phase_switch_that_does_not_tell_is_left_alone(
     assert [state for _, state in recorder.switches()] == ["unavailable", "on", "off"]
     assert wallbox_current(hass, "wb1") == 10
     assert phases_in_use(hass, cid) == "1"
+
+
+async def test_a_switch_that_shows_one_phase_while_the_car_draws_three_is_not_trusted(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    """Switched to one phase, but the car's power shows it draws on three: it is
+    counted on its configured three phases again (SPEC §5 rule 1)."""
+    power_state(hass, "sensor.car_power", 0)
+    _entry, cid, _recorder = await solar_car(
+        hass, site_entry_factory, power_entity="sensor.car_power"
+    )
+    power_state(hass, SOLAR, 3500)  # 2.5 kW of surplus: one phase
+    await settle(hass)
+    for _ in range(10):
+        await tick(hass, freezer)
+    held = wallbox_current(hass, "wb1")
+    assert held == 10
+    power_state(hass, "sensor.car_power", held * 230)
+    await tick(hass, freezer)
+    assert phases_in_use(hass, cid) == "1"
+
+    power_state(hass, "sensor.car_power", held * 230 * 3)  # the box kept three
+    await tick(hass, freezer)
+    assert phases_in_use(hass, cid) == "3"
+    # Counted on three phases, 10 A is far beyond the 2.5 kW of surplus.
+    await tick(hass, freezer)
+    assert wallbox_current(hass, "wb1") < held

@@ -142,7 +142,8 @@ class CapacityTariff:
         if pace_w <= 0 or quarter.start is None:
             return None
         ahead_ws = pace_w * (now - quarter.counted_from) - quarter.energy_ws
-        left_s = quarter.start + QUARTER_S - now  # > 0 once advanced to now
+        # > 0 once advanced to now; a second at least, should a caller not have.
+        left_s = max(quarter.start + QUARTER_S - now, 1.0)
         spread_s = max(left_s, CATCH_UP_S) if ahead_ws > 0 else left_s
         return max(pace_w + ahead_ws / spread_s, 0.0)
 
