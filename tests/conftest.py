@@ -175,6 +175,22 @@ async def settle(hass: HomeAssistant) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+async def select(hass: HomeAssistant, entity_id: str, option: str) -> None:
+    """Choose an option of a select entity, as the UI does, and let it act."""
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": entity_id, "option": option},
+        blocking=True,
+    )
+    await settle(hass)
+
+
+async def set_mode(hass: HomeAssistant, cid: str, mode: str) -> None:
+    """Set a charger's mode through its select entity."""
+    await select(hass, find_entity(hass, "select", f"{cid}_mode"), mode)
+
+
 async def tick(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 10
 ) -> None:

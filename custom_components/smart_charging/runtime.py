@@ -28,7 +28,7 @@ from .const import (
 )
 from .engine import Mode, Profile, Status
 from .engine.control import ChargerView, Holding
-from .engine.demand import IDLE_A, PHASE_TOLERANCE
+from .engine.demand import draws_on_more
 from .engine.limits import MIN_CHARGE_CURRENT
 from .engine.readings import charger_power_range, check_power
 from .sessions import Session, SessionProgress, Tariff
@@ -325,10 +325,8 @@ class ChargerRuntime:
         return (
             reading.phases is not None
             and reading.phases < self.config.phases
-            and reading.power_w is not None
             and held >= MIN_CHARGE_CURRENT
-            and reading.power_w
-            > held * voltage * (reading.phases + PHASE_TOLERANCE) + IDLE_A * voltage
+            and draws_on_more(reading.power_w, held, reading.phases, voltage)
         )
 
     def lose_reading(self, error: str) -> None:

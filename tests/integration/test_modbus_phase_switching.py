@@ -25,6 +25,7 @@ from tests.conftest import (
     find_entity,
     modbus_charger_data,
     power_state,
+    set_mode,
     settle,
     state_of,
 )
@@ -69,13 +70,7 @@ async def solar_box(
         stale_after_s=0,
     )
     cid = next(iter(entry.subentries))
-    await hass.services.async_call(
-        "select",
-        "select_option",
-        {"entity_id": find_entity(hass, "select", f"{cid}_mode"), "option": "solar"},
-        blocking=True,
-    )
-    await settle(hass)
+    await set_mode(hass, cid, "solar")
     return entry, cid, box
 
 

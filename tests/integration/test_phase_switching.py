@@ -26,6 +26,7 @@ from tests.conftest import (
     charger_data,
     find_entity,
     power_state,
+    set_mode,
     settle,
     setup_wallboxes,
     state_of,
@@ -90,13 +91,7 @@ async def solar_car(
         stale_after_s=0,
     )
     cid = next(iter(entry.subentries))
-    await hass.services.async_call(
-        "select",
-        "select_option",
-        {"entity_id": find_entity(hass, "select", f"{cid}_mode"), "option": "solar"},
-        blocking=True,
-    )
-    await settle(hass)
+    await set_mode(hass, cid, "solar")
     return entry, cid, recorder
 
 

@@ -35,6 +35,7 @@ from tests.conftest import (
     charger_data,
     find_entity,
     power_state,
+    select,
     settle,
     setup_wallboxes,
     state_of,
@@ -179,16 +180,6 @@ async def two_boxes(
     )
     a, b = list(entry.subentries)
     return entry, a, b
-
-
-async def select(hass: HomeAssistant, entity_id: str, option: str) -> None:
-    await hass.services.async_call(
-        "select",
-        "select_option",
-        {"entity_id": entity_id, "option": option},
-        blocking=True,
-    )
-    await settle(hass)
 
 
 def device_of(hass: HomeAssistant, entry: MockConfigEntry, cid: str) -> str:

@@ -35,21 +35,12 @@ from tests.conftest import (
     flaky_wallbox,
     one_car_site,
     power_state,
+    select,
     settle,
     setup_wallboxes,
     tick,
     wallbox_current,
 )
-
-
-async def select(hass: HomeAssistant, entity_id: str, option: str) -> None:
-    await hass.services.async_call(
-        "select",
-        "select_option",
-        {"entity_id": entity_id, "option": option},
-        blocking=True,
-    )
-    await settle(hass)
 
 
 async def failing_premium_turned_off(

@@ -29,6 +29,7 @@ from tests.conftest import (
     charger_data,
     find_entity,
     power_state,
+    set_mode,
     settle,
     setup_wallboxes,
     state_of,
@@ -134,13 +135,7 @@ async def test_the_entities_change_the_settings(
         {"entity_id": find_entity(hass, "number", f"{b}_target_soc"), "value": 90},
         blocking=True,
     )
-    await hass.services.async_call(
-        "select",
-        "select_option",
-        {"entity_id": find_entity(hass, "select", f"{a}_mode"), "option": "smart"},
-        blocking=True,
-    )
-    await settle(hass)
+    await set_mode(hass, a, "smart")
     settings = settings_of(entry)
     # A time set on the entity is the departure of every day: the one-off goes.
     assert settings[a].departure == time(6, 30)

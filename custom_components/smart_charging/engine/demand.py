@@ -132,7 +132,9 @@ def _car_seen(
         limit = max(limit or 0.0, drawn)
     if demand.phases_known or _settled_draw(charger, demand, now, voltage, config):
         car_phases = demand.phases
-    if car_phases is not None and _draws_on_more(charger, car_phases, voltage):
+    if car_phases is not None and draws_on_more(
+        charger.measured_power_w, charger.last_command or 0, car_phases, voltage
+    ):
         # Drawing on more phases than it counts on: back to the box's own at once
         # (rule 1), until a settled draw shows its phases again.
         car_phases = None
@@ -157,13 +159,14 @@ def _solar_energy(
     )
 
 
-def _draws_on_more(charger: ChargerInput, phases: int, voltage: float) -> bool:
-    """Whether the car draws more than its setpoint allows on `phases` phases."""
-    command = charger.last_command or 0
-    measured = charger.measured_power_w
+def draws_on_more(
+    measured_w: float | None, command: int, phases: int, voltage: float
+) -> bool:
+    """Whether a car draws more than `command` allows on `phases` phases."""
     return (
-        measured is not None
-        and measured > command * voltage * (phases + PHASE_TOLERANCE) + IDLE_A * voltage
+        measured_w is not None
+        and measured_w
+        > command * voltage * (phases + PHASE_TOLERANCE) + IDLE_A * voltage
     )
 
 
