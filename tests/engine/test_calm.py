@@ -47,6 +47,35 @@ def test_increases_follow_the_highest_load_since_the_last_cycle() -> None:
     assert sim.step(site(kw(12))).chargers["a"].current == 11
 
 
+def jittering(sim: Sim, mean_w: float, steps: int) -> None:
+    """Regular cycles on a meter that reads 600 W above and below `mean_w` in turn."""
+    for i in range(steps):
+        sim.step(site(mean_w + (600.0 if i % 2 else -600.0)))
+
+
+def test_a_jittering_meter_low_reading_moves_no_setpoint_up() -> None:
+    sim = Sim.of(ChargerInput(id="a"))
+    jittering(sim, kw(12), 40)
+    held = sim.chargers["a"].last_command
+    assert held is not None
+    # A low reading within the jitter: the next one is as likely high, so the
+    # cycle after it does not follow it up,
+    assert sim.step(site(kw(12) - 1100.0)).chargers["a"].current == held
+    # though it follows a real drop (far beyond the jitter) at the next cycle.
+    jittering(sim, kw(12), 4)
+    assert sim.step(site(kw(8))).chargers["a"].current == 16
+
+
+def test_a_still_meter_low_reading_is_followed_at_the_next_cycle() -> None:
+    sim = Sim.of(ChargerInput(id="a"))
+    for _ in range(40):
+        sim.step(site(kw(12.6)))
+    held = sim.chargers["a"].last_command
+    assert held is not None
+    sim.step(site(kw(12) - 1100.0))
+    assert sim.step(site(kw(12) - 1100.0)).chargers["a"].current == held + 3
+
+
 def test_a_paused_car_restarts_once_its_minimum_fitted_with_a_margin() -> None:
     sim = two_cars()
     # Two minimums of 4.14 kW and a margin: both start.

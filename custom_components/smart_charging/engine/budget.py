@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 import math
 
 from .model import ChargerInput, EngineConfig, EngineState, SiteInput
@@ -55,8 +56,7 @@ def site_budget(
         surplus = site.solar_w - site.household_w - disabled_w
         average: float | None = surplus_average(state, surplus, now, config)
         recent = _with_sample(recent, (now, net_load, surplus, room), config)
-        steady = _within_window(recent, now, config.steady_window_s)
-        steady_net = max(sample[1] for sample in steady)
+        steady_net = _steady_net(recent, now, config)
         sunny = _within_window(recent, now, config.surplus_window_s)
         steady_surplus = min(sample[2] for sample in sunny)
         restart_budget = min(sample[3] - sample[1] for sample in recent)
@@ -88,6 +88,31 @@ def site_budget(
     )
 
 
+def _steady_net(recent: tuple[Sample, ...], now: float, config: EngineConfig) -> float:
+    """The net load increases follow: the highest of the steady window; or, when
+    the load has fallen since by no more than the meter's jitter, the highest of the
+    jitter window (a jittering meter's low reading moves no setpoint up, a real
+    drop does at the next cycle)."""
+    steady = max(
+        sample[1] for sample in _within_window(recent, now, config.steady_window_s)
+    )
+    longer = max(
+        sample[1] for sample in _within_window(recent, now, config.jitter_window_s)
+    )
+    if longer - steady <= _jitter_w(recent, config):
+        return longer
+    return steady
+
+
+def _jitter_w(recent: tuple[Sample, ...], config: EngineConfig) -> float:
+    """How far the net load jitters from one sample to the next: a high quantile of
+    its changes, once it changes often (0 for a meter that mostly holds still)."""
+    changes = sorted(abs(b[1] - a[1]) for a, b in pairwise(recent) if b[1] != a[1])
+    if len(changes) < config.jitter_min_changes:
+        return 0.0
+    return config.jitter_factor * changes[int(len(changes) * config.jitter_quantile)]
+
+
 def _with_sample(
     recent: tuple[Sample, ...], sample: Sample, config: EngineConfig
 ) -> tuple[Sample, ...]:
@@ -96,7 +121,10 @@ def _with_sample(
     both."""
     now, net_load, surplus, room = sample
     window_s = max(
-        config.steady_window_s, config.surplus_window_s, config.restart_window_s
+        config.steady_window_s,
+        config.jitter_window_s,
+        config.surplus_window_s,
+        config.restart_window_s,
     )
     recent = _within_window(recent, now, window_s)
     if recent and recent[-1][0] == now:
@@ -149,5 +177,4 @@ def steady_net_w(
     """The highest net load of the steady window, `net_w` now included: the frame
     the budget of increases is counted in (a cap set relative to the net load, such
     as §14a dimming, is set in it too)."""
-    recent = _within_window(state.recent, now, config.steady_window_s)
-    return max([net_w, *(sample[1] for sample in recent)])
+    return _steady_net((*state.recent, (now, net_w, 0.0, 0.0)), now, config)

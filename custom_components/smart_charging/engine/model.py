@@ -53,11 +53,11 @@ class EngineConfig:
     # budget hovering at the edge of one more minimum does not start and stop it
     # at every swing.
     restart_margin_a: int = 4
-    restart_window_s: float = 300.0
+    restart_window_s: float = 180.0
     # A car keeps its minimum this long after it started against the fair rotation
     # among its profile (never against the cap, nor the higher profile): each start
     # is worth a stretch of charging.
-    min_on_s: float = 1800.0
+    min_on_s: float = 3600.0
     # An increase smaller than this is not written (SPEC §5 rule 4 asks for at least
     # 1 A; 2 A halves the writes when a budget hovers between two amps). Decreases,
     # pauses, starts and a rise to the charger's ceiling are always written. Surplus
@@ -80,6 +80,16 @@ class EngineConfig:
     # within this window, so a meter's jitter between two cycles moves no setpoint
     # up; decreases follow the site of now.
     steady_window_s: float = 10.0
+    # A fall of the net load within the meter's jitter moves no setpoint up before
+    # it has lasted jitter_window_s: on a jittering meter a low reading is no room
+    # (the next one is as likely high), while a real drop is followed at the next
+    # cycle. The jitter: jitter_factor times the jitter_quantile of the net load's
+    # changes from sample to sample, once it has changed jitter_min_changes times
+    # among the samples kept (a meter that mostly holds still has none).
+    jitter_window_s: float = 30.0
+    jitter_factor: float = 2.0
+    jitter_quantile: float = 0.9
+    jitter_min_changes: int = 10
     # Top-ups from the surplus follow the lowest surplus seen within this window: a
     # passing cloud moves no setpoint up and down.
     surplus_window_s: float = 60.0
@@ -133,16 +143,17 @@ class SiteInput:
 
 
 # SPEC's rules as written, without the default's refinements for calm: §4's solar
-# delays exactly, the site followed as it is now (no steady window, no surplus
-# window, no restart window or margin, no hold time before the rotation). What the
-# refinements cost and gain is measured against it (bench, "engine, rules as
-# written").
+# delays exactly, the site followed as it is now (no steady or jitter window, no
+# surplus window, no restart window or margin, no hold time before the rotation).
+# What the refinements cost and gain is measured against it (bench, "engine, rules
+# as written").
 RULES_AS_WRITTEN = EngineConfig(
     surplus_smoothing_s=0.0,
     surplus_deadband_a=1,
     solar_restart_backoff=1.0,
     solar_ride_max_s=0.0,
     steady_window_s=0.0,
+    jitter_window_s=0.0,
     surplus_window_s=0.0,
     restart_window_s=0.0,
     restart_margin_a=0,
