@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -17,6 +18,7 @@ from custom_components.smart_charging.engine.control import (
     ChargerView,
     ControlState,
     Holding,
+    PhaseCount,
     SiteReadings,
     SiteSettings,
     StepResult,
@@ -28,6 +30,7 @@ from custom_components.smart_charging.engine.phases import (
     PhaseCharger,
     fit_fuse,
     household_currents,
+    keep_shown,
     phase_loads,
     site_phases,
 )
@@ -64,9 +67,10 @@ def test_the_lowest_priority_on_the_over_phase_goes_first() -> None:
         PhaseCharger("big", (0, 1, 2), 16, 6),
         PhaseCharger("elsewhere", (1,), 16, 6),
     ]
-    # L1: 5 + 16 + 10 + 16 = 47, 22 A over: "big" (standard, most current) to 0;
-    # then 6 A over: "small" would keep 4 A, below its minimum, so 0 too. The
-    # premium one and the one on L2 keep theirs.
+    # L1: 5 + 16 + 10 + 16 = 47, 22 A over: the standard ones share the 4 A the
+    # premium one leaves, under their minimum: "big" (ranks tied, the most
+    # current) pauses; then "small" alone would have 4 A, so 0 too. The premium
+    # one and the one on L2 keep theirs.
     lowered = fit_fuse(25.0, (5.0, 0.0, 0.0), chargers)
     assert lowered == {"big": 0, "small": 0}
     loads = phase_loads(
@@ -364,3 +368,150 @@ def test_the_fuse_lowers_others_before_a_charger_it_keeps() -> None:
     # Lowering it frees something only down to what it keeps.
     kept = [PhaseCharger("kept", (0,), 16, 6, keep=12)]
     assert fit_fuse(25.0, (15.0, 0.0, 0.0), kept) == {"kept": 12}
+
+
+def test_an_over_phase_is_shared_at_one_current() -> None:
+    # L1 has 22 A for both: 11 A each, not the one-phase car cut to its
+    # minimum while the three-phase one keeps 16 A (nor the other way round).
+    chargers = [
+        PhaseCharger("one", (0,), 20, 6),
+        PhaseCharger("three", (0, 1, 2), 16, 6),
+    ]
+    assert fit_fuse(25.0, (3.0, 0.0, 0.0), chargers) == {"one": 11, "three": 11}
+    # What rounding down leaves goes to the best ranked: 21 A are 10 and 11.
+    ranked = [
+        PhaseCharger("first", (0,), 20, 6, rank=-900.0),
+        PhaseCharger("second", (0,), 20, 6, rank=300.0),
+    ]
+    assert fit_fuse(25.0, (4.0, 0.0, 0.0), ranked) == {"first": 11, "second": 10}
+
+
+def test_where_a_phase_cannot_give_every_minimum_the_most_served_pauses() -> None:
+    chargers = [
+        PhaseCharger("waited", (0,), 16, 6, rank=100.0),
+        PhaseCharger("served", (0,), 10, 6, rank=500.0),
+    ]
+    # 8 A for both: under their minimum; the most served pauses, the other
+    # takes the 8 A.
+    assert fit_fuse(25.0, (17.0, 0.0, 0.0), chargers) == {"served": 0, "waited": 8}
+
+
+def test_what_the_sensors_showed_is_kept_only_where_the_count_says_otherwise() -> None:
+    chargers = [
+        PhaseCharger("a", (0,), 20, 6),
+        PhaseCharger("b", (1,), 20, 6),
+    ]
+    # With what they hold (10 A each) L1 looks over by the count, L2 does not.
+    kept = keep_shown(25.0, (16.0, 5.0, 0.0), chargers, {"a": 10, "b": 10})
+    assert [c.keep for c in kept] == [10, 0]
+
+
+def test_a_full_phase_is_shared_again_once_the_sensors_showed_it_fits() -> None:
+    # The one-phase car on L2 holds 13 A, the three-phase one 9 A: L2 is at
+    # 24.8 A, as counted and as shown. Each asks for more; the phase's 22.2 A
+    # are shared at 11 A each, not frozen at what they hold.
+    views = [
+        one_phase("one", "L2L3L1", holding=Holding(13), max_current=32),
+        ChargerView(id="three", connected=True, holding=Holding(9)),
+    ]
+    result = step(views, (12.9, 24.8, 10.4))
+    assert currents_of(result) == {"one": 11, "three": 11}
+
+
+def test_a_decrease_step_lowers_nobody_for_a_share_the_fuse_keeps_from_another() -> (
+    None
+):
+    # 17.25 kW, 2.24 kW of household: an equal share of power would give the
+    # three-phase car 7 A and the one-phase cars 21 A, which the fuse keeps
+    # at 9 and 10 A (L1 and L2 are nearly full). A decrease step raises no
+    # one, so the three-phase car keeps its 10 A.
+    views = [
+        one_phase("on_l1", "L1L2L3", holding=Holding(9), max_current=32),
+        one_phase("on_l2", "L2L3L1", holding=Holding(10), max_current=32),
+        ChargerView(id="three", connected=True, holding=Holding(10)),
+    ]
+    result = control_step(
+        SiteSettings(grid_limit_w=17_250.0, main_fuse_a=25.0),
+        SiteReadings(
+            household_w=2240.0,
+            phase_currents_a=(22.4, 22.5, 13.8),
+            phases_reported_at=(1000.0, 1000.0, 1000.0),
+        ),
+        views,
+        ControlState(),
+        1000.0,
+        allow_increase=False,
+    )
+    assert currents_of(result) == {"on_l1": 9, "on_l2": 10, "three": 10}
+    assert result.decreases == ()
+
+
+def test_a_decrease_is_not_counted_as_household_load_before_the_next_report() -> None:
+    # 4 A of household on L1 and two one-phase cars there at 16 and 10 A: the
+    # sensor, reported at t = 1000, shows 30 A. The step lowers them to share
+    # the 21 A left.
+    views = [
+        one_phase("a", "L1L2L3", holding=Holding(16)),
+        one_phase("b", "L1L2L3", holding=Holding(10)),
+    ]
+    first = step(views, (30.0, 0.0, 0.0))
+    lowered = currents_of(first)
+    assert sum(a or 0 for a in lowered.values()) == 21
+    # 5 s later the sensor has not reported again: it still shows the 30 A of
+    # before the decrease, which is no new household load.
+    moved = [
+        replace(
+            v,
+            holding=v.holding.moved_to(lowered[v.id] or 0, 1000.0, 230.0),
+        )
+        for v in views
+    ]
+    second = control_step(
+        HOUSE,
+        SiteReadings(
+            household_w=3000.0,
+            phase_currents_a=(30.0, 0.0, 0.0),
+            phases_reported_at=(1000.0, 1000.0, 1000.0),
+        ),
+        moved,
+        first.state,
+        1005.0,
+        allow_increase=False,
+    )
+    assert currents_of(second) == lowered
+    assert second.decreases == ()
+    assert second.state.phase_household_a == (4.0, 0.0, 0.0)
+
+
+def test_a_count_is_made_afresh_when_a_cars_phases_change() -> None:
+    # Counted on L1 alone, the car now draws 6 A on all three phases (4140 W):
+    # the count of the same report, which took its 6 A off L1 only, goes.
+    state = ControlState(
+        engine=EngineState(chargers={"a": ChargerState(car_phases=1)}),
+        phase_household_a=(2.0, 16.0, 16.0),
+        phase_count=PhaseCount((1000.0, 1000.0, 1000.0), (("a", (0,)),)),
+    )
+    view = ChargerView(
+        id="a",
+        connected=True,
+        power_w=4140.0,
+        measures_power=True,
+        holding=Holding(6),
+    )
+    result = step([view], (8.0, 16.0, 16.0), state)
+    assert result.state.phase_household_a == (2.0, 10.0, 10.0)
+
+
+def test_a_charger_no_longer_driven_ends_the_count_of_its_report() -> None:
+    # Counted with "a" taken off L1; now disabled, it is left alone and its
+    # 10 A, still in the same report, count with the household again.
+    state = ControlState(
+        phase_household_a=(5.0, 0.0, 0.0),
+        phase_count=PhaseCount((1000.0, 1000.0, 1000.0), (("a", (0,)), ("b", (0,)))),
+    )
+    views = [
+        one_phase("a", "L1L2L3", holding=Holding(10), enabled=False),
+        one_phase("b", "L1L2L3", holding=Holding(10)),
+    ]
+    result = step(views, (25.0, 0.0, 0.0), state)
+    assert result.state.phase_household_a == (15.0, 0.0, 0.0)

@@ -11,7 +11,7 @@ publishes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 import math
 
@@ -28,6 +28,7 @@ from .household_check import DoubleCountCheck
 from .limits import MIN_CHARGE_CURRENT, drawn_phases
 from .model import (
     ChargerInput,
+    ChargerState,
     Decision,
     EngineConfig,
     EngineState,
@@ -44,10 +45,12 @@ from .phases import (
     apply_limits,
     fit_fuse,
     household_currents,
+    keep_shown,
     site_phases,
 )
 from .readings import check_power, site_power_range
 from .reserve import StepReserve
+from .slot import served_rank
 
 # How long a car may take to follow a new setpoint, as a grid meter would see it.
 RAMP_S = 10.0
@@ -55,6 +58,9 @@ RAMP_S = 10.0
 # the search for it (each halves the gap: 8 bring it within 0.4 % of the hold).
 RESERVE_PASSES = 4
 RESERVE_SEARCH_STEPS = 8
+# Passes of the engine while the main fuse caps chargers: one per charger whose
+# phase fills up settles a home's few boxes.
+FUSE_PASSES = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +183,16 @@ def held_above(view: ChargerView, decided: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class PhaseCount:
+    """What the household's current per phase was counted from: when each phase
+    sensor reported, and each charger taken off it with the site phases it
+    draws on (_counted_on)."""
+
+    reported_at: PhaseCurrents
+    counted: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ControlState:
     """What the control step remembers between steps."""
 
@@ -190,6 +206,9 @@ class ControlState:
     # The household's current per phase when the phase sensors were last usable:
     # it bounds the chargers while they are not (failsafe). None = never seen.
     phase_household_a: PhaseCurrents | None = None
+    # What that count was taken from: it stands until the sensors report again
+    # (_counted_household).
+    phase_count: PhaseCount | None = None
     # The household's recent load steps, with adaptive_reserve.
     reserve: StepReserve = field(default_factory=StepReserve)
 
@@ -240,7 +259,7 @@ def control_step(
     grid, quarter = _grid_limits(settings, readings, chargers, net_w, state, now)
     if grid.chargers_cap_w is not None and net_w is not None:
         site = _capped(site, grid.chargers_cap_w, net_w, state, now, settings)
-    decision, phase_household = _decide_within_fuse(
+    decision, phase_household, phase_count = _decide_within_fuse(
         settings, readings, site, chargers, state, now, allow_increase=allow_increase
     )
     decision = _failsafe_statuses(decision, chargers)
@@ -267,6 +286,7 @@ def control_step(
             quarter,
             net_w,
             phase_household,
+            phase_count,
             reserve,
         ),
         grid=grid,
@@ -566,13 +586,12 @@ def _decide_within_fuse(
     now: float,
     *,
     allow_increase: bool,
-) -> tuple[Decision, PhaseCurrents | None]:
+) -> tuple[Decision, PhaseCurrents | None, PhaseCount | None]:
     """The engine's decision, every site phase then kept within the main fuse
-    (phases.py), and the household's current per phase counted.
+    (phases.py), and the household's current per phase counted, with what it
+    was counted from (_counted_household).
 
-    When the fuse lowers chargers, the engine decides again with them capped
-    there, so that what they leave goes to the others; the fuse is then kept
-    again. Without usable phase sensors the household's last currents bound the
+    Without usable phase sensors the household's last currents bound the
     chargers; never seen, every charger is paused."""
 
     def decide_for(views: Sequence[ChargerView]) -> Decision:
@@ -580,26 +599,70 @@ def _decide_within_fuse(
             site, views, state.engine, now, allow_increase, settings.engine
         )
 
-    decision = decide_for(chargers)
     fuse_a = settings.main_fuse_a
     if fuse_a <= 0:
-        return decision, state.phase_household_a
-    household_a = state.phase_household_a
-    if readings.phase_currents_a is not None:
-        household_a = _phase_household(readings, chargers, settings.voltage, state)
+        return decide_for(chargers), state.phase_household_a, state.phase_count
+    if not allow_increase:
+        # No box goes up in this step, so each counts for at most what it holds:
+        # the share one cannot take (the fuse capped it at the last regular
+        # step) goes to the others up to what they hold, instead of lowering
+        # them for it.
+        chargers = [_held_at_most(view) for view in chargers]
+    decision = decide_for(chargers)
+    household_a, phase_count = _counted_household(
+        readings, chargers, settings.voltage, state, decision.state
+    )
     bound = household_a if household_a is not None else (fuse_a, fuse_a, fuse_a)
     shown = _shown_within_fuse(readings, chargers, fuse_a)
-    lowered = fit_fuse(fuse_a, bound, _phase_chargers(chargers, decision, shown))
-    if lowered:
+    holding = {view.id: view.holding.current or 0 for view in chargers}
+
+    def fit(decision: Decision) -> dict[str, int]:
+        found = _phase_chargers(chargers, decision, settings.engine)
+        if shown:
+            found = keep_shown(fuse_a, bound, found, holding)
+        return fit_fuse(fuse_a, bound, found)
+
+    decision = _fuse_passes(decision, decide_for, fit, chargers)
+    return decision, household_a, phase_count
+
+
+def _fuse_passes(
+    decision: Decision,
+    decide_for: Callable[[Sequence[ChargerView]], Decision],
+    fit: Callable[[Decision], dict[str, int]],
+    chargers: Sequence[ChargerView],
+) -> Decision:
+    """The decision within the fuse. When the fuse (`fit`) lowers chargers, the
+    engine decides again with them capped there, so that what they leave goes
+    to the others, and the fuse is kept again: until it lowers none (each pass
+    only caps more), FUSE_PASSES at most; what the last pass lowers is applied
+    as it is."""
+    ceilings: dict[str, int] = {}
+    lowered = fit(decision)
+    for _ in range(FUSE_PASSES):
+        if not lowered:
+            break
+        ceilings.update(lowered)
         decision = decide_for(
             [
-                replace(view, ceiling=lowered[view.id]) if view.id in lowered else view
+                replace(view, ceiling=ceilings[view.id])
+                if view.id in ceilings
+                else view
                 for view in chargers
             ]
         )
-        lowered = fit_fuse(fuse_a, bound, _phase_chargers(chargers, decision, shown))
+        lowered = fit(decision)
     held = {view.id: view.holding.current for view in chargers}
-    return apply_limits(decision, lowered, held), household_a
+    return apply_limits(decision, lowered, held)
+
+
+def _held_at_most(view: ChargerView) -> ChargerView:
+    """The charger with its ceiling at most what its box holds, when it holds a
+    charging current."""
+    held = view.holding.current or 0
+    if held < view.min_current or (view.ceiling is not None and view.ceiling <= held):
+        return view
+    return replace(view, ceiling=held)
 
 
 def _shown_within_fuse(
@@ -619,19 +682,18 @@ def _shown_within_fuse(
 
 
 def _phase_chargers(
-    chargers: Sequence[ChargerView], decision: Decision, shown: bool
+    chargers: Sequence[ChargerView], decision: Decision, config: EngineConfig
 ) -> list[PhaseCharger]:
-    """The chargers the integration drives, as the fuse sees them; one left
-    alone (disabled) counts with the household. `shown`: the sensors showed what
-    the boxes hold within the fuse (_shown_within_fuse), so the fuse lowers none
-    below it."""
+    """The chargers the integration drives, as the fuse sees them, with their
+    place in the fair rotation; one left alone (disabled) counts with the
+    household."""
     found = []
     for view in chargers:
         current = decision.chargers[view.id].current
         if current is None:
             continue
-        kept = decision.state.chargers.get(view.id)
-        phases = drawn_phases(view.phases, None if kept is None else kept.car_phases)
+        kept = decision.state.chargers.get(view.id) or ChargerState()
+        phases = drawn_phases(view.phases, kept.car_phases)
         low = MIN_CHARGE_CURRENT if view.accepts is None else view.accepts[0]
         found.append(
             PhaseCharger(
@@ -641,21 +703,65 @@ def _phase_chargers(
                 max(view.min_current, low, MIN_CHARGE_CURRENT),
                 view.profile is Profile.PREMIUM,
                 held_above(view, 0),
-                (view.holding.current or 0) if shown else 0,
+                rank=served_rank(kept, bool(view.holding.current), config),
             )
         )
     return found
+
+
+def _counted_household(
+    readings: SiteReadings,
+    chargers: Sequence[ChargerView],
+    voltage: float,
+    state: ControlState,
+    engine: EngineState,
+) -> tuple[PhaseCurrents | None, PhaseCount | None]:
+    """The household's current per phase, and what it was counted from. A phase
+    whose sensor has not reported again keeps its count while the same chargers
+    draw on the same phases (`engine`: this step's states): the boxes' writes
+    since change what is counted for them, not what the sensor showed, and a
+    decrease counted at once would show as household load until the next report
+    (and lower the chargers further). Without usable sensors, the last count."""
+    if readings.phase_currents_a is None:
+        return state.phase_household_a, state.phase_count
+    count = PhaseCount(readings.phases_reported_at, _counted_on(chargers, engine))
+    fresh = _phase_household(readings, chargers, voltage, count.counted)
+    kept, before = state.phase_household_a, state.phase_count
+    if kept is None or before is None or before.counted != count.counted:
+        return fresh, count
+    l1, l2, l3 = (
+        kept[p] if count.reported_at[p] == before.reported_at[p] else fresh[p]
+        for p in range(3)
+    )
+    return (l1, l2, l3), count
+
+
+def _counted_on(
+    chargers: Sequence[ChargerView], engine: EngineState
+) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The chargers the integration drives with a car plugged in, each with the
+    site phases this step's states (`engine`) count it on; one left alone
+    (disabled) counts with the household, a box without a car draws nothing."""
+    counted = []
+    for view in chargers:
+        if view.enabled and view.plugged:
+            kept = engine.chargers.get(view.id)
+            phases = drawn_phases(
+                view.phases, None if kept is None else kept.car_phases
+            )
+            counted.append((view.id, site_phases(view.phase_rotation, phases)))
+    return tuple(counted)
 
 
 def _phase_household(
     readings: SiteReadings,
     chargers: Sequence[ChargerView],
     voltage: float,
-    state: ControlState,
+    counted: tuple[tuple[str, tuple[int, ...]], ...],
 ) -> PhaseCurrents:
-    """The household's current per phase: measured less what each charger the
-    integration drives draws now (phases.py): what its box holds (on a phase
-    whose sensor reported before the box last changed, the lowest it held
+    """The household's current per phase: measured less what each charger
+    `counted` draws now on its phases (phases.py): what its box holds (on a
+    phase whose sensor reported before the box last changed, the lowest it held
     lately), and no more than its power reading shows.
 
     A sensor that reports while a car is still ramping up to a new current shows
@@ -663,20 +769,18 @@ def _phase_household(
     as household instead would pause and restart a car at a fuse-filling current
     at every report."""
     assert readings.phase_currents_a is not None
+    views = {view.id: view for view in chargers}
     draws = []
-    for view in chargers:
-        if not view.enabled or not view.plugged:
-            continue  # left alone: with the household; no car: draws nothing
-        kept = state.engine.chargers.get(view.id)
-        phases = drawn_phases(view.phases, None if kept is None else kept.car_phases)
+    for cid, on in counted:
+        view = views[cid]
         held = float(view.holding.current or 0)
         # Changed since a sensor reported: it shows what the box held before.
         low = min(held, view.holding.low_w / (voltage * view.phases))
         measured = math.inf
         if view.power_w is not None:
-            measured = max(view.power_w, 0.0) / (voltage * phases)
+            measured = max(view.power_w, 0.0) / (voltage * len(on))
         changed_at = view.holding.changed_at  # 0: never changed
-        for phase in site_phases(view.phase_rotation, phases):
+        for phase in on:
             seen = changed_at < readings.phases_reported_at[phase] or not changed_at
             draws.append(Draw((phase,), min(held if seen else low, measured)))
     return household_currents(readings.phase_currents_a, draws)

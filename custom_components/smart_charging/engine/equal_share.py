@@ -18,7 +18,7 @@ def water_fill(slots: list[Slot], pool_w: float) -> float:
         return 0.0
     base = [s.target * s.watts_per_amp for s in slots]
     ceilings = [s.ceiling * s.watts_per_amp for s in slots]  # each slot's ceiling_w
-    level = _level(base, ceilings, pool_w + sum(base))
+    level = equal_level(base, ceilings, pool_w + sum(base))
     handed = 0.0
     smallest = math.inf  # the fewest watts one more amp of any slot takes
     for slot, floor_w, ceiling_w in zip(slots, base, ceilings, strict=True):
@@ -37,7 +37,7 @@ def water_fill(slots: list[Slot], pool_w: float) -> float:
     return handed
 
 
-def _level(floors: list[float], ceilings: list[float], total: float) -> float:
+def equal_level(floors: list[float], ceilings: list[float], total: float) -> float:
     """The level L at which sum(clamp(L, floor, ceiling)) == total, for total above
     sum(floors); inf when even every ceiling is below total.
 

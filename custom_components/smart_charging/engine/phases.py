@@ -6,9 +6,10 @@ The engine shares power; this module then checks the currents it decided phase b
 phase. A charger draws on the site phases its `phase_rotation` wires it to: a
 one-phase charger, or a car seen drawing on one phase, on the first of them, a car
 drawing on two on the first two. Where a phase is over the fuse, the chargers on
-it are lowered, the lowest priority first (standard before premium, then the one
-with the most current), each to a current it can take (at least its minimum) or
-to 0, until every phase fits.
+it share it at one level of current, standard ones before premium; where that
+level is under a charger's minimum, the one ranked last in the fair rotation
+pauses (fit_fuse). The control step then has the engine share again what they
+leave (control._fuse_passes).
 
 The household's current per phase is what the grid connection's sensors measure
 less what the chargers draw there now: what each box holds (when it changed after
@@ -18,7 +19,9 @@ Counting a charger's draw low counts the household high: the safe side. Where
 that side is known too high (a car of unknown phases counts its draw spread over
 all of them), the sensors themselves tell: once every phase sensor has reported,
 settled, since each box last changed, and every phase was within the fuse, no box
-is lowered below what it holds for the fuse (`PhaseCharger.keep`).
+is lowered below what it holds on a phase the count puts over the fuse with it
+(keep_shown). Until a phase sensor reports again, its count stands: the boxes'
+writes since are not in what it showed (control._counted_household).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 import math
 
+from .equal_share import equal_level
 from .model import ChargerDecision, Decision, Status
 
 # `phase_rotation`: which site phases a charger's L1, L2, L3 are wired to.
@@ -76,9 +80,13 @@ class PhaseCharger:
     # Amps it may draw whatever is decided (a failing box keeps what it holds, one
     # that cannot pause its floor): lowering it below this frees nothing.
     held: int = 0
-    # Amps the fuse leaves it at the least: what it holds, once the sensors showed
-    # every phase within the fuse with it.
+    # Amps the fuse leaves it at the least: what it holds, where the sensors
+    # showed its phases within the fuse with it and the count does not
+    # (keep_shown).
     keep: int = 0
+    # Its place in the fair rotation (slot.served_rank): where a phase cannot
+    # give all its chargers their minimum, the one ranked last pauses first.
+    rank: float = 0.0
 
 
 def phase_loads(
@@ -102,33 +110,90 @@ def fit_fuse(
     """The chargers to lower so that every phase fits the fuse, with their new
     currents (whole amps: 0 or at least their minimum).
 
-    One at a time, the lowest priority of those on a phase over the fuse (standard
-    before premium, then the most current, then by id) goes down by as much as its
-    worst phase is over, or to 0 when that leaves less than its minimum. Its phases
-    then fit, and lowering others only lowers them further: each charger moves at
-    most once. A phase the household alone (with what failing boxes hold) puts over
-    the fuse is left with all its chargers at 0."""
+    The most loaded phase over the fuse is shared by the chargers on it at one
+    level of current: a phase's amps are what is scarce there, whatever phases
+    each of them draws on (a level of power would give a three-phase car a third
+    of a one-phase car's amps, and leave the phases it has room on unused).
+    Standard ones share first, premium ones only once no standard one can go
+    lower (shared_level). Each pass only lowers, so a phase that fits stays
+    within the fuse. A phase the household alone (with what failing boxes hold)
+    puts over the fuse is left with all its chargers at 0."""
     currents = {charger.id: charger.current for charger in chargers}
     lowered: dict[str, int] = {}
     while True:
         loads = phase_loads(household_a, chargers, currents)
-        over = {
-            p: load - fuse_a for p, load in enumerate(loads) if load > fuse_a + _EPS
-        }
-        candidates = [
-            charger
-            for charger in chargers
-            if currents[charger.id] > max(charger.held, charger.keep)
-            and any(phase in over for phase in charger.phases)
-        ]
-        if not candidates:
+        tier: list[PhaseCharger] = []
+        for phase in sorted(range(SITE_PHASES), key=lambda p: -loads[p]):
+            if loads[phase] <= fuse_a + _EPS:
+                return lowered
+            movable = [
+                c
+                for c in chargers
+                if phase in c.phases and currents[c.id] > max(c.held, c.keep)
+            ]
+            if movable:
+                tier = [c for c in movable if not c.premium] or movable
+                break
+        if not tier:
             return lowered
-        charger = min(candidates, key=lambda c: (c.premium, -currents[c.id], c.id))
-        excess = max(over[p] for p in charger.phases if p in over)
-        amps = max(math.floor(currents[charger.id] - excess + _EPS), charger.keep)
-        if amps < charger.min_current:
-            amps = 0
-        currents[charger.id] = lowered[charger.id] = amps
+        room = fuse_a - loads[phase] + sum(currents[c.id] for c in tier)
+        for cid, amps in shared_level(tier, currents, room).items():
+            currents[cid] = lowered[cid] = amps
+
+
+def shared_level(
+    tier: Sequence[PhaseCharger], currents: Mapping[str, int], room_a: float
+) -> dict[str, int]:
+    """The chargers of `tier` to lower so that together they take at most
+    `room_a` on the phase they share, with their new currents: each at one
+    level, or at its current if lower, never below what it holds or keeps.
+    Whole amps: what rounding down leaves goes one amp at a time to the best
+    ranked. Where the level is under a charger's minimum, the one ranked last
+    (the most served, then the most current, then by id) is paused instead, the
+    others left as they are: the caller finds the level again without it."""
+    floors = [max(c.held, c.keep) for c in tier]
+    wants = [currents[c.id] for c in tier]
+    level = 0.0
+    if room_a > sum(floors):
+        level = equal_level(
+            [float(f) for f in floors], [float(w) for w in wants], room_a
+        )
+    amps = {
+        c.id: max(min(want, math.floor(level + _EPS)), floor)
+        for c, want, floor in zip(tier, wants, floors, strict=True)
+    }
+    spare = math.floor(room_a - sum(amps.values()) + _EPS)
+    for charger in sorted(tier, key=lambda c: (c.rank, c.id)):
+        if spare <= 0:
+            break
+        if amps[charger.id] < currents[charger.id]:
+            amps[charger.id] += 1
+            spare -= 1
+    short = [c for c in tier if amps[c.id] < c.min_current]
+    if short:
+        last = max(short, key=lambda c: (c.rank, currents[c.id], c.id))
+        return {last.id: 0}
+    return {cid: a for cid, a in amps.items() if a < currents[cid]}
+
+
+def keep_shown(
+    fuse_a: float,
+    household_a: PhaseCurrents,
+    chargers: Sequence[PhaseCharger],
+    holding: Mapping[str, int],
+) -> list[PhaseCharger]:
+    """The chargers, once the sensors showed every phase within the fuse with
+    what the boxes hold (`holding`): each keeps that on a phase the household
+    counted puts over the fuse with it, since there the count is too high (a car
+    of unknown phases counts its draw spread over all of them), not the load.
+    Where the count agrees with the sensors, a charger may go below what it
+    holds, for another one on its phase."""
+    loads = phase_loads(household_a, chargers, holding)
+    high = {p for p, load in enumerate(loads) if load > fuse_a + _EPS}
+    return [
+        replace(c, keep=holding[c.id]) if high.intersection(c.phases) else c
+        for c in chargers
+    ]
 
 
 def apply_limits(

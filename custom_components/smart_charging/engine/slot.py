@@ -85,21 +85,26 @@ def make_slot(
     if demand.cap is not None:
         # What the car takes, but never below a current the box can offer.
         ceiling = min(ceiling, max(demand.cap, min_current))
-    # Least served first; a charging one keeps its place until it is a rotation
-    # period ahead of a waiting one, so a full site rotates instead of starving anyone.
     charging = 1 if charger.last_command else 0
     return Slot(
         charger,
         watts_per_amp,
         min_current,
         max(ceiling, 0),
-        state.served_s - config.rotation_period_s if charging else state.served_s,
+        served_rank(state, bool(charging), config),
         charging,
         demand.full_since is not None,  # full
         protected=charging == 1
         and state.charging_since is not None
         and now - state.charging_since < config.min_on_s,
     )
+
+
+def served_rank(state: ChargerState, charging: bool, config: EngineConfig) -> float:
+    """A charger's place in the fair rotation (lowest first): seconds served, less
+    a rotation period while charging, so a full site rotates instead of starving
+    anyone."""
+    return state.served_s - config.rotation_period_s if charging else state.served_s
 
 
 _BY_ID = attrgetter("charger.id")
