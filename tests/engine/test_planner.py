@@ -40,7 +40,7 @@ from custom_components.smart_charging.engine.smart import (
     smart_power,
 )
 
-from .helpers import kw
+from .helpers import Sim, kw
 
 HOUR = 3600.0
 QUARTER = 900.0
@@ -534,6 +534,27 @@ def test_live_surplus_beyond_the_plan_comes_on_top() -> None:
     sunny = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(9))
     d = decide(sunny, [smart(4140.0)], EngineState(), 0.0).chargers["car"]
     assert d.current == 11  # the 8 kW surplus, more than the 6 A planned
+
+
+def test_a_slot_that_ends_on_a_surplus_lets_the_car_go_on_without_a_stop() -> None:
+    sunny = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(6))
+    sim = Sim.of(smart(5000.0))
+    for _ in range(3):
+        sim.step(sunny)
+    assert sim.chargers["car"].last_command == 8
+    # The plan's slot ends while the surplus (5 kW) covers the minimum: the car goes
+    # on on the surplus at once, no stop and start a minute later;
+    sim.set("car", plan_w=0.0)
+    for _ in range(12):
+        d = sim.step(sunny).chargers["car"]
+        assert d.current
+        assert d.status is Status.CHARGING
+    # and without a surplus that covers it, it waits for its next slot.
+    sim = Sim.of(smart(5000.0))
+    sim.step(SITE)
+    sim.set("car", plan_w=0.0)
+    d = sim.step(SITE).chargers["car"]
+    assert (d.current, d.status) == (0, Status.SCHEDULED)
 
 
 def test_off_peak_hours_are_taken_from_the_last_day() -> None:

@@ -124,6 +124,10 @@ def _split_tier(
         charger = slot.charger
         kept = states[charger.id]
         if not grid_allowed(charger, site):
+            if _plan_ended_on_surplus(slot, kept, pool):
+                kept = states[charger.id] = replace(
+                    kept, solar_running=True, surplus_since=now, deficit_since=None
+                )
             (tier.running if kept.solar_running else tier.stopped).append(slot)
             continue
         tier.minimums.append(slot)
@@ -140,6 +144,18 @@ def _split_tier(
                 solar_grid_w=0.0,
             )
     return tier
+
+
+def _plan_ended_on_surplus(slot: Slot, kept: ChargerState, pool: Pool) -> bool:
+    """Whether a `smart` car charging on its plan, now without one, goes on at once on
+    the surplus (it covers its minimum): no stop and start at the slot's end."""
+    return (
+        slot.charger.mode is Mode.SMART
+        and slot.charging == 1
+        and not kept.solar_running
+        and kept.surplus_since is None
+        and pool.surplus_w >= slot.min_w
+    )
 
 
 def grid_allowed(charger: ChargerInput, site: SiteInput) -> bool:
