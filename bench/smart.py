@@ -4,7 +4,7 @@ planner to compare with, and `fast` (the engine with every smart car in `fast`).
 - `smart`: as the coordinator runs it. Each engine step (the same `control_step`
   path as EngineStrategy) gives each smart car `plan_w` = its plan's power now (0
   outside it) and counts the energy; then, when a smart car plugged in or left or
-  the plan is REPLAN_EVERY_S old, the integration's own `plan_site`
+  a quarter hour of the clock began (next_replan_at), the integration's own `plan_site`
   (engine/smart.py) plans again with the step's household and the scenario's
   forecasts; the new plan holds from the next step (the product plans in the
   background). Each car goes to the planner as the integration gives it
@@ -54,9 +54,9 @@ from custom_components.smart_charging.engine.control import ControlState
 from custom_components.smart_charging.engine.forecast import Point, Series
 from custom_components.smart_charging.engine.planner import Objective, Plan, PlanCar
 from custom_components.smart_charging.engine.smart import (
-    REPLAN_EVERY_S,
     SiteForecast,
     SmartCharger,
+    next_replan_at,
     plan_site,
     probing,
     smart_car,
@@ -224,11 +224,7 @@ class SmartStrategy(EngineStrategy):
             if world.active[cid] is not None:
                 self.had_kwh[cid] = self.had_kwh.get(cid, 0.0) + kwh
         now = self.now(world, k)
-        if (
-            changed
-            or self.planned_at is None
-            or now - self.planned_at >= REPLAN_EVERY_S
-        ):
+        if changed or self.planned_at is None or now >= next_replan_at(self.planned_at):
             self._replan(world, now, result.decision.household_w)
 
     def _plugs_changed(self, world: World) -> bool:

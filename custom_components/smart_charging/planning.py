@@ -33,9 +33,9 @@ from .engine.planner import CarPlan, Objective, Plan, PlanCar
 from .engine.readings import parse_number
 from .engine.smart import (
     DAY_S,
-    REPLAN_EVERY_S,
     SiteForecast,
     SmartCharger,
+    next_replan_at,
     plan_site,
     probing,
     repeat_last_day,
@@ -120,7 +120,7 @@ class SmartPlanning:
         now: float,
     ) -> None:
         """Plan again when a target, a departure, a plug or a forecast changed, a car
-        has shown what it takes, or 15 minutes after the last plan; in the
+        has shown what it takes, or at the next quarter hour of the clock; in the
         background, one at a time."""
         if self._running:
             return
@@ -136,7 +136,7 @@ class SmartPlanning:
         )
         if asked == self._asked and now < self._next_plan_at:
             return
-        self._asked, self._next_plan_at = asked, now + REPLAN_EVERY_S
+        self._asked, self._next_plan_at = asked, next_replan_at(now)
         if not targets:
             self.plan = Plan(made_at=now, cars={})
             return

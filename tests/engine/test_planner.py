@@ -32,6 +32,7 @@ from custom_components.smart_charging.engine.smart import (
     PROBE_S,
     SiteForecast,
     SmartCharger,
+    next_replan_at,
     plan_power,
     plan_site,
     plan_slots,
@@ -191,6 +192,37 @@ def test_a_smart_car_is_offered_full_power_until_it_shows_what_it_takes() -> Non
     assert smart_power(plan, "car", 1.0, None, None) == 0.0
     done = make_plan([PlanCar("car", 0.0, 2 * HOUR, 4140, 22_080)], slots, 0.0)
     assert smart_power(done, "car", 1.0, None, full) == 0.0
+
+
+def test_plans_are_made_again_each_quarter_hour_and_a_charging_car_waits() -> None:
+    assert next_replan_at(HOUR + 10.0) == HOUR + 900.0
+    assert next_replan_at(HOUR + 899.0) == HOUR + 900.0
+    assert next_replan_at(HOUR + 900.0) == HOUR + 1800.0
+    # Planned for the first quarter hour only, the plan made at 7 min past.
+    slots = [
+        PlanSlot(HOUR, HOUR + 900, headroom_w=kw(20), price=0.10),
+        PlanSlot(HOUR + 900, 2 * HOUR, headroom_w=kw(20), price=0.30),
+    ]
+    made = HOUR + 420.0
+    plan = make_plan([PlanCar("car", 1_000, 2 * HOUR, 4140, 11_040)], slots, made)
+    assert plan_power(plan, "car", HOUR + 600.0) > 0
+    assert plan_power(plan, "car", HOUR + 900.0) == 0.0
+    charging = ChargerState(served_s=600.0, car_limit_w=11_040, charging_since=made)
+    # At the quarter hour the plan is due: until the new one is made, a charging car
+    # keeps its power (a minute at most), one that is not charging follows the plan.
+    kept = smart_power(plan, "car", HOUR + 910.0, charging, None)
+    assert kept == plan_power(plan, "car", HOUR + 600.0)
+    assert (
+        smart_power(
+            plan,
+            "car",
+            HOUR + 910.0,
+            ChargerState(served_s=600.0, car_limit_w=11_040),
+            None,
+        )
+        == 0.0
+    )
+    assert smart_power(plan, "car", HOUR + 990.0, charging, None) == 0.0
 
 
 def test_with_minimums_a_car_takes_its_minimum_or_nothing_in_a_slot() -> None:

@@ -23,6 +23,20 @@ from .planner import (
 DEFAULT_SLOT_S = 900.0  # without a price forecast of their own, 15-minute slots
 HORIZON_S = 48 * 3600.0  # nothing is planned further ahead
 REPLAN_EVERY_S = 900.0
+
+
+# A plan due to be made again (next_replan_at) is followed this long at most with
+# each charging car kept at its power of the quarter hour before (smart_power).
+DUE_GRACE_S = 60.0
+
+
+def next_replan_at(now: float) -> float:
+    """When the plan made at `now` is made again at the latest: at the next quarter
+    hour of the clock, where the slots begin (a plan made again within a slot
+    takes the rest of it from one car for another: a stop and a start)."""
+    return (math.floor(now / REPLAN_EVERY_S) + 1) * REPLAN_EVERY_S
+
+
 # On a site of many cars, the plan counts on this share of each car's power and
 # the cars are run at face value (plan_power): a car takes less than its nominal
 # power as it fills, and whole amps and the live cap's rotation cost some; a
@@ -161,7 +175,15 @@ def smart_power(
     car = None if plan is None else plan.cars.get(cid)
     if full_w is not None and car is not None and car.needed_wh > 0 and probing(state):
         return full_w
-    return plan_power(plan, cid, now)
+    power = plan_power(plan, cid, now)
+    if power == 0 and plan is not None and state is not None and state.charging_since:
+        due = next_replan_at(plan.made_at)
+        if due <= now < due + DUE_GRACE_S:
+            # The plan of this quarter hour is being made: until it is, a charging
+            # car the last plan stops here keeps its power, rather than a stop and
+            # (by the new plan) a start.
+            return plan_power(plan, cid, due - 1.0)
+    return power
 
 
 def slot_end(start: float, forecast: SiteForecast) -> float:
