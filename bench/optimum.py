@@ -45,6 +45,7 @@ from bench.scenario import TAPER_END, TAPER_SOC, FloatArray, Scenario, Session
 from bench.sim import Trace, World, box_ceiling_a, make_world, solar_sessions
 from custom_components.smart_charging.engine.phases import site_phases
 
+OPTIMUM = "optimum (LP)"
 ENERGY_WEIGHT = 10.0  # per kWh: far above any price, so energy comes first
 
 
@@ -382,7 +383,7 @@ def replay(scenario: Scenario, plan: Plan, world: World | None = None) -> Trace:
         due = world.times[present] < s.departure
         by_departure.append(float(watts[due].sum() * scenario.tick_s / 3.6e6))
     return Trace(
-        strategy="optimum (LP)",
+        strategy=OPTIMUM,
         ev_w=ev,
         delivered_kwh=tuple(delivered),
         starts=None,

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
-from bench import optimum
+from bench import grid, optimum
 from bench.grid_metrics import capacity_score, fuse_score, quarter_averages
+from bench.report import scenario_table
 from bench.scenario import ChargerSpec, Scenario
 from bench.sim import UncontrolledStrategy, make_world, simulate
 
@@ -67,6 +69,50 @@ def test_optimum_keeps_every_phase_within_the_fuse() -> None:
     # Without the fuse the cars take all they can.
     free = optimum.solve(replace(sc, main_fuse_a=0.0), world)
     assert sum(free.delivered_kwh) > sum(plan.delivered_kwh) + 1.0
+
+
+def test_no_rotation_is_scored_against_the_optimum_with_its_wiring() -> None:
+    # Two one-phase cars, one on a box wired L2L3L1: with every box L1L2L3 both
+    # draw on L1, and the optimum there delivers less.
+    base = scenario(
+        (
+            session("c1", car_kw=7.4, car_phases=1, energy_kwh=50.0),
+            session("c2", car_kw=7.4, car_phases=1, energy_kwh=50.0),
+        ),
+        household_w=(920,),
+        chargers=(
+            ChargerSpec("c1", 3, 32, phase_rotation="L2L3L1"),
+            ChargerSpec("c2", 3, 32),
+        ),
+        grid_limit_kw=40.0,
+    )
+    sc = replace(base, main_fuse_a=25.0, household_phase_w=((690,), (230,), (0,)))
+    g = grid.run_scenario(sc)
+    r = g.result
+    unrotated = make_world(sc, {"c1": "L1L2L3", "c2": "L1L2L3"})
+    lp = sum(optimum.solve(sc, unrotated).delivered_kwh)
+    best = r.score(grid.NO_ROTATION_OPTIMUM)
+    assert best.delivered_kwh == pytest.approx(lp, rel=1e-3)
+    assert best.delivered_kwh < r.optimum.delivered_kwh - 1.0
+    # The what-if engine against it, the others against the scenario's.
+    assert r.optimum_of(grid.NO_ROTATION) == best
+    assert r.optimum_of(grid.NO_ROTATION_OPTIMUM) == best
+    assert r.optimum_of("engine") == r.optimum
+    engine = r.score(grid.NO_ROTATION).delivered_kwh
+    shown = {t.name: t.value for t in grid.targets(g, grid.NO_ROTATION)}
+    assert shown["delivered >= 97% of optimum (per-phase LP)"] == (
+        f"{engine / best.delivered_kwh:.1%}"
+    )
+    # Its own row in the tables, within the fuse.
+    assert g.fuse[grid.NO_ROTATION_OPTIMUM].over_s == 0
+    row = next(
+        line
+        for line in grid.grid_table(g)
+        if line.startswith(f"| {grid.NO_ROTATION_OPTIMUM} |")
+    )
+    assert "| 100.0% |" in row
+    table = "\n".join(scenario_table(r))
+    assert f"*{grid.NO_ROTATION}*: % of *{grid.NO_ROTATION_OPTIMUM}*" in table
 
 
 def test_quarter_averages_follow_the_clock() -> None:
