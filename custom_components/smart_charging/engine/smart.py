@@ -84,6 +84,7 @@ class SmartCharger:
     ceiling: int  # the user's ceiling, else the box's maximum
     premium: bool = False
     standard_max_w: float = 0.0  # a standard charger's power ceiling (0 = none)
+    battery_wh: float = 0.0  # the car's usable capacity (0 = not known)
 
 
 def smart_car(
@@ -92,10 +93,14 @@ def smart_car(
     departure: float,
     voltage: float,
     state: ChargerState | None,
+    soc: float | None = None,
 ) -> PlanCar:
     """The car as the planner sees it: on the phases it draws on, up to what it was
     seen to take (its learned cap less the cap's headroom, and the most it drew
-    when it took less than offered, this session)."""
+    when it took less than offered, this session). With its state of charge
+    (`soc`, 0..1) and capacity known, the planner follows its taper instead of
+    the learned cap, which falls with the taper as it fills: the taper line
+    starts from the car's full power."""
     demand = None if state is None else state.demand
     phases = drawn_phases(charger.phases, None if state is None else state.car_phases)
     min_w = charger.min_current * voltage * phases
@@ -106,10 +111,11 @@ def smart_car(
         box_w = min(box_w, charger.standard_max_w)
     if box_w < min_w:
         return PlanCar(charger.id, max(need_wh, 0.0), departure, min_w, 0.0)
+    tapers = soc is not None and charger.battery_wh > 0
     # What the car takes of it; a car that takes less than its minimum current
     # (at which it is still run) is planned at what it takes.
     max_w = box_w
-    if demand is not None and demand.cap is not None:
+    if not tapers and demand is not None and demand.cap is not None:
         max_w = min(max_w, max(demand.cap - 1, charger.min_current) * voltage * phases)
     if state is not None and state.car_limit_w:
         max_w = min(max_w, state.car_limit_w)
@@ -120,6 +126,8 @@ def smart_car(
         min_w=min(min_w, max_w),
         max_w=max_w,
         premium=charger.premium,
+        soc=soc if tapers else None,
+        capacity_wh=charger.battery_wh if tapers else 0.0,
     )
 
 
