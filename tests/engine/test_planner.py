@@ -591,6 +591,22 @@ def test_the_live_cap_rules_over_the_plan() -> None:
     assert d.current == 7  # 5 kW left / 690 W per A
 
 
+def test_a_full_slot_is_run_within_its_limit() -> None:
+    # Four cars that cannot all be met on 30 kW: every slot is full. Run at face
+    # value (their plan / 0.9) they would ask 33 kW, and the live cap would cut
+    # whichever comes last in its rotation; run at the slot's own share, each
+    # gets at least its plan and all of them fit.
+    cars = [PlanCar(f"car{i}", 11_000, HOUR, 4140, 11_040) for i in range(4)]
+    plan = plan_site(cars, 0.0, kw(30), SiteForecast(prices=night_prices()), 0.0)
+    assert plan.power_share == pytest.approx(0.9)
+    assert plan.full_slots
+    for t in (1.0, HOUR / 2):
+        powers = {car.id: plan_power(plan, car.id, t) for car in cars}
+        assert sum(powers.values()) <= kw(30) + 1e-6
+        for cid, power in powers.items():
+            assert power >= plan.cars[cid].power_at(t) - 1e-6
+
+
 def test_live_surplus_beyond_the_plan_comes_on_top() -> None:
     sunny = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(9))
     d = decide(sunny, [smart(4140.0)], EngineState(), 0.0).chargers["car"]

@@ -141,6 +141,16 @@ class Plan:
     cars: Mapping[str, CarPlan]
     # The share of each car's power the plan counted on (engine.smart.plan_site).
     power_share: float = 1.0
+    # Full slots where the plan, run at face value, would take more than the slot
+    # allows: (start, end, the share it is run at there instead).
+    full_slots: tuple[tuple[float, float, float], ...] = ()
+
+    def share_at(self, when: float) -> float:
+        """What a planned power is divided by to run it at `when`."""
+        for start, end, share in self.full_slots:
+            if start <= when < end:
+                return share
+        return self.power_share
 
 
 def make_plan(

@@ -24,8 +24,9 @@ DEFAULT_SLOT_S = 900.0  # without a price forecast of their own, 15-minute slots
 HORIZON_S = 48 * 3600.0  # nothing is planned further ahead
 REPLAN_EVERY_S = 900.0
 # On a site of many cars, the plan counts on this share of each car's power and
-# the cars are run at face value (plan_power): a car takes less than its nominal
-# power as it fills, and whole amps and the live cap's rotation cost some; a
+# the cars are run at face value (plan_power; in a slot the plan fills, at what
+# fits it: Plan.full_slots): a car without a known state of charge takes less
+# than its nominal power as it fills, and whole amps and the rotation cost some; a
 # plan with no slack for that ends short, one with it gets ahead, and the next
 # plan buys less later. A home's few cars are planned exactly (minimums).
 PLANNED_SHARE = 0.9
@@ -142,7 +143,7 @@ def plan_power(plan: Plan | None, cid: str, now: float) -> float:
     if block is None or not block.from_grid:
         return 0.0
     assert plan is not None
-    return block.power_w / plan.power_share
+    return block.power_w / plan.share_at(now)
 
 
 def probing(state: ChargerState | None) -> bool:
@@ -285,4 +286,25 @@ def plan_site(
         )
         for slot in slots
     ]
-    return replace(make_plan(cars, kept, now, objective), power_share=share)
+    final = make_plan(cars, kept, now, objective)
+    full = _full_slots(final, slots, kept, share)
+    return replace(final, power_share=share, full_slots=full)
+
+
+def _full_slots(
+    plan: Plan, slots: Sequence[PlanSlot], kept: Sequence[PlanSlot], share: float
+) -> tuple[tuple[float, float, float], ...]:
+    """The slots where the plan, run at face value (its power / `share`), would
+    take more than the slot allows, with the share that makes it fit: there the
+    live cap would cut whichever planned car comes last in its rotation, and that
+    car ends short; run at that share, each planned car gets at least its plan.
+    What fits: the slot less half the room kept for whole amps (each car's plan
+    rounded up takes half an amp more on average)."""
+    full: list[tuple[float, float, float]] = []
+    for slot, kept_slot in zip(slots, kept, strict=True):
+        middle = (max(slot.start, plan.made_at) + slot.end) / 2
+        planned_w = sum(car.power_at(middle) for car in plan.cars.values())
+        limit_w = (slot.headroom_w + kept_slot.headroom_w) / 2 + slot.solar_w
+        if planned_w > limit_w * share and limit_w > 0:
+            full.append((slot.start, slot.end, min(planned_w / limit_w, 1.0)))
+    return tuple(full)
