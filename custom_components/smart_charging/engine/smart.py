@@ -287,24 +287,23 @@ def plan_site(
         for slot in slots
     ]
     final = make_plan(cars, kept, now, objective)
-    full = _full_slots(final, slots, kept, share)
+    full = _full_slots(final, kept, share)
     return replace(final, power_share=share, full_slots=full)
 
 
 def _full_slots(
-    plan: Plan, slots: Sequence[PlanSlot], kept: Sequence[PlanSlot], share: float
+    plan: Plan, slots: Sequence[PlanSlot], share: float
 ) -> tuple[tuple[float, float, float], ...]:
     """The slots where the plan, run at face value (its power / `share`), would
-    take more than the slot allows, with the share that makes it fit: there the
-    live cap would cut whichever planned car comes last in its rotation, and that
-    car ends short; run at that share, each planned car gets at least its plan.
-    What fits: the slot less half the room kept for whole amps (each car's plan
-    rounded up takes half an amp more on average)."""
+    take more than the slot allows (less the room kept for whole amps), with the
+    share that makes it fit: there the live cap would cut whichever planned car
+    comes last in its rotation, and that car ends short; run at that share, each
+    planned car gets at least its plan."""
     full: list[tuple[float, float, float]] = []
-    for slot, kept_slot in zip(slots, kept, strict=True):
+    for slot in slots:
         middle = (max(slot.start, plan.made_at) + slot.end) / 2
         planned_w = sum(car.power_at(middle) for car in plan.cars.values())
-        limit_w = (slot.headroom_w + kept_slot.headroom_w) / 2 + slot.solar_w
+        limit_w = slot.headroom_w + slot.solar_w
         if planned_w > limit_w * share and limit_w > 0:
             full.append((slot.start, slot.end, min(planned_w / limit_w, 1.0)))
     return tuple(full)
