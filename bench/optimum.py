@@ -41,9 +41,14 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
 from bench.grid_metrics import quarter_averages, quarter_index, quarter_targets
-from bench.scenario import TAPER_END, TAPER_SOC, FloatArray, Scenario, Session
+from bench.scenario import FloatArray, Scenario, Session
 from bench.sim import Trace, World, box_ceiling_a, make_world, solar_sessions
 from custom_components.smart_charging.engine.phases import site_phases
+from custom_components.smart_charging.engine.planner import (
+    TAPER_END,
+    TAPER_SOC,
+    taper_share,
+)
 
 OPTIMUM = "optimum (LP)"
 ENERGY_WEIGHT = 10.0  # per kWh: far above any price, so energy comes first
@@ -99,7 +104,7 @@ def min_draw_kw(scenario: Scenario, session: Session) -> float:
     phases = min(spec.phases, session.car_phases)
     minimum = spec.min_current * scenario.voltage * phases / 1000.0
     soc = session.soc0 + session.energy_kwh / session.capacity_kwh
-    tapered = session.car_kw * min(1.0, (TAPER_END - soc) / (TAPER_END - TAPER_SOC))
+    tapered = session.car_kw * taper_share(soc)
     return min(minimum, tapered)
 
 

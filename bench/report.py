@@ -347,7 +347,9 @@ def planner_table(timing: dict[int, tuple[float, float]]) -> list[str]:
 SMART_NOTES = (
     "`smart`: the integration's planner (`engine/smart.py` `plan_site`, "
     "replanned on every plug change and every 15 min) and control step with "
-    "each car's planned power; forecasts: the day-ahead prices and CO2 exact, "
+    "each car's planned power; each car reports its state of charge and "
+    "capacity (as with a `soc_entity`), so its plan follows its taper; "
+    "forecasts: the day-ahead prices and CO2 exact, "
     "the solar forecast's P10/P50 with their errors, the household from the "
     "previous day's hourly profile; *smart, perfect forecasts*: the same told "
     "the day's true hourly household and solar. *evcc-style planner*: each car "

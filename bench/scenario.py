@@ -16,6 +16,8 @@ import zlib
 import numpy as np
 import numpy.typing as npt
 
+from custom_components.smart_charging.engine.planner import taper_share
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -26,10 +28,9 @@ DAY_S = 86400
 # planner's clock-aligned slots fall on the scenario's quarter hours).
 EPOCH_MIDNIGHT = 1_748_822_400  # 2025-06-02 00:00 UTC
 
-# Battery taper: full power up to TAPER_SOC, then falling linearly to 20 % at 100 %.
-# Linear in the state of charge, so the optimum's LP can model it exactly.
-TAPER_SOC = 0.8
-TAPER_END = 1.05  # the line P = Pmax * (TAPER_END - soc) / (TAPER_END - TAPER_SOC)
+# Every car tapers as the `smart` planner assumes (engine.planner.taper_share): full
+# power up to 80 %, then falling linearly to 20 % at 100 %. Linear in the state of
+# charge, so the optimum's LP models it exactly.
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +88,7 @@ class Session:
     def taper_w(self, delivered_kwh: float) -> float:
         """Most the car accepts now, from its on-board limit and its state of charge."""
         soc = self.soc0 + delivered_kwh / self.capacity_kwh
-        factor = (TAPER_END - soc) / (TAPER_END - TAPER_SOC)
-        return self.car_kw * 1000.0 * min(1.0, max(factor, 0.0))
+        return self.car_kw * 1000.0 * taper_share(soc)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,9 @@ planner to compare with, and `fast` (the engine with every smart car in `fast`).
   (exact), the solar forecast's P10/P50 (with their errors), and the household
   forecast from the previous day's hourly profile (a separately drawn day of the
   same household, not the true one shifted). The need passed is the car's need
-  minus what the control step counted for it since it plugged in.
+  minus what the control step counted for it since it plugged in; each car
+  reports its state of charge (at plug-in plus what was counted since) and its
+  capacity, as a car with a `soc_entity` does, so the plan follows its taper.
 - `smart, perfect forecasts`: the same with the household and solar forecasts
   replaced by the day's true hourly means (`perfect`): what is left of its gap to
   the optimum is the planner's and the live control's, not the forecasts'.
@@ -154,7 +156,9 @@ def plan_car(
 ) -> PlanCar:
     """A smart car as the integration gives it to the planner (the same
     engine.smart.smart_car as planning.plan_car); its need is the target minus what
-    was metered since it plugged in."""
+    was metered since it plugged in, and it reports its state of charge (its SoC at
+    plug-in plus what was metered since) and capacity, as a car with a
+    `soc_entity` does."""
     kept = state.engine.chargers.get(spec.id)
     return smart_car(
         SmartCharger(
@@ -164,11 +168,13 @@ def plan_car(
             ceiling=spec.max_current,
             premium=spec.profile == "premium",
             standard_max_w=scenario.standard_max_kw * 1000.0,
+            battery_wh=session.capacity_kwh * 1000.0,
         ),
         max(session.need - had_kwh, 0.0) * 1000.0,
         float(scenario.epoch0 + session.departure),
         scenario.voltage,
         kept,
+        session.soc0 + had_kwh / session.capacity_kwh,
     )
 
 

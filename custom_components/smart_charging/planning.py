@@ -59,6 +59,7 @@ class Target:
     departure: datetime
     need_wh: float
     key: tuple[object, ...]  # what, when changed, asks for a new plan
+    soc: float | None = None  # the car's state of charge (%), when read
 
 
 class SmartPlanning:
@@ -340,16 +341,17 @@ def smart_targets(
             continue
         departure = settings.next_departure(now)
         config = charger.config
+        soc: float | None = None
         if config.soc_entity is None:
             goal: object = settings.energy_target_kwh
             added = memory.added_kwh(charger, departure, now)
             need_kwh = settings.energy_target_kwh - added
         else:
             goal = settings.target_soc
+            soc = memory.soc_of(hass, charger)
             # Never read: the whole way to the target (ready on time first; a
             # full car stops taking power by itself).
-            have = memory.soc_of(hass, charger) or 0.0
-            need_kwh = (settings.target_soc - have) / 100 * config.battery_kwh
+            need_kwh = (settings.target_soc - (soc or 0.0)) / 100 * config.battery_kwh
         targets[charger.id] = Target(
             departure,
             max(need_kwh, 0.0) * 1000.0,
@@ -361,6 +363,7 @@ def smart_targets(
                 settings.profile,
                 charger.metering.progress.start,
             ),
+            soc,
         )
     return targets
 
@@ -368,7 +371,8 @@ def smart_targets(
 def plan_car(
     charger: ChargerRuntime, target: Target, state: ControlState, site: SiteSettings
 ) -> PlanCar:
-    """The car as the planner sees it (engine.smart.smart_car)."""
+    """The car as the planner sees it (engine.smart.smart_car): with its state of
+    charge read, the planner follows its taper."""
     config, settings = charger.config, charger.settings
     kept = state.engine.chargers.get(charger.id)
     return smart_car(
@@ -379,11 +383,13 @@ def plan_car(
             ceiling=settings.ceiling or config.max_current,
             premium=settings.profile is Profile.PREMIUM,
             standard_max_w=site.standard_max_w,
+            battery_wh=config.battery_kwh * 1000.0,
         ),
         target.need_wh,
         target.departure.timestamp(),
         site.voltage,
         kept,
+        None if target.soc is None else target.soc / 100,
     )
 
 

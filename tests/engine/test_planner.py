@@ -18,6 +18,7 @@ from custom_components.smart_charging.engine import (
     decide,
 )
 from custom_components.smart_charging.engine.forecast import Point
+from custom_components.smart_charging.engine.model import DemandState
 from custom_components.smart_charging.engine.planner import (
     MIN_BLOCK_W,
     Block,
@@ -26,6 +27,7 @@ from custom_components.smart_charging.engine.planner import (
     PlanCar,
     PlanSlot,
     make_plan,
+    taper_share,
 )
 from custom_components.smart_charging.engine.smart import (
     FALLBACK_END_S,
@@ -272,6 +274,65 @@ def test_a_car_taking_less_than_its_minimum_is_still_planned() -> None:
     # A standard profile's ceiling under the minimum: it cannot charge at all.
     capped = SmartCharger("car", 3, 6, 16, standard_max_w=3700.0)
     assert smart_car(capped, 6000.0, 4 * HOUR, 230.0, None).max_w == 0.0
+
+
+def test_a_car_near_full_is_planned_along_its_taper() -> None:
+    # 4.5 kWh into a 40 kWh battery at 85 %, the last hour before it leaves, the
+    # cheap half hour last. At full power the cheap half hour (5.5 kWh) would do;
+    # tapering from 8.8 kW it takes under 3.1 kWh there, so it starts now.
+    prices = (0.30, 0.30, 0.10, 0.10)
+    slots = [
+        PlanSlot(i * QUARTER, (i + 1) * QUARTER, headroom_w=kw(20), price=p)
+        for i, p in enumerate(prices)
+    ]
+    plain = PlanCar("car", 4_500, HOUR, 4140, 11_000)
+    assert make_plan([plain], slots, 0.0).cars["car"].power_at(1) == 0.0
+    car = PlanCar("car", 4_500, HOUR, 4140, 11_000, soc=0.85, capacity_wh=40_000)
+    for minimums in (False, True):
+        mine = make_plan([car], slots, 0.0, minimums=minimums).cars["car"]
+        assert mine.reachable
+        assert mine.power_at(1) > 0.0
+        # Each slot within the taper line at the state of charge it ends at.
+        filled_wh = 0.0
+        for slot in slots:
+            filled_wh += slot_energy_wh(mine.schedule, slot.start, slot.end)
+            line_w = 11_000 * taper_share(0.85 + filled_wh / 40_000)
+            assert mine.power_at(slot.start + 1) <= line_w + 1e-3
+        assert filled_wh == pytest.approx(4_500, abs=1.0)
+    # One quarter hour left: it cannot reach the taper, at full power to the end.
+    short = PlanCar("car", 8_000, QUARTER, 4140, 11_000, soc=0.7, capacity_wh=40_000)
+    assert make_plan([short], slots, 0.0).cars["car"].reachable_wh == pytest.approx(
+        2_750
+    )
+
+
+def test_a_car_charged_to_full_is_planned_under_its_minimum() -> None:
+    # A home car to 100 %: near full it takes under its 4.14 kW minimum when run
+    # at it (a fifth of its power at 100 %), and the plan may count on that.
+    slots = [
+        PlanSlot(i * QUARTER, (i + 1) * QUARTER, headroom_w=kw(20), price=0.2)
+        for i in range(8)
+    ]
+    car = PlanCar("car", 4_000, 2 * HOUR, 4140, 11_040, soc=0.9, capacity_wh=40_000)
+    mine = make_plan([car], slots, 0.0, minimums=True).cars["car"]
+    assert mine.reachable
+    assert min(block.power_w for block in mine.schedule) < 4140
+    assert energy_wh(mine.schedule) == pytest.approx(4_000, abs=1.0)
+
+
+def test_a_car_reporting_its_soc_is_planned_with_its_taper() -> None:
+    # Tapering, its learned cap has fallen to 9 A; with its state of charge known
+    # the planner follows the taper line from its full power instead.
+    kept = ChargerState(demand=DemandState(cap=10))
+    battery = SmartCharger("car", 3, 6, 16, battery_wh=60_000)
+    car = smart_car(battery, 6000.0, 4 * HOUR, 230.0, kept, soc=0.9)
+    assert (car.max_w, car.soc, car.capacity_wh) == (11_040.0, 0.9, 60_000.0)
+    # Without it (or without the capacity), the learned cap as before.
+    for charger, soc in ((battery, None), (SmartCharger("car", 3, 6, 16), 0.9)):
+        car = smart_car(charger, 6000.0, 4 * HOUR, 230.0, kept, soc=soc)
+        assert (car.max_w, car.soc) == (9 * 690.0, None)
+    assert taper_share(0.5) == 1.0
+    assert taper_share(1.0) == pytest.approx(0.2)
 
 
 def test_co2_objective_picks_the_cleanest_slots() -> None:
@@ -560,6 +621,22 @@ def test_the_live_cap_rules_over_the_plan() -> None:
     tight = SiteInput(grid_limit_w=kw(10), household_w=kw(5))
     d = decide(tight, [smart(11_000.0)], EngineState(), 0.0).chargers["car"]
     assert d.current == 7  # 5 kW left / 690 W per A
+
+
+def test_a_full_slot_is_run_within_its_limit() -> None:
+    # Four cars that cannot all be met on 30 kW: every slot is full. Run at face
+    # value (their plan / 0.9) they would ask 33 kW, and the live cap would cut
+    # whichever comes last in its rotation; run at the slot's own share, each
+    # gets at least its plan and all of them fit.
+    cars = [PlanCar(f"car{i}", 11_000, HOUR, 4140, 11_040) for i in range(4)]
+    plan = plan_site(cars, 0.0, kw(30), SiteForecast(prices=night_prices()), 0.0)
+    assert plan.power_share == pytest.approx(0.9)
+    assert plan.full_slots
+    for t in (1.0, HOUR / 2):
+        powers = {car.id: plan_power(plan, car.id, t) for car in cars}
+        assert sum(powers.values()) <= kw(30) + 1e-6
+        for cid, power in powers.items():
+            assert power >= plan.cars[cid].power_at(t) - 1e-6
 
 
 def test_live_surplus_beyond_the_plan_comes_on_top() -> None:

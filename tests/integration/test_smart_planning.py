@@ -132,6 +132,34 @@ async def test_a_state_of_charge_target_plans_what_the_battery_lacks(
     assert planned_kwh(hass, planned) == pytest.approx(18.0, rel=0.01)
 
 
+async def test_a_car_reporting_its_state_of_charge_is_planned_with_its_taper(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    # From 70 % to 100 % of 60 kWh: full power to 80 %, then less and less (a
+    # fifth at 100 %); the plan (as late as it can, without prices) follows it.
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=18))
+    hass.states.async_set("sensor.car_soc", "70", {"unit_of_measurement": "%"})
+    cid, planned = await smart_car(
+        hass, site_entry_factory, soc_entity="sensor.car_soc", battery_kwh=60
+    )
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": find_entity(hass, "number", f"{cid}_target_soc"), "value": 100},
+        blocking=True,
+    )
+    await tick(hass, freezer, 10)
+    await tick(hass, freezer, 10)
+    assert planned_kwh(hass, planned) == pytest.approx(18.0, rel=0.01)
+    powers = [b["power_w"] for b in state_of(hass, planned).attributes["schedule"]]
+    # Falling from its peak to under a third of it in its last quarter hour.
+    after = powers[powers.index(max(powers)) :]
+    assert after == sorted(after, reverse=True)
+    assert powers[-1] < 0.3 * max(powers)
+
+
 async def test_a_state_of_charge_never_read_plans_the_whole_way(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

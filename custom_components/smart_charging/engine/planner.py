@@ -3,9 +3,10 @@
 A linear program over the coming slots, solved exactly (HiGHS). Each car must take
 its need before its departure, within its own power and, together with the others,
 within each slot's headroom (the site's limits minus the forecast household) plus
-the cautious forecast solar surplus. Ready on time comes first (premium cars before
-standard ones when not all fit), then the forecast surplus, then the cheapest (or
-cleanest) slots. The live cap of each control step still rules: the plan only says
+the cautious forecast solar surplus. A car whose state of charge is known follows
+its battery's taper near full (taper_share). Ready on time comes first (premium cars
+before standard ones when not all fit), then the forecast surplus, then the cheapest
+(or cleanest) slots. The live cap of each control step still rules: the plan only says
 how much each car may take in each slot.
 """
 
@@ -45,6 +46,16 @@ MIP_RETRY_TOLERANCE = 1e-9
 FEASIBLE = 2  # HiGHS's primal_solution_status of a feasible solution
 GRID_EPSILON_KWH = 1e-6  # a slot's grid energy under this is rounding noise
 MIN_HOURS = 10 / 3600  # a car leaving within 10 s of a slot's start skips it
+# A battery's taper, a generic assumption (most cars charge so): full power up to
+# TAPER_SOC, then falling linearly with the state of charge on the line through 0
+# at TAPER_END (a fifth of full power at 100 %). Linear, so the program stays exact.
+TAPER_SOC = 0.8
+TAPER_END = 1.05
+
+
+def taper_share(soc: float) -> float:
+    """The share of its full power a battery takes at `soc` (0..1)."""
+    return min(max((TAPER_END - soc) / (TAPER_END - TAPER_SOC), 0.0), 1.0)
 
 
 class Objective(StrEnum):
@@ -64,6 +75,10 @@ class PlanCar:
     min_w: float
     max_w: float
     premium: bool = False
+    # The battery, when its state of charge is known: its power then follows the
+    # taper (taper_share of max_w) as it fills. None = full power to the end.
+    soc: float | None = None  # 0..1, now
+    capacity_wh: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +141,16 @@ class Plan:
     cars: Mapping[str, CarPlan]
     # The share of each car's power the plan counted on (engine.smart.plan_site).
     power_share: float = 1.0
+    # Full slots where the plan, run at face value, would take more than the slot
+    # allows: (start, end, the share it is run at there instead).
+    full_slots: tuple[tuple[float, float, float], ...] = ()
+
+    def share_at(self, when: float) -> float:
+        """What a planned power is divided by to run it at `when`."""
+        for start, end, share in self.full_slots:
+            if start <= when < end:
+                return share
+        return self.power_share
 
 
 def make_plan(
@@ -168,7 +193,7 @@ def make_plan(
     ]
     energy = lp.solve()
     plans: dict[str, CarPlan] = {}
-    for car, columns in zip(cars, lp.car_columns, strict=True):
+    for car, columns, least in zip(cars, lp.car_columns, lp.least_w, strict=True):
         blocks: list[Block] = []
         delivered = 0.0
         for index, column, hours in columns:
@@ -176,7 +201,7 @@ def make_plan(
             delivered += kwh
             power_w = kwh * 1000.0 / hours if hours > 0 else 0.0
             # With minimums, less than the minimum is the solver's tolerance.
-            floor_w = min(car.min_w, car.max_w) * 0.99 if minimums else MIN_BLOCK_W
+            floor_w = min(least, car.max_w) * 0.99 if minimums else MIN_BLOCK_W
             if power_w >= max(floor_w, MIN_BLOCK_W):
                 start = max(slots[index].start, now)
                 end = min(slots[index].end, car.departure)
@@ -188,6 +213,18 @@ def make_plan(
             reachable_wh=min(delivered * 1000.0, max(car.need_wh, 0.0)),
         )
     return Plan(made_at=now, cars=plans)
+
+
+def least_w(car: PlanCar, upper_wh: float) -> float:
+    """The least the car takes while charging: its minimum, or its taper's power
+    once it holds `upper_wh` more where that is lower (offered its minimum, a car
+    near full takes less)."""
+    least = car.min_w
+    if car.soc is not None and car.capacity_wh > 0:
+        least = min(
+            least, car.max_w * taper_share(car.soc + upper_wh / car.capacity_wh)
+        )
+    return least
 
 
 def slot_costs(slots: Sequence[PlanSlot], objective: Objective) -> list[float]:
@@ -232,6 +269,7 @@ class _Program:
         self.row_upper: list[float] = []
         # Per car: (slot index, column, hours of the slot it may use).
         self.car_columns: list[list[tuple[int, int, float]]] = []
+        self.least_w: list[float] = []  # per car: the least it takes charging (W)
         # Per slot: the row that sums what the cars take in it.
         self.slot_rows = [self._row(-math.inf, 0.0) for _ in slots]
         # Per slot: the cars' columns with their share of the slot's limit, and the
@@ -271,26 +309,74 @@ class _Program:
             longest_h = max((s.end - s.start for s in self.slots), default=0.0) / 3600
             upper += car.min_w * longest_h / 1000.0
         row = self._row(need_kwh, upper)
-        columns: list[tuple[int, int, float]] = []
+        least = least_w(car, upper * 1000.0)
+        self.least_w.append(least)
+        # (slot index, hours the car may use of it, hours of the slot from now)
+        usable: list[tuple[int, float, float]] = []
         if car.max_w > 0:
             for index, slot in enumerate(self.slots):
                 end = min(slot.end, car.departure)
                 hours = (end - max(slot.start, self.now)) / 3600
-                if hours < MIN_HOURS:
-                    continue
-                # A car leaving within the slot counts at its power over the whole
-                # slot: the slot's limit holds at every instant, not on average.
-                slot_hours = (slot.end - max(slot.start, self.now)) / 3600
-                column = self._column(
-                    EARLY_WEIGHT * MIN_GRID_COST * index * urgency,
-                    car.max_w * hours / 1000.0,
-                    {row: 1.0, self.slot_rows[index]: slot_hours / hours},
-                    car.min_w * hours / 1000.0 if self.minimums else 0.0,
-                )
-                self.slot_takes[index].append((column, slot_hours / hours))
-                columns.append((index, column, hours))
+                if hours >= MIN_HOURS:
+                    slot_hours = (slot.end - max(slot.start, self.now)) / 3600
+                    usable.append((index, hours, slot_hours))
+        taper = self._taper_entries(car, upper, [hours for _, hours, _ in usable])
+        columns: list[tuple[int, int, float]] = []
+        for step, (index, hours, slot_hours) in enumerate(usable):
+            # A car leaving within the slot counts at its power over the whole
+            # slot: the slot's limit holds at every instant, not on average.
+            entries = {row: 1.0, self.slot_rows[index]: slot_hours / hours}
+            entries |= taper[step]
+            column = self._column(
+                EARLY_WEIGHT * MIN_GRID_COST * index * urgency,
+                car.max_w * hours / 1000.0,
+                entries,
+                least * hours / 1000.0 if self.minimums else 0.0,
+            )
+            self.slot_takes[index].append((column, slot_hours / hours))
+            columns.append((index, column, hours))
         self.car_columns.append(columns)
         self._column(unmet_weight, math.inf, {row: 1.0})
+
+    def _taper_entries(
+        self, car: PlanCar, upper_kwh: float, hours: list[float]
+    ) -> list[dict[int, float]]:
+        """The car's taper, if its state of charge is known and its need reaches
+        into it: in each slot it may use (`hours` of each), its power at most the
+        taper line at the state of charge the slot ends at (the lowest in it, so
+        the car can always take what is planned), through a column of the energy
+        it has taken by then. Returns per slot the entries of the car's column
+        in those rows."""
+        none: list[dict[int, float]] = [{} for _ in hours]
+        if car.soc is None or car.capacity_wh <= 0 or not hours:
+            return none
+        # Until the slot where it could first pass TAPER_SOC at full power, the
+        # line is above its power: rows from there on only (a smaller program).
+        reach = car.soc + np.cumsum(hours) * car.max_w / car.capacity_wh
+        full_soc = car.soc + upper_kwh * 1000.0 / car.capacity_wh
+        if min(reach[-1], full_soc) <= TAPER_SOC:
+            return none
+        first = int(np.argmax(reach > TAPER_SOC))
+        # kW <= top * (TAPER_END - soc - filled / capacity) / (TAPER_END - TAPER_SOC)
+        top_kw = car.max_w / 1000.0
+        slope = top_kw / (car.capacity_wh / 1000.0 * (TAPER_END - TAPER_SOC))
+        line_kw = top_kw * max(TAPER_END - car.soc, 0.0) / (TAPER_END - TAPER_SOC)
+        rows = [
+            (self._row(0.0, 0.0), self._row(-math.inf, line_kw)) for _ in hours[first:]
+        ]
+        # filled[i] = filled[i - 1] + the car's energy in slot i (all before the
+        # first row in the first)
+        for n, (filled_row, taper_row) in enumerate(rows):
+            entries = {filled_row: 1.0, taper_row: slope}
+            if n + 1 < len(rows):
+                entries[rows[n + 1][0]] = -1.0
+            self._column(0.0, math.inf, entries)
+        return [
+            {rows[0][0]: -1.0}
+            if step < first
+            else {rows[step - first][0]: -1.0, rows[step - first][1]: 1.0 / h}
+            for step, h in enumerate(hours)
+        ]
 
     def add_slot_limit(self, index: int, slot: PlanSlot, cost: float) -> int:
         """What the cars take in the slot is the surplus they use plus the grid

@@ -38,8 +38,9 @@ def next_replan_at(now: float) -> float:
 
 
 # On a site of many cars, the plan counts on this share of each car's power and
-# the cars are run at face value (plan_power): a car takes less than its nominal
-# power as it fills, and whole amps and the live cap's rotation cost some; a
+# the cars are run at face value (plan_power; in a slot the plan fills, at what
+# fits it: Plan.full_slots): a car without a known state of charge takes less
+# than its nominal power as it fills, and whole amps and the rotation cost some; a
 # plan with no slack for that ends short, one with it gets ahead, and the next
 # plan buys less later. A home's few cars are planned exactly (minimums).
 PLANNED_SHARE = 0.9
@@ -98,6 +99,7 @@ class SmartCharger:
     ceiling: int  # the user's ceiling, else the box's maximum
     premium: bool = False
     standard_max_w: float = 0.0  # a standard charger's power ceiling (0 = none)
+    battery_wh: float = 0.0  # the car's usable capacity (0 = not known)
 
 
 def smart_car(
@@ -106,10 +108,14 @@ def smart_car(
     departure: float,
     voltage: float,
     state: ChargerState | None,
+    soc: float | None = None,
 ) -> PlanCar:
     """The car as the planner sees it: on the phases it draws on, up to what it was
     seen to take (its learned cap less the cap's headroom, and the most it drew
-    when it took less than offered, this session)."""
+    when it took less than offered, this session). With its state of charge
+    (`soc`, 0..1) and capacity known, the planner follows its taper instead of
+    the learned cap, which falls with the taper as it fills: the taper line
+    starts from the car's full power."""
     demand = None if state is None else state.demand
     phases = drawn_phases(charger.phases, None if state is None else state.car_phases)
     min_w = charger.min_current * voltage * phases
@@ -120,10 +126,11 @@ def smart_car(
         box_w = min(box_w, charger.standard_max_w)
     if box_w < min_w:
         return PlanCar(charger.id, max(need_wh, 0.0), departure, min_w, 0.0)
+    tapers = soc is not None and charger.battery_wh > 0
     # What the car takes of it; a car that takes less than its minimum current
     # (at which it is still run) is planned at what it takes.
     max_w = box_w
-    if demand is not None and demand.cap is not None:
+    if not tapers and demand is not None and demand.cap is not None:
         max_w = min(max_w, max(demand.cap - 1, charger.min_current) * voltage * phases)
     if state is not None and state.car_limit_w:
         max_w = min(max_w, state.car_limit_w)
@@ -134,6 +141,8 @@ def smart_car(
         min_w=min(min_w, max_w),
         max_w=max_w,
         premium=charger.premium,
+        soc=soc if tapers else None,
+        capacity_wh=charger.battery_wh if tapers else 0.0,
     )
 
 
@@ -148,7 +157,7 @@ def plan_power(plan: Plan | None, cid: str, now: float) -> float:
     if block is None or not block.from_grid:
         return 0.0
     assert plan is not None
-    return block.power_w / plan.power_share
+    return block.power_w / plan.share_at(now)
 
 
 def probing(state: ChargerState | None) -> bool:
@@ -299,4 +308,24 @@ def plan_site(
         )
         for slot in slots
     ]
-    return replace(make_plan(cars, kept, now, objective), power_share=share)
+    final = make_plan(cars, kept, now, objective)
+    full = _full_slots(final, kept, share)
+    return replace(final, power_share=share, full_slots=full)
+
+
+def _full_slots(
+    plan: Plan, slots: Sequence[PlanSlot], share: float
+) -> tuple[tuple[float, float, float], ...]:
+    """The slots where the plan, run at face value (its power / `share`), would
+    take more than the slot allows (less the room kept for whole amps), with the
+    share that makes it fit: there the live cap would cut whichever planned car
+    comes last in its rotation, and that car ends short; run at that share, each
+    planned car gets at least its plan."""
+    full: list[tuple[float, float, float]] = []
+    for slot in slots:
+        middle = (max(slot.start, plan.made_at) + slot.end) / 2
+        planned_w = sum(car.power_at(middle) for car in plan.cars.values())
+        limit_w = slot.headroom_w + slot.solar_w
+        if planned_w > limit_w * share and limit_w > 0:
+            full.append((slot.start, slot.end, min(planned_w / limit_w, 1.0)))
+    return tuple(full)
