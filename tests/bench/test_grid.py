@@ -17,18 +17,22 @@ from bench.sim import UncontrolledStrategy, make_world, simulate
 from .helpers import scenario, session
 
 
-def _fuse_site(fuse_a: float = 25.0) -> Scenario:
+def _fuse_site(
+    fuse_a: float = 25.0, second: tuple[float, int, int] = (22.0, 3, 16)
+) -> Scenario:
     """L1 690 W (3 A), L2 230 W (1 A), L3 0; a one-phase car on a box wired
-    L2L3L1 (on L2), a three-phase car on one wired L1L2L3."""
+    L2L3L1 (on L2), a second car (kW, phases, its box's maximum A; by default a
+    three-phase one) on one wired L1L2L3."""
+    car_kw, car_phases, max_a = second
     base = scenario(
         (
             session("c1", car_kw=7.4, car_phases=1, energy_kwh=50.0),
-            session("c2", car_kw=22.0, car_phases=3, energy_kwh=50.0),
+            session("c2", car_kw=car_kw, car_phases=car_phases, energy_kwh=50.0),
         ),
         household_w=(920,),
         chargers=(
             ChargerSpec("c1", 3, 32, phase_rotation="L2L3L1"),
-            ChargerSpec("c2", 3, 16),
+            ChargerSpec("c2", 3, max_a),
         ),
         grid_limit_kw=40.0,
     )
@@ -74,19 +78,7 @@ def test_optimum_keeps_every_phase_within_the_fuse() -> None:
 def test_no_rotation_is_scored_against_the_optimum_with_its_wiring() -> None:
     # Two one-phase cars, one on a box wired L2L3L1: with every box L1L2L3 both
     # draw on L1, and the optimum there delivers less.
-    base = scenario(
-        (
-            session("c1", car_kw=7.4, car_phases=1, energy_kwh=50.0),
-            session("c2", car_kw=7.4, car_phases=1, energy_kwh=50.0),
-        ),
-        household_w=(920,),
-        chargers=(
-            ChargerSpec("c1", 3, 32, phase_rotation="L2L3L1"),
-            ChargerSpec("c2", 3, 32),
-        ),
-        grid_limit_kw=40.0,
-    )
-    sc = replace(base, main_fuse_a=25.0, household_phase_w=((690,), (230,), (0,)))
+    sc = _fuse_site(second=(7.4, 1, 32))
     g = grid.run_scenario(sc)
     r = g.result
     unrotated = make_world(sc, {"c1": "L1L2L3", "c2": "L1L2L3"})

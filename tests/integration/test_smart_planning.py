@@ -112,16 +112,26 @@ def planned_kwh(hass: HomeAssistant, entity_id: str) -> float:
     )
 
 
+async def soc_car(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+    soc: str,
+) -> tuple[str, str]:
+    """At 18:00, a smart car of 60 kWh whose `soc_entity` shows `soc` (%)."""
+    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=18))
+    hass.states.async_set("sensor.car_soc", soc, {"unit_of_measurement": "%"})
+    return await smart_car(
+        hass, site_entry_factory, soc_entity="sensor.car_soc", battery_kwh=60
+    )
+
+
 async def test_a_state_of_charge_target_plans_what_the_battery_lacks(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=18))
-    hass.states.async_set("sensor.car_soc", "50", {"unit_of_measurement": "%"})
-    _cid, planned = await smart_car(
-        hass, site_entry_factory, soc_entity="sensor.car_soc", battery_kwh=60
-    )
+    _cid, planned = await soc_car(hass, freezer, site_entry_factory, "50")
     await tick(hass, freezer, 10)
     # (80 % - 50 %) of 60 kWh.
     assert planned_kwh(hass, planned) == pytest.approx(18.0, rel=0.01)
@@ -139,11 +149,7 @@ async def test_a_car_reporting_its_state_of_charge_is_planned_with_its_taper(
 ) -> None:
     # From 70 % to 100 % of 60 kWh: full power to 80 %, then less and less (a
     # fifth at 100 %); the plan (as late as it can, without prices) follows it.
-    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=18))
-    hass.states.async_set("sensor.car_soc", "70", {"unit_of_measurement": "%"})
-    cid, planned = await smart_car(
-        hass, site_entry_factory, soc_entity="sensor.car_soc", battery_kwh=60
-    )
+    cid, planned = await soc_car(hass, freezer, site_entry_factory, "70")
     await hass.services.async_call(
         "number",
         "set_value",
@@ -166,11 +172,7 @@ async def test_a_state_of_charge_never_read_plans_the_whole_way(
     site_entry_factory: EntryFactory,
 ) -> None:
     # Ready on time first (a full car stops taking power by itself).
-    freezer.move_to(dt_util.start_of_local_day() + timedelta(hours=18))
-    hass.states.async_set("sensor.car_soc", "unknown", {"unit_of_measurement": "%"})
-    _cid, planned = await smart_car(
-        hass, site_entry_factory, soc_entity="sensor.car_soc", battery_kwh=60
-    )
+    _cid, planned = await soc_car(hass, freezer, site_entry_factory, "unknown")
     await tick(hass, freezer, 10)
     assert planned_kwh(hass, planned) == pytest.approx(48.0, rel=0.02)
 
