@@ -63,7 +63,9 @@ class ScenarioResult:
         return self.optimum if name is None else self.score(name)
 
     def targets(self, strategy: str = ENGINE) -> list[Target]:
-        return engine_targets(self.scenario, self.score(strategy), self.optimum)
+        return engine_targets(
+            self.scenario, self.score(strategy), self.optimum_of(strategy)
+        )
 
     def has(self, strategy: str) -> bool:
         return any(s.strategy == strategy for s in self.scores)
@@ -346,7 +348,7 @@ def planner_table(timing: dict[int, tuple[float, float]]) -> list[str]:
 
 SMART_NOTES = (
     "`smart`: the integration's planner (`engine/smart.py` `plan_site`, "
-    "replanned on every plug change and every 15 min) and control step with "
+    "replanned on every plug change and every quarter hour) and control step with "
     "each car's planned power; each car reports its state of charge and "
     "capacity (as with a `soc_entity`), so its plan follows its taper; "
     "forecasts: the day-ahead prices and CO2 exact, "

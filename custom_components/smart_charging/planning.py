@@ -1,5 +1,5 @@
 """`smart` mode in Home Assistant: reads the targets and forecasts, runs the
-planner off the event loop when something changed (and every 15 minutes), and says
+planner off the event loop when something changed (and every quarter hour), and says
 what the plan gives each car now. The control step of every cycle still rules."""
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ class SmartPlanning:
             )
         except Exception:  # a failed plan leaves the cars on the last one
             LOGGER.exception("Planning the smart chargers failed")
-            self._failed = True  # tried again in 15 minutes, or on a change
+            self._failed = True  # tried again at the next quarter hour, or on a change
             return
         finally:
             self._running = False

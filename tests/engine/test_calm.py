@@ -12,8 +12,10 @@ from itertools import pairwise
 from custom_components.smart_charging.engine import (
     ChargerInput,
     EngineConfig,
+    EngineState,
     SiteInput,
 )
+from custom_components.smart_charging.engine.budget import site_budget, steady_net_w
 
 from .helpers import Sim, kw
 
@@ -63,7 +65,21 @@ def test_a_jittering_meter_low_reading_moves_no_setpoint_up() -> None:
     assert sim.step(site(kw(12) - 1100.0)).chargers["a"].current == held
     # though it follows a real drop (far beyond the jitter) at the next cycle.
     jittering(sim, kw(12), 4)
-    assert sim.step(site(kw(8))).chargers["a"].current == 16
+    assert sim.step(site(kw(6))).chargers["a"].current == 16
+
+
+def test_a_real_drop_on_a_quiet_meter_is_followed_at_the_next_cycle() -> None:
+    # A meter reporting every 10 s, +-30 W, and a 2 kW kettle for a minute: once it
+    # is off, the next cycle follows (SPEC §5 rule 4), the kettle's own steps do
+    # not count as the meter's jitter.
+    sim = Sim.of(ChargerInput(id="a"))
+    jitter = 30.0
+    for i in range(7):
+        sim.step(site(kw(12) + (jitter if i % 2 else -jitter)))
+    for i in range(6):
+        sim.step(site(kw(14) + (jitter if i % 2 else -jitter)))
+    assert sim.chargers["a"].last_command == 8  # 6 kW left
+    assert sim.step(site(kw(12))).chargers["a"].current == 11  # 8 kW left
 
 
 def test_a_still_meter_low_reading_is_followed_at_the_next_cycle() -> None:
@@ -152,3 +168,23 @@ def test_a_limit_that_moves_counts_in_the_restart_window() -> None:
     currents = [sim.step(back).chargers["a"].current for _ in range(steps)]
     assert set(currents) == {0}
     assert sim.step(back).chargers["a"].current  # 300 s after the low limit
+
+
+def test_caps_set_on_the_net_load_see_the_same_steady_net_as_the_budget() -> None:
+    # A history whose oldest steps fall out of what the engine keeps: the frame a
+    # dimming or capacity cap is set in is the net load the budget follows, so the
+    # cap holds exactly.
+    config = EngineConfig()
+    recent = tuple(
+        (
+            float(t * 10),
+            4000.0 + (2000.0 if t in (1,) else 0.0) + 5.0 * (t % 2),
+            0.0,
+            LIMIT,
+        )
+        for t in range(40)
+    )
+    state = EngineState(recent=recent, last_time=390.0)
+    now, net_w = 400.0, 3000.0
+    budget = site_budget(site(net_w), [], state, now, config)
+    assert steady_net_w(state, now, net_w, config) == LIMIT - budget.steady_budget_w

@@ -666,6 +666,22 @@ def test_a_slot_that_ends_on_a_surplus_lets_the_car_go_on_without_a_stop() -> No
     assert (d.current, d.status) == (0, Status.SCHEDULED)
 
 
+def test_two_slots_ending_on_one_cars_surplus_leave_one_car_charging() -> None:
+    sunny = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(6))
+    sim = Sim.of(
+        ChargerInput(id="a", phases=3, mode=Mode.SMART, plan_w=5000.0),
+        ChargerInput(id="b", phases=3, mode=Mode.SMART, plan_w=5000.0),
+    )
+    for _ in range(3):
+        sim.step(sunny)
+    # 5 kW of surplus covers one minimum (4.14 kW), not two: one goes on.
+    sim.set("a", plan_w=0.0)
+    sim.set("b", plan_w=0.0)
+    d = sim.step(sunny)
+    assert sorted(c.current or 0 for c in d.chargers.values())[0] == 0
+    assert sum(1 for c in d.chargers.values() if c.current) == 1
+
+
 def test_off_peak_hours_are_taken_from_the_last_day() -> None:
     now = 2 * DAY
     # Off-peak from 22:00 to 06:00 yesterday night, and from 22:00 tonight.

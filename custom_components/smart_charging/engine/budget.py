@@ -59,8 +59,9 @@ def site_budget(
         steady_net = _steady_net(recent, now, config)
         sunny = _within_window(recent, now, config.surplus_window_s)
         steady_surplus = min(sample[2] for sample in sunny)
-        restart_budget = min(sample[3] - sample[1] for sample in recent)
-        restart_surplus = min(sample[2] for sample in recent)
+        restarts = _within_window(recent, now, config.restart_window_s)
+        restart_budget = min(sample[3] - sample[1] for sample in restarts)
+        restart_surplus = min(sample[2] for sample in restarts)
     elif state.last_household_w is not None:
         # Nothing is known now: assume the last household seen and no solar at all.
         household = state.last_household_w
@@ -99,15 +100,20 @@ def _steady_net(recent: tuple[Sample, ...], now: float, config: EngineConfig) ->
     longer = max(
         sample[1] for sample in _within_window(recent, now, config.jitter_window_s)
     )
-    if longer - steady <= _jitter_w(recent, config):
+    if longer - steady <= _jitter_w(recent, now, config):
         return longer
     return steady
 
 
-def _jitter_w(recent: tuple[Sample, ...], config: EngineConfig) -> float:
-    """How far the net load jitters from one sample to the next: a high quantile of
-    its changes, once it changes often (0 for a meter that mostly holds still)."""
-    changes = sorted(abs(b[1] - a[1]) for a, b in pairwise(recent) if b[1] != a[1])
+def _jitter_w(recent: tuple[Sample, ...], now: float, config: EngineConfig) -> float:
+    """How far the net load jitters from one sample to the next: a multiple of a
+    quantile of its changes over jitter_sample_s before the jitter window (not the
+    fall being judged), once it changed often (0 for a meter that mostly holds
+    still)."""
+    before = _within_window(
+        recent, now - config.jitter_window_s, config.jitter_sample_s
+    )
+    changes = sorted(abs(b[1] - a[1]) for a, b in pairwise(before) if b[1] != a[1])
     if len(changes) < config.jitter_min_changes:
         return 0.0
     return config.jitter_factor * changes[int(len(changes) * config.jitter_quantile)]
@@ -122,7 +128,7 @@ def _with_sample(
     now, net_load, surplus, room = sample
     window_s = max(
         config.steady_window_s,
-        config.jitter_window_s,
+        config.jitter_window_s + config.jitter_sample_s,
         config.surplus_window_s,
         config.restart_window_s,
     )
@@ -177,4 +183,5 @@ def steady_net_w(
     """The highest net load of the steady window, `net_w` now included: the frame
     the budget of increases is counted in (a cap set relative to the net load, such
     as §14a dimming, is set in it too)."""
-    return _steady_net((*state.recent, (now, net_w, 0.0, 0.0)), now, config)
+    recent = _with_sample(state.recent, (now, net_w, math.inf, math.inf), config)
+    return _steady_net(recent, now, config)

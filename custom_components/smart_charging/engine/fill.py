@@ -114,6 +114,7 @@ def _split_tier(
 ) -> _Tier:
     """The tier's slots that can charge, by how they may charge (in rank order)."""
     tier = _Tier([], [], [], [])
+    spare_w = _spare_surplus(members, site, states, pool)
     for slot in members:
         if not slot.fits:
             continue
@@ -124,7 +125,8 @@ def _split_tier(
         charger = slot.charger
         kept = states[charger.id]
         if not grid_allowed(charger, site):
-            if _plan_ended_on_surplus(slot, kept, pool):
+            if _plan_ended_on_surplus(slot, kept, spare_w):
+                spare_w -= slot.min_w
                 kept = states[charger.id] = replace(
                     kept, solar_running=True, surplus_since=now, deficit_since=None
                 )
@@ -146,15 +148,33 @@ def _split_tier(
     return tier
 
 
-def _plan_ended_on_surplus(slot: Slot, kept: ChargerState, pool: Pool) -> bool:
+def _spare_surplus(
+    members: list[Slot],
+    site: SiteInput,
+    states: dict[str, ChargerState],
+    pool: Pool,
+) -> float:
+    """The surplus, now and on average (the lower), that the tier's running solar
+    cars leave at their minimums."""
+    taken_w = sum(
+        slot.min_w
+        for slot in members
+        if states[slot.charger.id].solar_running
+        and not grid_allowed(slot.charger, site)
+    )
+    return min(pool.surplus_w, pool.average_w) - taken_w
+
+
+def _plan_ended_on_surplus(slot: Slot, kept: ChargerState, spare_w: float) -> bool:
     """Whether a `smart` car charging on its plan, now without one, goes on at once on
-    the surplus (it covers its minimum): no stop and start at the slot's end."""
+    the surplus (`spare_w`, now and on average, covers its minimum): no stop and
+    start at the slot's end."""
     return (
         slot.charger.mode is Mode.SMART
         and slot.charging == 1
         and not kept.solar_running
         and kept.surplus_since is None
-        and pool.surplus_w >= slot.min_w
+        and spare_w >= slot.min_w
     )
 
 

@@ -84,11 +84,13 @@ class EngineConfig:
     # it has lasted jitter_window_s: on a jittering meter a low reading is no room
     # (the next one is as likely high), while a real drop is followed at the next
     # cycle. The jitter: jitter_factor times the jitter_quantile of the net load's
-    # changes from sample to sample, once it has changed jitter_min_changes times
-    # among the samples kept (a meter that mostly holds still has none).
+    # changes from sample to sample over the jitter_sample_s before the jitter
+    # window, once it has changed jitter_min_changes times there (a meter that
+    # mostly holds still has none).
     jitter_window_s: float = 30.0
-    jitter_factor: float = 2.0
-    jitter_quantile: float = 0.9
+    jitter_sample_s: float = 300.0
+    jitter_factor: float = 4.0
+    jitter_quantile: float = 0.5
     jitter_min_changes: int = 10
     # Top-ups from the surplus follow the lowest surplus seen within this window: a
     # passing cloud moves no setpoint up and down.

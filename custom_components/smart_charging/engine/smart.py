@@ -32,8 +32,9 @@ DUE_GRACE_S = 60.0
 
 def next_replan_at(now: float) -> float:
     """When the plan made at `now` is made again at the latest: at the next quarter
-    hour of the clock, where the slots begin (a plan made again within a slot
-    takes the rest of it from one car for another: a stop and a start)."""
+    hour of the clock, where 15-minute slots (and hourly ones, on the hour) begin:
+    a plan made again within a slot may take the rest of it from one car for
+    another, a stop and a start."""
     return (math.floor(now / REPLAN_EVERY_S) + 1) * REPLAN_EVERY_S
 
 
