@@ -114,7 +114,7 @@ def _split_tier(
 ) -> _Tier:
     """The tier's slots that can charge, by how they may charge (in rank order)."""
     tier = _Tier([], [], [], [])
-    spare_w = _spare_surplus(members, site, states, pool)
+    spare_w: float | None = None  # counted at the first smart car needing it
     for slot in members:
         if not slot.fits:
             continue
@@ -125,11 +125,14 @@ def _split_tier(
         charger = slot.charger
         kept = states[charger.id]
         if not grid_allowed(charger, site):
-            if _plan_ended_on_surplus(slot, kept, spare_w):
-                spare_w -= slot.min_w
-                kept = states[charger.id] = replace(
-                    kept, solar_running=True, surplus_since=now, deficit_since=None
-                )
+            if _plan_ended(slot, kept):
+                if spare_w is None:
+                    spare_w = _spare_surplus(members, site, states, pool)
+                if spare_w >= slot.min_w:
+                    spare_w -= slot.min_w
+                    kept = states[charger.id] = replace(
+                        kept, solar_running=True, surplus_since=now, deficit_since=None
+                    )
             (tier.running if kept.solar_running else tier.stopped).append(slot)
             continue
         tier.minimums.append(slot)
@@ -165,16 +168,15 @@ def _spare_surplus(
     return min(pool.surplus_w, pool.average_w) - taken_w
 
 
-def _plan_ended_on_surplus(slot: Slot, kept: ChargerState, spare_w: float) -> bool:
-    """Whether a `smart` car charging on its plan, now without one, goes on at once on
-    the surplus (`spare_w`, now and on average, covers its minimum): no stop and
-    start at the slot's end."""
+def _plan_ended(slot: Slot, kept: ChargerState) -> bool:
+    """Whether a `smart` car was charging on its plan and has none now: it goes on at
+    once where the spare surplus covers its minimum (no stop and start at the
+    slot's end)."""
     return (
         slot.charger.mode is Mode.SMART
         and slot.charging == 1
         and not kept.solar_running
         and kept.surplus_since is None
-        and spare_w >= slot.min_w
     )
 
 
