@@ -68,6 +68,17 @@ def test_a_jittering_meter_low_reading_moves_no_setpoint_up() -> None:
     assert sim.step(site(kw(6))).chargers["a"].current == 16
 
 
+def test_on_a_jittering_meter_a_rise_goes_as_far_as_the_jitters_high_allows() -> None:
+    sim = Sim.of(ChargerInput(id="a"))
+    jittering(sim, kw(14.5), 30)
+    assert sim.chargers["a"].last_command == 7  # 20 - 15.1 kW: 4.9 kW
+    # The load settles 2.5 kW lower, still jittering: once the old readings have
+    # left the jitter window, the car rises as far as the new high (12.6 kW) allows,
+    # 10 A, not to what a low reading (11.4 kW) would give, 12 A.
+    jittering(sim, kw(12), 4)
+    assert sim.step(site(kw(11.4))).chargers["a"].current == 10
+
+
 def test_a_real_drop_on_a_quiet_meter_is_followed_at_the_next_cycle() -> None:
     # A meter reporting every 10 s, +-30 W, and a 2 kW kettle for a minute: once it
     # is off, the next cycle follows (SPEC §5 rule 4), the kettle's own steps do

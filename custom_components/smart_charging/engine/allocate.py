@@ -58,6 +58,7 @@ def decide(
         slots,
         site,
         power.steady_budget_w,
+        power.rise_budget_w,
         allow_increase=allow_increase,
         config=config,
     )

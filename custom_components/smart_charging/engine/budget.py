@@ -27,10 +27,13 @@ class SiteBudget:
     # The surplus as an exponential average; None when the inputs are unusable
     # (failsafe).
     average_w: float | None
-    # What increases follow: the budget with the highest net load of the steady
-    # window, and the lowest surplus of the surplus window.
+    # What the allocation follows: the budget with the highest net load of the
+    # steady window, and the lowest surplus of the surplus window;
     steady_budget_w: float
     steady_surplus_w: float
+    # and what increases may take at most: the budget with the net load held
+    # through the meter's jitter (rise_net).
+    rise_budget_w: float
     # The lowest budget of the restart window (paused cars restart within it: a
     # limit that moves, as a capacity tariff's quarter does, counts too), and the
     # lowest surplus of that window.
@@ -56,7 +59,8 @@ def site_budget(
         surplus = site.solar_w - site.household_w - disabled_w
         average: float | None = surplus_average(state, surplus, now, config)
         recent = _with_sample(recent, (now, net_load, surplus, room), config)
-        steady_net = _steady_net(recent, now, config)
+        steady_net = _highest_net(recent, now, config.steady_window_s)
+        rise_net = _rise_net(recent, now, config)
         sunny = _within_window(recent, now, config.surplus_window_s)
         steady_surplus = min(sample[2] for sample in sunny)
         restarts = _within_window(recent, now, config.restart_window_s)
@@ -65,14 +69,14 @@ def site_budget(
     elif state.last_household_w is not None:
         # Nothing is known now: assume the last household seen and no solar at all.
         household = state.last_household_w
-        steady_net = net_load = max(household, 0.0)
+        rise_net = steady_net = net_load = max(household, 0.0)
         restart_budget = room - net_load
         restart_surplus = steady_surplus = surplus = 0.0
         average = None
     else:
         # No household was ever seen, so no current can be shown to fit: pause all.
         household = 0.0
-        steady_net = net_load = math.inf
+        rise_net = steady_net = net_load = math.inf
         restart_budget = -math.inf
         restart_surplus = steady_surplus = surplus = 0.0
         average = None
@@ -83,23 +87,24 @@ def site_budget(
         average,
         room - steady_net,
         steady_surplus,
+        room - rise_net,
         restart_budget,
         restart_surplus,
         recent,
     )
 
 
-def _steady_net(recent: tuple[Sample, ...], now: float, config: EngineConfig) -> float:
-    """The net load increases follow: the highest of the steady window; or, when
-    the load has fallen since by no more than the meter's jitter, the highest of the
-    jitter window (a jittering meter's low reading moves no setpoint up, a real
-    drop does at the next cycle)."""
-    steady = max(
-        sample[1] for sample in _within_window(recent, now, config.steady_window_s)
-    )
-    longer = max(
-        sample[1] for sample in _within_window(recent, now, config.jitter_window_s)
-    )
+def _highest_net(recent: tuple[Sample, ...], now: float, window_s: float) -> float:
+    return max(sample[1] for sample in _within_window(recent, now, window_s))
+
+
+def _rise_net(recent: tuple[Sample, ...], now: float, config: EngineConfig) -> float:
+    """The net load increases may rise to at most: the highest of the steady window;
+    or, when the load has fallen since by no more than the meter's jitter, the
+    highest of the jitter window (a jittering meter's low reading moves no setpoint
+    up, a real drop does at the next cycle)."""
+    steady = _highest_net(recent, now, config.steady_window_s)
+    longer = _highest_net(recent, now, config.jitter_window_s)
     if longer - steady <= _jitter_w(recent, now, config):
         return longer
     return steady
@@ -184,4 +189,4 @@ def steady_net_w(
     the budget of increases is counted in (a cap set relative to the net load, such
     as §14a dimming, is set in it too)."""
     recent = _with_sample(state.recent, (now, net_w, math.inf, math.inf), config)
-    return _steady_net(recent, now, config)
+    return _highest_net(recent, now, config.steady_window_s)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+import math
 
 from .model import ChargerDecision, ChargerInput, EngineConfig, Mode, SiteInput, Status
 from .slot import Slot, in_rank_order, takes_grid
@@ -23,12 +24,14 @@ def choose_setpoints(
     slots: Mapping[str, Slot],
     site: SiteInput,
     budget: float,
+    rise_budget: float,
     *,
     allow_increase: bool,
     config: EngineConfig,
 ) -> Setpoints:
-    """Each charger's setpoint: its target, unless a dead-band or a step that may only
-    lower currents holds the box where it is. `budget` may be below zero."""
+    """Each charger's setpoint: its target, unless a dead-band, a step that may only
+    lower currents or the rise budget (a jittering meter's low reading not yet
+    believed) holds it back. `budget` may be below zero."""
     decisions: dict[str, ChargerDecision] = {}
     # The ids of the writes by step; a box whose setpoint is unknown goes with the
     # decreases.
@@ -37,6 +40,7 @@ def choose_setpoints(
     held: list[Slot] = []  # surplus top-ups lowered within the dead-band
     # Budget left over by the allocation, for rises to a ceiling inside the dead-band.
     spare_w = budget - sum(s.target * s.watts_per_amp for s in slots.values())
+    rise_room_w = _rise_room(slots, rise_budget)
     for charger in chargers:
         if not charger.enabled:
             decisions[charger.id] = ChargerDecision(
@@ -52,6 +56,9 @@ def choose_setpoints(
             current = slot.target
             if last is not None and current > last:
                 current, spare_w = _rise(slot, last, spare_w, allow_increase, config)
+                current, rise_room_w = _within_rise_room(
+                    slot, last, current, rise_room_w, config
+                )
             elif slot.follows and _fell_within_band(slot, last, config):
                 held.append(slot)
             status = slot_status(slot, current, site)
@@ -98,6 +105,32 @@ def _rise(
     if to_ceiling and current - last < band:
         spare_w -= room_w
     return current, spare_w
+
+
+def _rise_room(slots: Mapping[str, Slot], rise_budget: float) -> float:
+    """What the rises may take: the rise budget less every box at the lower of its
+    target and its setpoint."""
+    return rise_budget - sum(
+        min(s.target, s.charger.last_command or 0) * s.watts_per_amp
+        for s in slots.values()
+    )
+
+
+def _within_rise_room(
+    slot: Slot, last: int, current: int, room_w: float, config: EngineConfig
+) -> tuple[int, float]:
+    """A rise cut to the room the rise budget leaves (on a meter that does not
+    jitter, all of it): held where the cut rise would not start the car or is
+    inside the dead-band. Returns the current and the room left."""
+    if current <= last:
+        return current, room_w
+    fits = last + math.floor(max(room_w, 0.0) / slot.watts_per_amp + 1e-9)
+    if fits < current:
+        too_small = fits < slot.min_current or (
+            last > 0 and fits - last < config.deadband_a
+        )
+        current = last if too_small else fits
+    return current, room_w - (current - last) * slot.watts_per_amp
 
 
 def _fell_within_band(slot: Slot, last: int | None, config: EngineConfig) -> bool:
