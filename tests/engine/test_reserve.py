@@ -170,3 +170,13 @@ def test_failsafe_keeps_the_configured_margin() -> None:
     assert budgets[1] < plain[1]
     assert budgets[2] == plain[2] == pytest.approx(32000.0)
     assert with_reserve.reserve == fed([(0.0, 1000.0), (5.0, 4000.0)])
+
+
+def test_with_the_reserve_rises_are_not_held_through_the_jitter_too() -> None:
+    # The learned reserve keeps room for the household's rises, jitter included;
+    # holding rises through the jitter as well would pay for it twice.
+    assert SITE.rules.jitter_window_s == 0.0
+    assert SITE.rules.steady_window_s == SITE.engine.steady_window_s
+    plain = SiteSettings(grid_limit_w=36000.0)
+    assert plain.rules == plain.engine
+    assert plain.rules.jitter_window_s > 0.0

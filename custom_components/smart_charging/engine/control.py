@@ -89,6 +89,15 @@ class SiteSettings:
     def capacity(self) -> CapacityTariff:
         return CapacityTariff(self.peak_limit_w, self.follow_monthly_peak)
 
+    @property
+    def rules(self) -> EngineConfig:
+        """The engine's rules on this site: with the adaptive reserve, rises are not
+        also held through the meter's jitter (the reserve learned from the
+        household's rises keeps that room already; both would pay for it twice)."""
+        if self.adaptive_reserve:
+            return replace(self.engine, jitter_window_s=0.0)
+        return self.engine
+
 
 @dataclass(frozen=True, slots=True)
 class SiteReadings:
@@ -331,7 +340,7 @@ def _capped(
     follow the net load of now, below it)."""
     steady_w = net_w
     if site.inputs_usable:
-        steady_w = steady_net_w(state.engine, now, net_w, settings.engine)
+        steady_w = steady_net_w(state.engine, now, net_w, settings.rules)
     limit_w = steady_w + site.safety_margin_w + cap_w
     return replace(site, grid_limit_w=min(site.grid_limit_w, limit_w))
 
@@ -596,7 +605,7 @@ def _decide_within_fuse(
 
     def decide_for(views: Sequence[ChargerView]) -> Decision:
         return _decide_with_reserve(
-            site, views, state.engine, now, allow_increase, settings.engine
+            site, views, state.engine, now, allow_increase, settings.rules
         )
 
     fuse_a = settings.main_fuse_a
@@ -617,7 +626,7 @@ def _decide_within_fuse(
     holding = {view.id: view.holding.current or 0 for view in chargers}
 
     def fit(decision: Decision) -> dict[str, int]:
-        found = _phase_chargers(chargers, decision, settings.engine)
+        found = _phase_chargers(chargers, decision, settings.rules)
         if shown:
             found = keep_shown(fuse_a, bound, found, holding)
         return fit_fuse(fuse_a, bound, found)
