@@ -15,6 +15,7 @@ from custom_components.smart_charging.modbus import (
 )
 from custom_components.smart_charging.wallbox import BackendError
 from wallbox_sim import PROFILES, WallboxSimulator
+from wallbox_sim.box import SimBox
 from wallbox_sim.profiles import Table
 
 from .conftest import config
@@ -221,11 +222,7 @@ async def test_phase_switch(sim: WallboxSimulator, hub: ModbusHub, model: str) -
     wallbox = ModbusWallbox(hub, config(box, phases=3))
     socket = box.socket
     if model not in PHASE_SWITCHES:
-        assert (await wallbox.async_read()).phases is None
-        with pytest.raises(BackendError, match="cannot switch phases"):
-            await wallbox.async_set_phases(1)
-        assert box.writes == []
-        await wallbox.async_close()
+        await _stays_as_installed(box, wallbox, 1)
         return
     address, one, three = PHASE_SWITCHES[model]
     assert (await wallbox.async_read()).phases == 3
@@ -250,10 +247,14 @@ async def test_a_one_phase_charger_is_not_switched(
 ) -> None:
     """A box that can switch, configured on one phase: it stays as installed."""
     box = await sim.add("alfen")
-    wallbox = ModbusWallbox(hub, config(box, phases=1))
+    await _stays_as_installed(box, ModbusWallbox(hub, config(box, phases=1)), 3)
+
+
+async def _stays_as_installed(box: SimBox, wallbox: ModbusWallbox, phases: int) -> None:
+    """The box tells no phases, refuses a switch and is written nothing."""
     assert (await wallbox.async_read()).phases is None
-    with pytest.raises(BackendError):
-        await wallbox.async_set_phases(3)
+    with pytest.raises(BackendError, match="cannot switch phases"):
+        await wallbox.async_set_phases(phases)
     assert box.writes == []
     await wallbox.async_close()
 
