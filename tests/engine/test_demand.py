@@ -224,6 +224,24 @@ def test_full_car_is_paused_for_others_and_reprobed() -> None:
     assert d.chargers["full"].current >= 14
 
 
+def test_a_full_cars_new_offer_pauses_no_charging_car() -> None:
+    # Room for one minimum (10 A x 3): once "full" is found full, "other" charges;
+    # each new offer to "full" comes from what "other" leaves (nothing here), so
+    # "other" is never paused for a car that most likely still takes nothing.
+    site = SiteInput(grid_limit_w=kw(6.9 + 5), household_w=kw(5))
+    sim = Sim.of(box("full"), box("other"))
+    sim.config = EngineConfig(demand_reprobe_s=600.0, min_on_s=600.0)
+    cars = {"full": draws(0, 3), "other": draws(32, 3)}
+    run(sim, site, cars, 300)
+    assert sim.state.chargers["full"].demand.full_since is not None
+    amps = [run(sim, site, cars, 10).chargers["other"].current for _ in range(720)]
+    assert min(amps) == 10, amps
+    # With room to spare it is offered its minimum again.
+    wide = SiteInput(grid_limit_w=kw(40 + 5), household_w=kw(5))
+    offered = [run(sim, site=wide, cars=cars, seconds=10) for _ in range(720)]
+    assert any(d.chargers["full"].current for d in offered)
+
+
 def offer_gaps(
     sim: Sim, site: SiteInput, cars: dict[str, Car], offers: int
 ) -> list[int]:

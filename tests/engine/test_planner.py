@@ -196,17 +196,24 @@ def test_a_smart_car_is_offered_full_power_until_it_shows_what_it_takes() -> Non
     assert smart_power(done, "car", 1.0, None, full) == 0.0
 
 
+def plan_made_at_7_past(first_price: float, then_price: float) -> Plan:
+    """A car's 1 kWh planned at 7 min past the hour: the rest of the quarter hour
+    at `first_price`, then the rest of the hour at `then_price`."""
+    slots = [
+        PlanSlot(HOUR, HOUR + 900, headroom_w=kw(20), price=first_price),
+        PlanSlot(HOUR + 900, 2 * HOUR, headroom_w=kw(20), price=then_price),
+    ]
+    car = PlanCar("car", 1_000, 2 * HOUR, 4140, 11_040)
+    return make_plan([car], slots, HOUR + 420.0)
+
+
 def test_plans_are_made_again_each_quarter_hour_and_a_charging_car_waits() -> None:
     assert next_replan_at(HOUR + 10.0) == HOUR + 900.0
     assert next_replan_at(HOUR + 899.0) == HOUR + 900.0
     assert next_replan_at(HOUR + 900.0) == HOUR + 1800.0
     # Planned for the first quarter hour only, the plan made at 7 min past.
-    slots = [
-        PlanSlot(HOUR, HOUR + 900, headroom_w=kw(20), price=0.10),
-        PlanSlot(HOUR + 900, 2 * HOUR, headroom_w=kw(20), price=0.30),
-    ]
-    made = HOUR + 420.0
-    plan = make_plan([PlanCar("car", 1_000, 2 * HOUR, 4140, 11_040)], slots, made)
+    plan = plan_made_at_7_past(0.10, 0.30)
+    made = plan.made_at
     assert plan_power(plan, "car", HOUR + 600.0) > 0
     assert plan_power(plan, "car", HOUR + 900.0) == 0.0
     charging = ChargerState(served_s=600.0, car_limit_w=11_040, charging_since=made)
@@ -225,6 +232,18 @@ def test_plans_are_made_again_each_quarter_hour_and_a_charging_car_waits() -> No
         == 0.0
     )
     assert smart_power(plan, "car", HOUR + 990.0, charging, None) == 0.0
+
+
+def test_a_paused_car_the_due_plan_starts_waits_for_the_new_plan() -> None:
+    # Planned for the second quarter hour only, the plan made at 7 min past: at the
+    # quarter hour it is due, and a car not charging waits (a minute at most) for
+    # the new plan rather than start on the old one, which the new may take back.
+    plan = plan_made_at_7_past(0.50, 0.10)
+    assert plan_power(plan, "car", HOUR + 910.0) > 0
+    paused = ChargerState(served_s=600.0, car_limit_w=11_040)
+    assert smart_power(plan, "car", HOUR + 910.0, paused, None) == 0.0
+    later = smart_power(plan, "car", HOUR + 990.0, paused, None)
+    assert later == plan_power(plan, "car", HOUR + 990.0) > 0
 
 
 def test_with_minimums_a_car_takes_its_minimum_or_nothing_in_a_slot() -> None:
@@ -422,8 +441,11 @@ def test_slots_follow_the_price_slot_length_and_the_household_forecast() -> None
     slots = plan_slots(1800.0, 4 * HOUR, kw(10), forecast, current_household_w=4000)
     assert [s.start for s in slots] == [0, HOUR, 2 * HOUR, 3 * HOUR]
     assert slots[0].headroom_w == kw(6)  # the household of now
-    assert slots[1].headroom_w == kw(9)  # its forecast
-    assert (slots[2].headroom_w, slots[2].solar_w) == (kw(10), kw(2))
+    # Its forecast, with a twentieth of it kept free for a household above it.
+    assert slots[1].headroom_w == pytest.approx(kw(9) - 50.0)
+    # The surplus: the solar's cautious estimate less the household's forecast.
+    assert slots[2].headroom_w == pytest.approx(kw(10) - 50.0)
+    assert slots[2].solar_w == kw(2)
 
 
 # The planner is exact: wherever a linear program finds every need feasible, every
@@ -680,6 +702,27 @@ def test_two_slots_ending_on_one_cars_surplus_leave_one_car_charging() -> None:
     d = sim.step(sunny)
     assert sorted(c.current or 0 for c in d.chargers.values())[0] == 0
     assert sum(1 for c in d.chargers.values() if c.current) == 1
+
+
+def test_a_planned_car_has_the_surplus_before_a_car_on_surplus_alone() -> None:
+    # 5 kW of surplus: the planned car (6 A, 4.14 kW, a plan that counts on that
+    # surplus) takes it; the other smart car, with nothing planned now, does not
+    # start on it and leave the plan to the grid.
+    sunny = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(6))
+    sim = Sim.of(
+        ChargerInput(id="planned", phases=3, mode=Mode.SMART, plan_w=4140.0),
+        ChargerInput(id="spare", phases=1, mode=Mode.SMART, plan_w=0.0),
+    )
+    for _ in range(12):  # past the 60 s a start on surplus waits
+        d = sim.step(sunny)
+    assert (d.chargers["planned"].current or 0) >= 6  # the surplus on top
+    assert not d.chargers["spare"].current
+    # With more surplus than the plan takes, the rest is the other's to start on.
+    sunnier = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(7))
+    for _ in range(12):
+        d = sim.step(sunnier)
+    assert (d.chargers["planned"].current or 0) >= 6
+    assert d.chargers["spare"].current
 
 
 def test_off_peak_hours_are_taken_from_the_last_day() -> None:

@@ -25,6 +25,9 @@ class Slot:
     served_rank: float
     charging: int  # and 1 while charging (on a tie, waiting ones go first)
     full: bool = False  # its car took nothing when offered power: served last
+    # A full car offered power again to see if it takes it (demand.reprobe_after):
+    # from what is left, like a full one, but started for it.
+    offered: bool = False
     target: int = 0
     capped: bool = False  # paused because the budget could not fit its minimum
     follows: bool = False  # its top-up follows the (averaged) surplus
@@ -93,7 +96,8 @@ def make_slot(
         max(ceiling, 0),
         served_rank(state, bool(charging), config),
         charging,
-        demand.full_since is not None,  # full
+        demand.full_since is not None or demand.refused > 0,  # full
+        offered=demand.full_since is None and demand.refused > 0,
         protected=charging == 1
         and state.charging_since is not None
         and now - state.charging_since < config.min_on_s,

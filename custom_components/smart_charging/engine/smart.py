@@ -23,6 +23,12 @@ from .planner import (
 DEFAULT_SLOT_S = 900.0  # without a price forecast of their own, 15-minute slots
 HORIZON_S = 48 * 3600.0  # nothing is planned further ahead
 REPLAN_EVERY_S = 900.0
+# The slots after the one of now keep this share of the forecast household free
+# of the grid's headroom, for a household above its forecast: a plan that counts
+# on every watt of the coming hours falls behind at the household's first
+# surprise, too late to catch up by the departure. The slot of now is planned with
+# the household of now; the surplus is the solar's cautious estimate already.
+HOUSEHOLD_CAUTION = 0.05
 
 
 # A plan due to be made again (next_replan_at) is followed this long at most with
@@ -186,12 +192,13 @@ def smart_power(
     if full_w is not None and car is not None and car.needed_wh > 0 and probing(state):
         return full_w
     power = plan_power(plan, cid, now)
-    if power == 0 and plan is not None and state is not None and state.charging_since:
+    if plan is not None and state is not None:
         due = next_replan_at(plan.made_at)
-        if due <= now < due + DUE_GRACE_S:
-            # The plan of this quarter hour is being made: until it is, a charging
-            # car the last plan stops here keeps its power, rather than a stop and
-            # (by the new plan) a start.
+        charging = state.charging_since is not None
+        if due <= now < due + DUE_GRACE_S and (power > 0) != charging:
+            # The plan of this quarter hour is being made: until it is, a car the
+            # last plan starts or stops here keeps its power of before, rather than
+            # a start (or a stop) the new plan may take back at once.
             return plan_power(plan, cid, due - 1.0)
     return power
 
@@ -219,8 +226,9 @@ def plan_slots(
     """The slots from `now` to `until`, each a price point of the forecast, else
     a quarter hour of the clock. `headroom_w` is the
     grid limit minus the safety margin. The slot of now plans with the household
-    of now; later ones with its forecast (else the household of now). Without a
-    price forecast, off-peak slots count as cheap."""
+    of now; later ones with its forecast (else the household of now), keeping
+    HOUSEHOLD_CAUTION of it free. Without a price forecast, off-peak slots count
+    as cheap."""
     covering = [p.start for p in forecast.prices if p.start <= now < p.end]
     start = (
         covering[0] if covering else math.floor(now / DEFAULT_SLOT_S) * DEFAULT_SLOT_S
@@ -230,9 +238,12 @@ def plan_slots(
         end = slot_end(start, forecast)
         middle = max(start, now) + (end - max(start, now)) / 2
         household = current_household_w
+        caution_w = 0.0
         if start > now:
             expected = forecast.household_w(middle)
-            household = current_household_w if expected is None else expected
+            if expected is not None:
+                household = expected
+                caution_w = max(expected, 0.0) * HOUSEHOLD_CAUTION
         solar = value_at(forecast.solar_p10, middle) or 0.0
         price = value_at(forecast.prices, middle)
         if not forecast.prices and forecast.offpeak:
@@ -242,7 +253,9 @@ def plan_slots(
             PlanSlot(
                 start=start,
                 end=end,
-                headroom_w=max(headroom_w - max(household - solar, 0.0), 0.0),
+                headroom_w=max(
+                    headroom_w - max(household - solar, 0.0) - caution_w, 0.0
+                ),
                 solar_w=max(solar - household, 0.0),
                 price=price,
                 co2=value_at(forecast.co2, middle),
