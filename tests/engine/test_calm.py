@@ -129,6 +129,28 @@ def test_a_paused_car_restarts_once_its_minimum_fitted_with_a_margin() -> None:
     assert all(c.current for c in d.chargers.values())
 
 
+def test_on_a_jittering_meter_a_low_reading_restarts_no_paused_car_at_once() -> None:
+    sim = two_cars()
+    for _ in range(3):
+        sim.step(site(kw(5)))
+    assert all(sim.amps().values())
+    # 2.5 kW to spare on average, 1.9 kW at the meter's high: both go on.
+    mean = LIMIT - 2 * MIN_W - 2500
+    jittering(sim, mean, 40)
+    assert all(sim.amps().values())
+    d = sim.step(site(LIMIT - 2 * MIN_W + 300), allow_increase=False)
+    assert [c.current or 0 for c in d.chargers.values()].count(0) == 1
+    # A low reading leaves its margin (4 A: 2760 W) to spare, the next high one
+    # does not: it waits for the restart window instead of a start and a stop,
+    restart = EngineConfig().restart_window_s
+    for i in range(int(restart / 10) - 2):
+        sim.step(site(mean + (600.0 if i % 2 else -600.0)))
+        assert list(sim.amps().values()).count(0) == 1
+    # and restarts once its minimum has fitted for that long.
+    jittering(sim, mean, 4)
+    assert all(sim.amps().values())
+
+
 def test_a_car_that_started_keeps_its_place_in_the_rotation_for_min_on() -> None:
     # Room for one minimum and its margin: the two cars take turns, each run
     # lasting at least min_on_s (the rotation period alone would swap them sooner).

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .budget import site_budget
+from .budget import SiteBudget, site_budget
 from .demand import advance_states
 from .fill import Pool, allocate, allocate_failsafe
 from .model import ChargerInput, Decision, EngineConfig, EngineState, SiteInput
@@ -41,14 +41,7 @@ def decide(
     slots = make_slots(chargers, site, states, now, config)
     pool: Pool | None = None
     if power.average_w is not None:
-        pool = Pool(
-            power.steady_budget_w,
-            power.surplus_w,
-            power.average_w,
-            power.steady_surplus_w,
-            power.restart_budget_w,
-            power.restart_surplus_w,
-        )
+        pool = _pool(power, power.average_w)
         allocate(slots.values(), site, states, pool, now, config, starts=allow_increase)
     else:
         allocate_failsafe(slots.values(), site, power.budget_w)
@@ -81,4 +74,17 @@ def decide(
             surplus_avg_w=power.average_w,
             recent=power.recent,
         ),
+    )
+
+
+def _pool(power: SiteBudget, average_w: float) -> Pool:
+    """What the allocation hands out, from the site's budget figures."""
+    return Pool(
+        power.steady_budget_w,
+        power.surplus_w,
+        average_w,
+        power.steady_surplus_w,
+        power.restart_budget_w,
+        power.restart_surplus_w,
+        jitter_w=max(power.steady_budget_w - power.rise_budget_w, 0.0),
     )

@@ -30,6 +30,9 @@ class Pool:
     # Budget kept from standard chargers because a premium one is paused by the cap
     # (what a switch to one phase could still use).
     withheld_w: float = 0.0
+    # What of the budget the highest load of a jittering meter's last readings takes
+    # (rise_budget_w below the steady budget): not room to restart a car in at once.
+    jitter_w: float = 0.0
 
     def take(self, watts: float) -> None:
         """Power that comes from the surplus: budget and surplus figures go down."""
@@ -295,7 +298,10 @@ def _reserve_minimums(
         fits = pool.budget_w >= min_w  # not `<`: a NaN budget fits nobody
         if fits and not slot.charging:
             margin_w = config.restart_margin_a * slot.watts_per_amp
-            fits = pool.budget_w >= min_w + margin_w or pool.restart_budget_w >= min_w
+            fits = (
+                pool.budget_w - pool.jitter_w >= min_w + margin_w
+                or pool.restart_budget_w >= min_w
+            )
         if not fits:
             slot.capped = True
         elif planned(slot.charger):
