@@ -284,7 +284,7 @@ def test_unplugging_resets_the_stop_count() -> None:
 def test_cloud_ridden_out_once_the_session_has_seen_a_stop() -> None:
     sim = stopped_once()
     strong = SiteInput(kw(25), kw(1), solar_w=kw(9))  # 8 kW
-    assert run(sim, strong, 3600) > 0
+    assert run(sim, strong, 5400) > 0
     # A 3 kW cloud: below the 4140 W minimum, but the average stays above 65 % of it,
     # so the car keeps charging past the plain 180 s,
     grey = SiteInput(kw(25), kw(1), solar_w=kw(4))
@@ -297,9 +297,9 @@ def test_cloud_ridden_out_once_the_session_has_seen_a_stop() -> None:
 
 def test_steady_deficit_after_a_stop_ends_the_ride_out_with_the_average() -> None:
     sim = stopped_once()
-    assert run(sim, SUNNY, 3600) > 0
+    assert run(sim, SUNNY, 5400) > 0
     # -1 kW: the car rides on past the plain 180 s, all of it from the grid, until
-    # the grid's share of the session reaches 8 %: before the average (5 kW at the
+    # the grid's share of the session reaches 7 %: before the average (5 kW at the
     # cloud) would fall below 65 % of the minimum (2691 W), after about 440 s.
     t0 = sim.now
     while sim.step(DARK).chargers["car"].current:
@@ -308,7 +308,7 @@ def test_steady_deficit_after_a_stop_ends_the_ride_out_with_the_average() -> Non
     assert 180 < stopped_after < 440
     kept = sim.state.chargers["car"]
     assert kept.solar_stops == 2
-    assert kept.solar_grid_wh > 0.08 * kept.solar_wh
+    assert kept.solar_grid_wh > 0.07 * kept.solar_wh
 
 
 def test_cloudy_hour_after_a_stop_costs_few_cycles() -> None:
@@ -395,7 +395,7 @@ def test_plain_delays_keep_spec_delays_after_every_stop() -> None:
 
 def test_no_ride_out_once_the_grid_share_of_the_session_is_used_up() -> None:
     # Sun after the stop, the car restarted 4 minutes later: the 180 s of the stop
-    # delay at the minimum already take the grid's share of the session past 8 %,
+    # delay at the minimum already take the grid's share of the session past 7 %,
     # so the car stops at 180 s, though the average would still let it ride.
     sim = stopped_once()
     assert run(sim, SUNNY, 250) > 0
@@ -406,4 +406,4 @@ def test_no_ride_out_once_the_grid_share_of_the_session_is_used_up() -> None:
         assert sim.now - t0 < 900
     assert sim.now - 10 - t0 == 180
     kept = sim.state.chargers["car"]
-    assert kept.solar_grid_wh > 0.08 * kept.solar_wh
+    assert kept.solar_grid_wh > 0.07 * kept.solar_wh
