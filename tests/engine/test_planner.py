@@ -217,21 +217,30 @@ def test_plans_are_made_again_each_quarter_hour_and_a_charging_car_waits() -> No
     assert plan_power(plan, "car", HOUR + 600.0) > 0
     assert plan_power(plan, "car", HOUR + 900.0) == 0.0
     charging = ChargerState(served_s=600.0, car_limit_w=11_040, charging_since=made)
-    # At the quarter hour the plan is due: until the new one is made, a charging car
-    # keeps its power (a minute at most), one that is not charging follows the plan.
+    # At the quarter hour the plan is due: until the new one is made, the car keeps
+    # its power (a minute at most) rather than stop for a plan that may go on;
     kept = smart_power(plan, "car", HOUR + 910.0, charging, None)
     assert kept == plan_power(plan, "car", HOUR + 600.0)
-    assert (
-        smart_power(
-            plan,
-            "car",
-            HOUR + 910.0,
-            ChargerState(served_s=600.0, car_limit_w=11_040),
-            None,
-        )
-        == 0.0
-    )
+    # then it follows the plan.
     assert smart_power(plan, "car", HOUR + 990.0, charging, None) == 0.0
+
+
+def test_a_rise_the_due_plan_gives_waits_for_the_new_plan() -> None:
+    # Two cars share the first quarter hour, one goes on alone in the second: at
+    # the quarter hour the last plan is due, and its rise waits for the new plan.
+    slots = [
+        PlanSlot(HOUR, HOUR + 900, headroom_w=kw(12), price=0.10),
+        PlanSlot(HOUR + 900, 2 * HOUR, headroom_w=kw(12), price=0.20),
+    ]
+    cars = [
+        PlanCar("car", 6_000, 2 * HOUR, 4140, 11_040),
+        PlanCar("other", 1_000, HOUR + 900, 4140, 11_040),
+    ]
+    plan = make_plan(cars, slots, HOUR + 420.0)
+    before, after = (plan_power(plan, "car", t) for t in (HOUR + 600, HOUR + 910))
+    assert 0 < before < after
+    charging = ChargerState(served_s=600.0, car_limit_w=11_040, charging_since=0.0)
+    assert smart_power(plan, "car", HOUR + 910.0, charging, None) == before
 
 
 def test_a_paused_car_the_due_plan_starts_waits_for_the_new_plan() -> None:
@@ -293,6 +302,17 @@ def test_a_car_taking_less_than_its_minimum_is_still_planned() -> None:
     # A standard profile's ceiling under the minimum: it cannot charge at all.
     capped = SmartCharger("car", 3, 6, 16, standard_max_w=3700.0)
     assert smart_car(capped, 6000.0, 4 * HOUR, 230.0, None).max_w == 0.0
+
+
+def test_a_need_of_a_few_watt_hours_is_met() -> None:
+    # What is left of a target by the meter's rounding (or a car that stopped a
+    # hair short of it) is worth no start of the box: nothing is planned for it.
+    charger = SmartCharger("car", phases=3, min_current=6, ceiling=16)
+    assert smart_car(charger, 60.0, 4 * HOUR, 230.0, None).need_wh == 0.0
+    assert smart_car(charger, 600.0, 4 * HOUR, 230.0, None).need_wh == 600.0
+    slots = [PlanSlot(0, 4 * HOUR, headroom_w=kw(20))]
+    car = smart_car(charger, 60.0, 4 * HOUR, 230.0, None)
+    assert make_plan([car], slots, 0.0).cars["car"].schedule == ()
 
 
 def test_a_car_near_full_is_planned_along_its_taper() -> None:

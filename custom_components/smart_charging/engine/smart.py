@@ -29,10 +29,13 @@ REPLAN_EVERY_S = 900.0
 # surprise, too late to catch up by the departure. The slot of now is planned with
 # the household of now; the surplus is the solar's cautious estimate already.
 HOUSEHOLD_CAUTION = 0.05
+# A need under this is met: a start of the box for it (again and again, for a
+# car that takes nothing more) costs more than the energy is worth.
+NEED_MET_WH = 100.0
 
 
 # A plan due to be made again (next_replan_at) is followed this long at most with
-# each charging car kept at its power of the quarter hour before (smart_power).
+# every car kept at its power of the quarter hour before (smart_power).
 DUE_GRACE_S = 60.0
 
 
@@ -124,6 +127,8 @@ def smart_car(
     the learned cap, which falls with the taper as it fills: the taper line
     starts from the car's full power."""
     demand = None if state is None else state.demand
+    if need_wh < NEED_MET_WH:
+        need_wh = 0.0
     phases = drawn_phases(charger.phases, None if state is None else state.car_phases)
     min_w = charger.min_current * voltage * phases
     # What the box may offer (its ceiling, the standard profile's): under the
@@ -191,16 +196,14 @@ def smart_power(
     car = None if plan is None else plan.cars.get(cid)
     if full_w is not None and car is not None and car.needed_wh > 0 and probing(state):
         return full_w
-    power = plan_power(plan, cid, now)
-    if plan is not None and state is not None:
+    if plan is not None:
         due = next_replan_at(plan.made_at)
-        charging = state.charging_since is not None
-        if due <= now < due + DUE_GRACE_S and (power > 0) != charging:
-            # The plan of this quarter hour is being made: until it is, a car the
-            # last plan starts or stops here keeps its power of before, rather than
-            # a start (or a stop) the new plan may take back at once.
+        if due <= now < due + DUE_GRACE_S:
+            # The plan of this quarter hour is being made: until it is, every car
+            # keeps its power of the quarter before, rather than a start, a stop or
+            # a rise the new plan may take back at once.
             return plan_power(plan, cid, due - 1.0)
-    return power
+    return plan_power(plan, cid, now)
 
 
 def slot_end(start: float, forecast: SiteForecast) -> float:
