@@ -735,7 +735,7 @@ def test_a_planned_car_has_the_surplus_before_a_car_on_surplus_alone() -> None:
     )
     for _ in range(12):  # past the 60 s a start on surplus waits
         d = sim.step(sunny)
-    assert (d.chargers["planned"].current or 0) >= 6  # the surplus on top
+    assert (d.chargers["planned"].current or 0) >= 6  # on its plan
     assert not d.chargers["spare"].current
     # With more surplus than the plan takes, the rest is the other's to start on.
     sunnier = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(7))
@@ -743,6 +743,22 @@ def test_a_planned_car_has_the_surplus_before_a_car_on_surplus_alone() -> None:
         d = sim.step(sunnier)
     assert (d.chargers["planned"].current or 0) >= 6
     assert d.chargers["spare"].current
+
+
+def test_a_planned_car_the_limit_keeps_paused_holds_no_surplus() -> None:
+    # 7 kW of budget, 3 kW of it surplus: the fast car and the planned one cannot
+    # both have their minimum. The planned car, paused by the limit, holds none of
+    # the surplus: the one-phase solar car starts on it.
+    site = SiteInput(grid_limit_w=kw(4), household_w=kw(1), solar_w=kw(4))
+    sim = Sim.of(
+        ChargerInput(id="fast", phases=3, mode=Mode.FAST, last_command=10),
+        ChargerInput(id="planned", phases=3, mode=Mode.SMART, plan_w=4140.0),
+        ChargerInput(id="sun", phases=1, mode=Mode.SOLAR),
+    )
+    for _ in range(12):  # past the 60 s a start on surplus waits
+        d = sim.step(site)
+    assert not d.chargers["planned"].current
+    assert d.chargers["sun"].current
 
 
 def test_off_peak_hours_are_taken_from_the_last_day() -> None:

@@ -40,7 +40,8 @@ class Pool:
         self.take_surplus(watts)
 
     def take_surplus(self, watts: float) -> None:
-        """Surplus spoken for ahead of the budget: only the surplus figures go down."""
+        """Surplus spoken for (given back when negative): only the surplus figures
+        move."""
         self.surplus_w -= watts
         self.average_w -= watts
         self.steady_surplus_w -= watts
@@ -94,19 +95,19 @@ def allocate(
     for tier in TIERS:
         members = [s for s in ranked if s.charger.profile is tier]
         groups = _split_tier(members, site, states, pool, now, config)
-        full += [slot for slot in groups.full if not slot.offered]
+        full += groups.full
         # Running ones keep their minimum first, then starters in rank order.
-        _reserve_planned_surplus(groups.minimums, pool, starts)
+        # Charging planned cars' surplus is spoken for while the cars on surplus
+        # alone start or keep running; then the planned cars take it themselves.
+        planned_w = _planned_surplus_w(groups.minimums)
+        pool.take_surplus(planned_w)
         surplus_w = pool.surplus_w
         running = _start_solar(
             groups.running + groups.stopped, states, pool, now, config, starts
         )
+        pool.take_surplus(-planned_w)
         with_min, grid = _reserve_minimums(groups.minimums, pool, config, starts)
         _top_up(running, with_min, grid, pool)
-        # A full car offered power again (to see if it takes it) gets its minimum
-        # from what its tier leaves: it pauses and lowers nobody of its tier, and a
-        # premium one still comes before standard ones.
-        _offer_full_cars([slot for slot in groups.full if slot.offered], pool)
         _count_solar_grid(running, surplus_w, states)
         if any(s.capped for s in members):
             # A premium charger left paused by the cap keeps standard ones from
@@ -251,14 +252,15 @@ def _start_solar(
     return running
 
 
-def _reserve_planned_surplus(minimums: list[Slot], pool: Pool, starts: bool) -> None:
-    """Planned smart cars' power is spoken for in the surplus before any car on
-    surplus alone starts or keeps running on it: a plan counts on the forecast
-    surplus, and a car taking it instead would leave the plan to the grid. Their
-    budget is still taken in rotation order (_reserve_minimums)."""
-    for slot in minimums:
-        if planned(slot.charger) and (starts or slot.may_hold):
-            pool.take_surplus(planned_current(slot) * slot.watts_per_amp)
+def _planned_surplus_w(minimums: list[Slot]) -> float:
+    """The power of the charging planned smart cars: a plan counts on the forecast
+    surplus, so no car on surplus alone starts or keeps running on it (it would
+    leave the plan to the grid). A planned car the limit keeps paused holds none."""
+    return sum(
+        planned_current(slot) * slot.watts_per_amp
+        for slot in minimums
+        if planned(slot.charger) and slot.charging
+    )
 
 
 def _count_solar_grid(
@@ -280,6 +282,10 @@ def _not_protected(slot: Slot) -> bool:
     return not slot.protected
 
 
+def _offered(slot: Slot) -> bool:
+    return slot.offered
+
+
 def _reserve_minimums(
     slots: list[Slot], pool: Pool, config: EngineConfig, starts: bool
 ) -> tuple[list[Slot], list[Slot]]:
@@ -290,8 +296,9 @@ def _reserve_minimums(
     ones, at their plan), then the others."""
     with_min: list[Slot] = []
     grid: list[Slot] = []
-    # Cars that started lately first: the rotation does not pause them.
-    for slot in sorted(slots, key=_not_protected):
+    # Cars that started lately first: the rotation does not pause them; full cars
+    # due to be offered power again last.
+    for slot in sorted(sorted(slots, key=_offered), key=_not_protected):
         if not (starts or slot.may_hold):
             continue
         min_w = slot.min_w
@@ -310,7 +317,7 @@ def _reserve_minimums(
             amps = int(pool.budget_w / slot.watts_per_amp + 1e-9)
             slot.target = min(planned_current(slot), amps)
             slot.follows = True
-            pool.take_from_grid(slot.target * slot.watts_per_amp)
+            pool.take(slot.target * slot.watts_per_amp)
             with_min.append(slot)
         elif slot.charger.mode is Mode.SOLAR_MIN:
             # A solar_min minimum comes from the grid: the surplus goes on top of it
@@ -342,7 +349,7 @@ def _offer_full_cars(full: list[Slot], pool: Pool) -> None:
     seen at once if it takes power again; once the cap paused it, it waits for its
     next offer (demand.reprobe_after): each offer is a start of the box."""
     for slot in in_rank_order(full):
-        if (slot.charging or slot.offered) and pool.budget_w >= slot.min_w:
+        if slot.charging and pool.budget_w >= slot.min_w:
             slot.target = slot.min_current
             pool.take_from_grid(slot.min_w)
         else:
