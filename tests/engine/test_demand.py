@@ -224,38 +224,6 @@ def test_full_car_is_paused_for_others_and_reprobed() -> None:
     assert d.chargers["full"].current >= 14
 
 
-def test_a_full_cars_new_offer_waits_at_the_end_of_the_line() -> None:
-    # Room for one minimum (10 A x 3): once "full" is found full, "other" charges.
-    site = SiteInput(grid_limit_w=kw(6.9 + 5), household_w=kw(5))
-    sim = Sim.of(box("full"), box("other"))
-    sim.config = EngineConfig(demand_reprobe_s=600.0, min_on_s=600.0)
-    cars = {"full": draws(0, 3), "other": draws(32, 3)}
-    run(sim, site, cars, 300)
-    found = sim.state.chargers["full"].demand.full_since
-    assert found is not None
-    # Due to be offered power again 10 min later, it waits at the end of the line
-    # (behind "other") for as long again, rather than pause "other" at once for an
-    # offer it most likely refuses;
-    while sim.now < found + 2 * 600.0 - 10.0:
-        d = run(sim, site, cars, 10)
-        assert (d.chargers["other"].current, d.chargers["full"].current) == (10, 0)
-    # then it takes its turn: never starved of an offer.
-    offered = [run(sim, site, cars, 10).chargers["full"].current for _ in range(12)]
-    assert 6 in offered
-    # Where the site has room for its minimum, the offer comes when due, and
-    # lowers "other" without pausing it.
-    sim = Sim.of(box("full"), box("other"))
-    sim.config = EngineConfig(demand_reprobe_s=600.0, min_on_s=600.0)
-    wide = SiteInput(grid_limit_w=kw(20 + 5), household_w=kw(5))
-    run(sim, wide, cars, 300)
-    found = sim.state.chargers["full"].demand.full_since
-    assert found is not None
-    while not sim.chargers["full"].last_command:
-        assert sim.now < found + 600.0 + 30.0
-        assert run(sim, wide, cars, 10).chargers["other"].current
-    assert run(sim, wide, cars, 10).chargers["other"].current
-
-
 def offer_gaps(
     sim: Sim, site: SiteInput, cars: dict[str, Car], offers: int
 ) -> list[int]:

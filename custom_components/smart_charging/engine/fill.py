@@ -282,10 +282,6 @@ def _not_protected(slot: Slot) -> bool:
     return not slot.protected
 
 
-def _offered(slot: Slot) -> bool:
-    return slot.offered
-
-
 def _reserve_minimums(
     slots: list[Slot], pool: Pool, config: EngineConfig, starts: bool
 ) -> tuple[list[Slot], list[Slot]]:
@@ -296,9 +292,8 @@ def _reserve_minimums(
     ones, at their plan), then the others."""
     with_min: list[Slot] = []
     grid: list[Slot] = []
-    # Cars that started lately first: the rotation does not pause them; full cars
-    # due to be offered power again last.
-    for slot in sorted(sorted(slots, key=_offered), key=_not_protected):
+    # Cars that started lately first: the rotation does not pause them.
+    for slot in sorted(slots, key=_not_protected):
         if not (starts or slot.may_hold):
             continue
         min_w = slot.min_w

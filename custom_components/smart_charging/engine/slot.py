@@ -7,17 +7,8 @@ from dataclasses import dataclass
 import math
 from operator import attrgetter
 
-from .demand import reprobe_after
 from .limits import MIN_CHARGE_CURRENT, drawn_phases
-from .model import (
-    ChargerInput,
-    ChargerState,
-    DemandState,
-    EngineConfig,
-    Mode,
-    Profile,
-    SiteInput,
-)
+from .model import ChargerInput, ChargerState, EngineConfig, Mode, Profile, SiteInput
 
 
 # Mutable: the fill hands its share out step by step (and it is the hot loop).
@@ -34,10 +25,6 @@ class Slot:
     served_rank: float
     charging: int  # and 1 while charging (on a tie, waiting ones go first)
     full: bool = False  # its car took nothing when offered power: served last
-    # A full car due to be offered power again (demand.reprobe_after): it waits
-    # at the end of its profile's line, so that the offer (most likely refused)
-    # pauses nobody, for at most one more wait; then it takes its turn.
-    offered: bool = False
     target: int = 0
     capped: bool = False  # paused because the budget could not fit its minimum
     follows: bool = False  # its top-up follows the (averaged) surplus
@@ -107,22 +94,10 @@ def make_slot(
         served_rank(state, bool(charging), config),
         charging,
         demand.full_since is not None,  # full
-        offered=_offer_waits(demand, now, config),
         protected=charging == 1
         and state.charging_since is not None
         and now - state.charging_since < config.min_on_s,
     )
-
-
-def _offer_waits(demand: DemandState, now: float, config: EngineConfig) -> bool:
-    """Whether a car found full, now due to be offered power again, still waits at
-    the end of the line: for as long again as it waited paused (its setpoint has
-    been 0 since it was found full)."""
-    if demand.full_since is not None or not demand.refused:
-        return False
-    since = demand.command_since
-    wait = reprobe_after(demand.refused, config)
-    return since is not None and now - since < 2 * wait
 
 
 def served_rank(state: ChargerState, charging: bool, config: EngineConfig) -> float:
