@@ -761,6 +761,23 @@ def test_a_planned_car_the_limit_keeps_paused_holds_no_surplus() -> None:
     assert d.chargers["sun"].current
 
 
+def test_a_plan_at_full_power_pauses_no_other_cars_minimum() -> None:
+    # 10 kW: a new smart car planned at its full 11 kW (or shown it while it
+    # shows what it takes) beside a car that has charged at its 6 A plan for two
+    # hours (so first in line for a pause). Every minimum comes first; the new
+    # car's plan takes what is left, not the other's place.
+    site = SiteInput(grid_limit_w=kw(10), household_w=0.0)
+    cars = [
+        ChargerInput(id="new", phases=3, mode=Mode.SMART, plan_w=11_040.0),
+        ChargerInput(id="on", phases=3, mode=Mode.SMART, plan_w=4140.0, last_command=6),
+    ]
+    served = ChargerState(served_s=2 * HOUR, charging_since=-2 * HOUR)
+    state = EngineState(chargers={"on": served})
+    d = decide(site, cars, state, 0.0).chargers
+    assert d["on"].current == 6
+    assert d["new"].current == 8  # 10 kW less the other's 4.14 kW: 8 A
+
+
 def test_off_peak_hours_are_taken_from_the_last_day() -> None:
     now = 2 * DAY
     # Off-peak from 22:00 to 06:00 yesterday night, and from 22:00 tonight.

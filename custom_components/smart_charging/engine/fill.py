@@ -289,7 +289,7 @@ def _reserve_minimums(
     (the order of `slots`), those the rotation protects first; a paused one needs
     restart_margin_a on top, or to have fitted for the restart window. Returns the
     ones that got theirs, at their minimum: those in solar_min (and planned smart
-    ones, at their plan), then the others."""
+    ones, then raised to their plan), then the others."""
     with_min: list[Slot] = []
     grid: list[Slot] = []
     # Cars that started lately first: the rotation does not pause them.
@@ -307,12 +307,10 @@ def _reserve_minimums(
         if not fits:
             slot.capped = True
         elif planned(slot.charger):
-            # Its plan, as far as the budget allows, counted against the surplus
-            # too (a plan may count on it); live surplus beyond it comes on top.
-            amps = int(pool.budget_w / slot.watts_per_amp + 1e-9)
-            slot.target = min(planned_current(slot), amps)
+            # Its minimum now, its plan once every minimum is in (_up_to_plans).
+            pool.take(min_w)
+            slot.target = slot.min_current
             slot.follows = True
-            pool.take(slot.target * slot.watts_per_amp)
             with_min.append(slot)
         elif slot.charger.mode is Mode.SOLAR_MIN:
             # A solar_min minimum comes from the grid: the surplus goes on top of it
@@ -325,7 +323,22 @@ def _reserve_minimums(
             pool.take(min_w)
             slot.target = slot.min_current
             grid.append(slot)
+    _up_to_plans(with_min, pool)
     return with_min, grid
+
+
+def _up_to_plans(with_min: list[Slot], pool: Pool) -> None:
+    """The planned smart cars up to their plans, in rotation order, as far as the
+    budget allows, counted against the surplus too (a plan may count on it; live
+    surplus beyond it comes on top): after every car's minimum, so that no plan's
+    rise (nor a new car's first minute at full power) pauses another car."""
+    for slot in with_min:
+        if not planned(slot.charger):
+            continue
+        amps = int(pool.budget_w / slot.watts_per_amp + 1e-9)
+        raised = max(min(planned_current(slot), slot.target + amps), slot.target)
+        pool.take((raised - slot.target) * slot.watts_per_amp)
+        slot.target = raised
 
 
 def _top_up(
