@@ -643,8 +643,8 @@ def test_with_minimums_a_hair_off_zero_still_plans_the_minimums() -> None:
 SITE = SiteInput(grid_limit_w=kw(25), household_w=kw(2))
 
 
-def smart(plan_w: float | None, **kwargs: object) -> ChargerInput:
-    return ChargerInput(id="car", phases=3, mode=Mode.SMART, plan_w=plan_w, **kwargs)  # type: ignore[arg-type]
+def smart(plan_w: float | None, cid: str = "car", **kwargs: object) -> ChargerInput:
+    return ChargerInput(id=cid, phases=3, mode=Mode.SMART, plan_w=plan_w, **kwargs)  # type: ignore[arg-type]
 
 
 def test_a_smart_car_without_power_planned_now_waits_as_scheduled() -> None:
@@ -711,8 +711,8 @@ def test_a_slot_that_ends_on_a_surplus_lets_the_car_go_on_without_a_stop() -> No
 def test_two_slots_ending_on_one_cars_surplus_leave_one_car_charging() -> None:
     sunny = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(6))
     sim = Sim.of(
-        ChargerInput(id="a", phases=3, mode=Mode.SMART, plan_w=5000.0),
-        ChargerInput(id="b", phases=3, mode=Mode.SMART, plan_w=5000.0),
+        smart(5000.0, "a"),
+        smart(5000.0, "b"),
     )
     for _ in range(3):
         sim.step(sunny)
@@ -730,7 +730,7 @@ def test_a_planned_car_has_the_surplus_before_a_car_on_surplus_alone() -> None:
     # start on it and leave the plan to the grid.
     sunny = SiteInput(grid_limit_w=kw(25), household_w=kw(1), solar_w=kw(6))
     sim = Sim.of(
-        ChargerInput(id="planned", phases=3, mode=Mode.SMART, plan_w=4140.0),
+        smart(4140.0, "planned"),
         ChargerInput(id="spare", phases=1, mode=Mode.SMART, plan_w=0.0),
     )
     for _ in range(12):  # past the 60 s a start on surplus waits
@@ -752,7 +752,7 @@ def test_a_planned_car_the_limit_keeps_paused_holds_no_surplus() -> None:
     site = SiteInput(grid_limit_w=kw(4), household_w=kw(1), solar_w=kw(4))
     sim = Sim.of(
         ChargerInput(id="fast", phases=3, mode=Mode.FAST, last_command=10),
-        ChargerInput(id="planned", phases=3, mode=Mode.SMART, plan_w=4140.0),
+        smart(4140.0, "planned"),
         ChargerInput(id="sun", phases=1, mode=Mode.SOLAR),
     )
     for _ in range(12):  # past the 60 s a start on surplus waits
@@ -768,8 +768,8 @@ def test_a_plan_at_full_power_pauses_no_other_cars_minimum() -> None:
     # car's plan takes what is left, not the other's place.
     site = SiteInput(grid_limit_w=kw(10), household_w=0.0)
     cars = [
-        ChargerInput(id="new", phases=3, mode=Mode.SMART, plan_w=11_040.0),
-        ChargerInput(id="on", phases=3, mode=Mode.SMART, plan_w=4140.0, last_command=6),
+        smart(11_040.0, "new"),
+        smart(4140.0, "on", last_command=6),
     ]
     served = ChargerState(served_s=2 * HOUR, charging_since=-2 * HOUR)
     state = EngineState(chargers={"on": served})

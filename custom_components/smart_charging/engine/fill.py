@@ -107,6 +107,7 @@ def allocate(
         )
         pool.take_surplus(-planned_w)
         with_min, grid = _reserve_minimums(groups.minimums, pool, config, starts)
+        _up_to_plans(with_min, pool)
         _top_up(running, with_min, grid, pool)
         _count_solar_grid(running, surplus_w, states)
         if any(s.capped for s in members):
@@ -288,8 +289,8 @@ def _reserve_minimums(
     """Minimums of the chargers that may draw from the grid, in fair rotation order
     (the order of `slots`), those the rotation protects first; a paused one needs
     restart_margin_a on top, or to have fitted for the restart window. Returns the
-    ones that got theirs, at their minimum: those in solar_min (and planned smart
-    ones, then raised to their plan), then the others."""
+    ones that got theirs, at their minimum: those in solar_min and planned smart
+    ones (raised to their plan next: _up_to_plans), then the others."""
     with_min: list[Slot] = []
     grid: list[Slot] = []
     # Cars that started lately first: the rotation does not pause them.
@@ -323,7 +324,6 @@ def _reserve_minimums(
             pool.take(min_w)
             slot.target = slot.min_current
             grid.append(slot)
-    _up_to_plans(with_min, pool)
     return with_min, grid
 
 

@@ -23,6 +23,9 @@ from .planner import (
 DEFAULT_SLOT_S = 900.0  # without a price forecast of their own, 15-minute slots
 HORIZON_S = 48 * 3600.0  # nothing is planned further ahead
 REPLAN_EVERY_S = 900.0
+# A plan due to be made again (next_replan_at) is followed this long at most with
+# every car kept at its power of the quarter hour before (smart_power).
+DUE_GRACE_S = 60.0
 # The slots after the one of now keep this share of the forecast household free
 # of the grid's headroom, for a household above its forecast: a plan that counts
 # on every watt of the coming hours falls behind at the household's first
@@ -32,11 +35,6 @@ HOUSEHOLD_CAUTION = 0.05
 # A need under this is met: a start of the box for it (again and again, for a
 # car that takes nothing more) costs more than the energy is worth.
 NEED_MET_WH = 100.0
-
-
-# A plan due to be made again (next_replan_at) is followed this long at most with
-# every car kept at its power of the quarter hour before (smart_power).
-DUE_GRACE_S = 60.0
 
 
 def next_replan_at(now: float) -> float:
@@ -127,7 +125,7 @@ def smart_car(
     the learned cap, which falls with the taper as it fills: the taper line
     starts from the car's full power."""
     demand = None if state is None else state.demand
-    if need_wh < NEED_MET_WH:
+    if need_wh < NEED_MET_WH:  # and nothing below 0
         need_wh = 0.0
     phases = drawn_phases(charger.phases, None if state is None else state.car_phases)
     min_w = charger.min_current * voltage * phases
@@ -137,7 +135,7 @@ def smart_car(
     if not charger.premium and charger.standard_max_w > 0:
         box_w = min(box_w, charger.standard_max_w)
     if box_w < min_w:
-        return PlanCar(charger.id, max(need_wh, 0.0), departure, min_w, 0.0)
+        return PlanCar(charger.id, need_wh, departure, min_w, 0.0)
     tapers = soc is not None and charger.battery_wh > 0
     # What the car takes of it; a car that takes less than its minimum current
     # (at which it is still run) is planned at what it takes.
@@ -148,7 +146,7 @@ def smart_car(
         max_w = min(max_w, state.car_limit_w)
     return PlanCar(
         id=charger.id,
-        need_wh=max(need_wh, 0.0),
+        need_wh=need_wh,
         departure=departure,
         min_w=min(min_w, max_w),
         max_w=max_w,
