@@ -196,6 +196,29 @@ def test_a_smart_car_is_offered_full_power_until_it_shows_what_it_takes() -> Non
     assert smart_power(done, "car", 1.0, None, full) == 0.0
 
 
+def test_a_car_ready_on_time_even_on_one_phase_waits_for_its_plan_unprobed() -> None:
+    # Plugged in at 18:00, cheap from 01:00, ready at 07:00: 20 kWh takes 5.4 h
+    # on one phase at 16 A, so there is no need to start the box now to see what
+    # the car takes; the plan's start shows it. 50 kWh would not be ready so
+    # (13 h at 3.7 kW).
+    charger = SmartCharger("car", phases=3, min_current=6, ceiling=32)
+    prices = tuple(
+        Point(h * HOUR, (h + 1) * HOUR, 0.10 if h >= 25 else 0.30)
+        for h in range(18, 31)
+    )
+    full = 32 * 230.0 * 3
+    for need_wh, probes in ((20_000, False), (50_000, True)):
+        car = smart_car(charger, need_wh, 31 * HOUR, 230.0, None)
+        assert car.unseen_w == (6 * 230.0, 16 * 230.0)
+        plan = plan_site([car], 18 * HOUR, kw(30), SiteForecast(prices=prices), 0.0)
+        assert plan.cars["car"].probe is probes
+        now_w = smart_power(plan, "car", 18 * HOUR, None, full)
+        assert now_w == (full if probes else 0.0)
+    # Once its draw is seen, there is nothing to probe.
+    seen = smart_car(charger, 20_000, 31 * HOUR, 230.0, ChargerState(car_phases=3))
+    assert seen.unseen_w is None
+
+
 def plan_made_at_7_past(first_price: float, then_price: float) -> Plan:
     """A car's 1 kWh planned at 7 min past the hour: the rest of the quarter hour
     at `first_price`, then the rest of the hour at `then_price`."""
@@ -466,6 +489,80 @@ def test_slots_follow_the_price_slot_length_and_the_household_forecast() -> None
     # The surplus: the solar's cautious estimate less the household's forecast.
     assert slots[2].headroom_w == pytest.approx(kw(10) - 50.0)
     assert slots[2].solar_w == kw(2)
+
+
+def test_a_solar_forecast_finer_than_the_slot_counts_whole() -> None:
+    # Solar in five-minute steps over an hourly price slot: the slot's surplus is
+    # the mean of the hour, not the step at its middle (which is 0 here). From
+    # 00:30 only what is left of the hour counts.
+    steps = (4000.0, 4000.0, 4000.0, 4000.0, 4000.0, 4000.0, 0.0, *[1000.0] * 5)
+    solar = tuple(
+        Point(i * 300.0, (i + 1) * 300.0, watts) for i, watts in enumerate(steps)
+    )
+    forecast = SiteForecast(
+        prices=(Point(0.0, HOUR, 0.1),),
+        co2=(Point(0.0, 1800.0, 100.0), Point(1800.0, HOUR, 400.0)),
+        solar_p10=solar,
+    )
+    slot = plan_slots(0.0, HOUR, kw(10), forecast, current_household_w=0.0)[0]
+    assert slot.solar_w == pytest.approx((6 * 4000 + 5 * 1000) / 12)
+    assert slot.co2 == pytest.approx(250.0)
+    later = plan_slots(1800.0, HOUR, kw(10), forecast, current_household_w=0.0)[0]
+    assert later.solar_w == pytest.approx(5 * 1000 / 6)
+    assert later.co2 == pytest.approx(400.0)
+
+
+def quarter_prices(*prices: float) -> tuple[Point, ...]:
+    return tuple(
+        Point(i * QUARTER, (i + 1) * QUARTER, price) for i, price in enumerate(prices)
+    )
+
+
+def tail_plan(
+    prices: tuple[Point, ...], *, charging: bool = True, solar: float = 0.0
+) -> Plan:
+    """A car charging with 2 kWh left (half an hour at its 4.14 kW minimum), ready
+    at 06:00, planned at midnight."""
+    car = PlanCar(
+        "car",
+        2_000,
+        6 * HOUR,
+        4_140,
+        11_040,
+        soc=0.7,
+        capacity_wh=60_000,
+        charging=charging,
+    )
+    forecast = SiteForecast(
+        prices=prices, solar_p10=(Point(4 * HOUR, 5 * HOUR, solar),)
+    )
+    return plan_site([car], 0.0, kw(20), forecast, current_household_w=0.0)
+
+
+def test_a_charging_car_finishes_its_tail_in_one_go_where_that_costs_little() -> None:
+    # Half an hour from now, a quarter hour at 3 h is a cent cheaper: a stop and a
+    # start for 2 cents.
+    cheap_later = quarter_prices(0.20, 0.20, 0.20, *[0.21] * 9, 0.19, *[0.21] * 11)
+    finished = tail_plan(cheap_later)
+    assert [(b.start, b.end) for b in finished.cars["car"].schedule] == [
+        (0.0, pytest.approx(QUARTER * 2, abs=QUARTER))
+    ]
+    assert finished.cars["car"].reachable
+    # A car that is paused waits for the cheap quarter, as ever.
+    waiting = tail_plan(cheap_later, charging=False)
+    assert all(b.start >= QUARTER for b in waiting.cars["car"].schedule)
+
+
+def test_a_tail_waits_where_finishing_costs_much_more_or_the_sun_comes() -> None:
+    # The quarter at 3 h is a quarter of the price: worth a stop and a start.
+    half_later = quarter_prices(0.20, *[0.20] * 11, 0.05, *[0.20] * 11)
+    tail = tail_plan(half_later).cars["car"].schedule
+    assert any(b.start >= 12 * QUARTER for b in tail)
+    # Surplus forecast before the departure, though under the car's minimum: the
+    # cautious forecast undervalues waiting for the sun, so the plan stays as it is.
+    cheap_later = quarter_prices(0.20, 0.20, 0.20, *[0.21] * 9, 0.19, *[0.21] * 11)
+    sunny = tail_plan(cheap_later, solar=kw(1)).cars["car"].schedule
+    assert any(b.start >= 12 * QUARTER for b in sunny)
 
 
 # The planner is exact: wherever a linear program finds every need feasible, every

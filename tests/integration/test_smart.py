@@ -178,17 +178,55 @@ async def test_a_smart_car_waits_then_charges_in_the_cheapest_hours(
     assert energy >= 20.0
 
 
+async def set_target(hass: HomeAssistant, entry: Any, cid: str, **target: Any) -> None:
+    """smart_charging.set_target on the charger's device (ready at 07:00 unless
+    `target` says otherwise)."""
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, cid), entry.entry_id
+    )
+    assert device is not None
+    await hass.services.async_call(
+        DOMAIN,
+        "set_target",
+        {"departure": "07:00:00", **target},
+        target={"device_id": device.id},
+        blocking=True,
+    )
+
+
+async def test_a_car_ready_on_time_on_one_phase_is_not_started_at_plug_in(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+) -> None:
+    """20 kWh by 07:00 from 18:00: ready even if the car draws on one phase, so
+    the box waits for the plan's cheap hours (no start and stop at plug-in)."""
+    power_state(hass, "sensor.wb1_power", 0)
+    entry, _ = await smart_site(hass, freezer, site_entry_factory, power_sensors=True)
+    cid = next(iter(entry.subentries))
+    await set_target(hass, entry, cid, energy_kwh=20)
+    for _ in range(3):
+        await tick(hass, freezer, 10)
+        assert wallbox_current(hass, "wb1") == 0
+    assert state_of(hass, find_entity(hass, "sensor", f"{cid}_status")).state == (
+        "scheduled"
+    )
+
+
 async def test_a_smart_car_shows_what_it_takes_before_it_is_planned(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    """An 11 kW car on a 22 kW box: charged at the box's full power at plug-in
-    until its draw shows it takes 16 A, then planned at what it takes (a plan on
-    the box's power would count on twice the car's and end short)."""
+    """An 11 kW car on a 22 kW box, 55 kWh by 07:00 (more than one phase at 16 A
+    gives by then): charged at the box's full power at plug-in until its draw
+    shows it takes 16 A, then planned at what it takes (a plan on the box's power
+    would count on twice the car's and end short)."""
     power_state(hass, "sensor.wb1_power", 0)
     entry, _ = await smart_site(hass, freezer, site_entry_factory, power_sensors=True)
     cid = next(iter(entry.subentries))
+    await set_target(hass, entry, cid, energy_kwh=55)
+    await tick(hass, freezer, 10)  # planned again for the new target
     await tick(hass, freezer, 10)
     assert wallbox_current(hass, "wb1") == 32
     assert state_of(hass, find_entity(hass, "sensor", f"{cid}_status")).state == (
@@ -220,17 +258,7 @@ async def test_two_smart_cars_on_a_tight_connection_are_both_ready(
         hass, freezer, site_entry_factory, cars=2, grid_limit_kw=15.0
     )
     for cid in entry.subentries:
-        device = dr.async_get(hass).async_get_device_by_identifier(
-            (DOMAIN, cid), entry.entry_id
-        )
-        assert device is not None
-        await hass.services.async_call(
-            DOMAIN,
-            "set_target",
-            {"departure": "07:00:00", "energy_kwh": 30},
-            target={"device_id": device.id},
-            blocking=True,
-        )
+        await set_target(hass, entry, cid, energy_kwh=30)
     recorder = Recorder(hass, names)
     night = dt_util.start_of_local_day(dt_util.now()) + timedelta(days=1)
     await run_until(hass, freezer, night + timedelta(hours=7))
@@ -249,18 +277,8 @@ async def test_an_unreachable_target_is_announced_once_and_charges_now(
     cid = next(iter(entry.subentries))
     events: list[Event] = []
     hass.bus.async_listen("smart_charging_plan_unreachable", events.append)
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, cid), entry.entry_id
-    )
-    assert device is not None
     leave = dt_util.now() + timedelta(hours=1)
-    await hass.services.async_call(
-        DOMAIN,
-        "set_target",
-        {"departure": leave.isoformat(), "energy_kwh": 100},
-        target={"device_id": device.id},
-        blocking=True,
-    )
+    await set_target(hass, entry, cid, departure=leave.isoformat(), energy_kwh=100)
     for _ in range(6):  # a new plan each 15 minutes: still one event
         await tick(hass, freezer, 300)
     assert len(events) == 1

@@ -79,6 +79,10 @@ class PlanCar:
     # taper (taper_share of max_w) as it fills. None = full power to the end.
     soc: float | None = None  # 0..1, now
     capacity_wh: float = 0.0
+    charging: bool = False  # its box holds a charging current now
+    # (min, max) W if it draws on one phase at 16 A at most, while what it takes
+    # has not been seen (engine.smart.PROBE_S); None once it has.
+    unseen_w: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,9 @@ class CarPlan:
     schedule: tuple[Block, ...]
     needed_wh: float
     reachable_wh: float
+    # Offered its box's power at plug-in until its draw shows what it takes
+    # (engine.smart.smart_power): not where it is ready on time even on one phase.
+    probe: bool = True
 
     @property
     def reachable(self) -> bool:
@@ -144,6 +151,8 @@ class Plan:
     # Full slots where the plan, run at face value, would take more than the slot
     # allows: (start, end, the share it is run at there instead).
     full_slots: tuple[tuple[float, float, float], ...] = ()
+    # What its grid energy costs, in the objective's units (slot_costs).
+    grid_cost: float = 0.0
 
     def share_at(self, when: float) -> float:
         """What a planned power is divided by to run it at `when`."""
@@ -212,7 +221,7 @@ def make_plan(
             needed_wh=max(car.need_wh, 0.0),
             reachable_wh=min(delivered * 1000.0, max(car.need_wh, 0.0)),
         )
-    return Plan(made_at=now, cars=plans)
+    return Plan(made_at=now, cars=plans, grid_cost=lp.grid_cost(energy))
 
 
 def least_w(car: PlanCar, upper_wh: float) -> float:
@@ -276,6 +285,8 @@ class _Program:
         # limit (kWh), to keep the solution within it exactly (solve).
         self.slot_takes: list[list[tuple[int, float]]] = [[] for _ in slots]
         self.slot_limits_kwh = [0.0 for _ in slots]
+        # Per slot: its grid energy's column and what a kWh of it costs.
+        self.grid_columns: list[tuple[int, float]] = []
 
     def _row(self, lower: float, upper: float) -> int:
         self.row_lower.append(lower)
@@ -389,7 +400,13 @@ class _Program:
         grid_kwh = max(slot.headroom_w, 0.0) * hours / 1000.0
         self.slot_limits_kwh[index] = solar_kwh + grid_kwh
         self._column(0.0, solar_kwh, {row: -1.0})
-        return self._column(cost, grid_kwh, {row: -1.0})
+        column = self._column(cost, grid_kwh, {row: -1.0})
+        self.grid_columns.append((column, cost))
+        return column
+
+    def grid_cost(self, energy: np.ndarray) -> float:
+        """What the solution's grid energy costs, in the objective's units."""
+        return sum(float(energy[column]) * cost for column, cost in self.grid_columns)
 
     def solve(self) -> np.ndarray:
         if not self.cost:

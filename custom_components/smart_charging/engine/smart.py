@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 import math
 
-from .forecast import Point, Series, value_at
+from .forecast import Point, Series, mean_over, value_at
 from .limits import MIN_CHARGE_CURRENT, drawn_phases
 from .model import ChargerState
 from .planner import (
@@ -18,6 +18,7 @@ from .planner import (
     PlanCar,
     PlanSlot,
     make_plan,
+    slot_costs,
 )
 
 DEFAULT_SLOT_S = 900.0  # without a price forecast of their own, 15-minute slots
@@ -35,6 +36,13 @@ HOUSEHOLD_CAUTION = 0.05
 # A need under this is met: a start of the box for it (again and again, for a
 # car that takes nothing more) costs more than the energy is worth.
 NEED_MET_WH = 100.0
+# A car charging on its plan with this little left to take finishes it in one go
+# (within FINISH_S) where that costs at most FINISH_PREMIUM more for those kWh at
+# the horizon's mean price: a tail split over the cheapest quarters of the night
+# is a stop and a start each, for a few cents. Waiting for the sun costs more.
+FINISH_WH = 6000.0
+FINISH_S = 3600.0
+FINISH_PREMIUM = 0.2
 
 
 def next_replan_at(now: float) -> float:
@@ -60,6 +68,10 @@ FALLBACK_END_S = 1800.0
 # made on the box's power alone counts on power a one-phase or 11 kW car never
 # takes, and ends short when that shows.
 PROBE_S = 90.0
+# The probe is a start and a stop of the box: a car ready on time even if it draws
+# on one phase at this current at most (the least of common cars) waits for its
+# plan instead, and shows what it takes then.
+UNSEEN_ONE_PHASE_A = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +165,21 @@ def smart_car(
         premium=charger.premium,
         soc=soc if tapers else None,
         capacity_wh=charger.battery_wh if tapers else 0.0,
+        charging=state is not None
+        and state.charging_since is not None
+        and not state.solar_running,
+        unseen_w=_unseen_w(charger, voltage, box_w) if probing(state) else None,
     )
+
+
+def _unseen_w(
+    charger: SmartCharger, voltage: float, box_w: float
+) -> tuple[float, float]:
+    """(min, max) power of a car drawing on one phase at UNSEEN_ONE_PHASE_A at
+    most, within what the box offers."""
+    amps = max(min(charger.ceiling, UNSEEN_ONE_PHASE_A), charger.min_current)
+    top_w = min(amps * voltage, box_w)
+    return min(charger.min_current * voltage, top_w), top_w
 
 
 def plan_power(plan: Plan | None, cid: str, now: float) -> float:
@@ -192,7 +218,13 @@ def smart_power(
     is not measured, so a probe would show nothing) while it shows what it takes,
     if its plan has anything left to charge; then its plan's."""
     car = None if plan is None else plan.cars.get(cid)
-    if full_w is not None and car is not None and car.needed_wh > 0 and probing(state):
+    if (
+        full_w is not None
+        and car is not None
+        and car.probe
+        and car.needed_wh > 0
+        and probing(state)
+    ):
         return full_w
     if plan is not None:
         due = next_replan_at(plan.made_at)
@@ -245,7 +277,7 @@ def plan_slots(
             if expected is not None:
                 household = expected
                 caution_w = max(expected, 0.0) * HOUSEHOLD_CAUTION
-        solar = value_at(forecast.solar_p10, middle) or 0.0
+        solar = mean_over(forecast.solar_p10, max(start, now), end) or 0.0
         price = value_at(forecast.prices, middle)
         if not forecast.prices and forecast.offpeak:
             # Off-peak is cheap; any other hour (or one not known) is not.
@@ -259,7 +291,7 @@ def plan_slots(
                 ),
                 solar_w=max(solar - household, 0.0),
                 price=price,
-                co2=value_at(forecast.co2, middle),
+                co2=mean_over(forecast.co2, max(start, now), end),
             )
         )
         start = end
@@ -302,6 +334,111 @@ def plan_site(
         cars = [replace(car, departure=_fallback_end(car, now)) for car in cars]
         # Later is cheaper: the charge ends as close to the departure as it can.
         slots = [replace(slot, price=until - slot.start) for slot in slots]
+    plan = _planned(cars, slots, now, objective, share)
+    if any(_finishing(car, now, slots) for car in cars):
+        finished = _planned(
+            [
+                replace(car, departure=now + FINISH_S)
+                if _finishing(car, now, slots)
+                else car
+                for car in cars
+            ],
+            slots,
+            now,
+            objective,
+            share,
+        )
+        if _finishing_pays(plan, finished, cars, slots, objective):
+            plan = finished
+    return _without_probes(plan, cars, slots, objective)
+
+
+def _without_probes(
+    plan: Plan,
+    cars: Sequence[PlanCar],
+    slots: Sequence[PlanSlot],
+    objective: Objective,
+) -> Plan:
+    """The plan, with no probe for the cars not yet seen that are ready on time
+    even if they draw on one phase (planned so, the others as they are)."""
+    now = plan.made_at
+    # A car that could not be ready on one phase even alone probes: no plan
+    # needed to tell (on a full lot, most of them).
+    unseen = {
+        car.id: car.unseen_w
+        for car in cars
+        if car.unseen_w is not None
+        and car.need_wh <= car.unseen_w[1] * (car.departure - now) / 3600
+    }
+    if not unseen:
+        return plan
+    cautious = _planned(
+        [
+            replace(
+                car,
+                min_w=min(car.min_w, unseen[car.id][0]),
+                max_w=min(car.max_w, unseen[car.id][1] * plan.power_share),
+            )
+            if car.id in unseen
+            else car
+            for car in cars
+        ],
+        slots,
+        now,
+        objective,
+        plan.power_share,
+    )
+    cars_planned = {
+        cid: replace(car_plan, probe=not cautious.cars[cid].reachable)
+        if cid in unseen
+        else car_plan
+        for cid, car_plan in plan.cars.items()
+    }
+    return replace(plan, cars=cars_planned)
+
+
+def _finishing(car: PlanCar, now: float, slots: Sequence[PlanSlot]) -> bool:
+    """Whether a car charging on its plan has so little left that it finishes in
+    one go, if that pays (_finishing_pays). Not where surplus is forecast before
+    its departure: the cautious forecast undervalues waiting for the sun."""
+    return (
+        car.charging
+        and car.need_wh <= FINISH_WH
+        and car.departure > now + FINISH_S
+        and not any(s.solar_w > 0 and s.start < car.departure for s in slots)
+    )
+
+
+def _finishing_pays(
+    plan: Plan,
+    finished: Plan,
+    cars: Sequence[PlanCar],
+    slots: Sequence[PlanSlot],
+    objective: Objective,
+) -> bool:
+    """Whether the plan with the finishing cars done within FINISH_S keeps every
+    car the plan has reachable, for at most FINISH_PREMIUM more on their kWh."""
+    if any(
+        car_plan.reachable and not finished.cars[cid].reachable
+        for cid, car_plan in plan.cars.items()
+    ):
+        return False
+    now = plan.made_at
+    tail_kwh = sum(car.need_wh for car in cars if _finishing(car, now, slots)) / 1000
+    costs = [abs(cost) for cost in slot_costs(slots, objective)]
+    mean_cost = sum(costs) / len(costs) if costs else 0.0
+    extra = finished.grid_cost - plan.grid_cost
+    return extra <= FINISH_PREMIUM * tail_kwh * mean_cost + 1e-9
+
+
+def _planned(
+    cars: Sequence[PlanCar],
+    slots: Sequence[PlanSlot],
+    now: float,
+    objective: Objective,
+    share: float,
+) -> Plan:
+    """The plan of `cars` over `slots`, in the two passes whole amps need."""
     plan = make_plan(cars, slots, now, objective)
     # Whole amps: the live cap may leave each car charging up to an amp under its
     # share (a sixth of its 6 A minimum), so a slot planned to its last watt ends
