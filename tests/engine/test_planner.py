@@ -3,6 +3,8 @@ under the site's shared limits, and the engine following a plan."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings, strategies as st
 import numpy as np
 import pytest
@@ -197,25 +199,34 @@ def test_a_smart_car_is_offered_full_power_until_it_shows_what_it_takes() -> Non
 
 
 def test_a_car_ready_on_time_even_on_one_phase_waits_for_its_plan_unprobed() -> None:
-    # Plugged in at 18:00, cheap from 01:00, ready at 07:00: 20 kWh takes 5.4 h
-    # on one phase at 16 A, so there is no need to start the box now to see what
-    # the car takes; the plan's start shows it. 50 kWh would not be ready so
-    # (13 h at 3.7 kW).
+    # Plugged in at 18:00, ready at 07:00, on a 22 kW box. Cheap from 01:00: 12 kWh
+    # take 3.3 h on one phase at 16 A, well within the 6 h from the plan's start,
+    # so there is no need to start the box now to see what the car takes; the
+    # plan's start shows it. 20 kWh would leave too little to spare (5.4 h), and
+    # with the cheap hour only at 06:00 even 12 kWh would not be ready so.
     charger = SmartCharger("car", phases=3, min_current=6, ceiling=32)
-    prices = tuple(
-        Point(h * HOUR, (h + 1) * HOUR, 0.10 if h >= 25 else 0.30)
-        for h in range(18, 31)
-    )
+
+    def prices(cheap_from: int) -> tuple[Point, ...]:
+        return tuple(
+            Point(h * HOUR, (h + 1) * HOUR, 0.10 if h >= cheap_from else 0.30)
+            for h in range(18, 31)
+        )
+
     full = 32 * 230.0 * 3
-    for need_wh, probes in ((20_000, False), (50_000, True)):
+    for need_wh, cheap_from, probes in (
+        (12_000, 25, False),
+        (20_000, 25, True),
+        (12_000, 30, True),
+    ):
         car = smart_car(charger, need_wh, 31 * HOUR, 230.0, None)
-        assert car.unseen_w == (6 * 230.0, 16 * 230.0)
-        plan = plan_site([car], 18 * HOUR, kw(30), SiteForecast(prices=prices), 0.0)
+        assert car.unseen_w == 16 * 230.0
+        forecast = SiteForecast(prices=prices(cheap_from))
+        plan = plan_site([car], 18 * HOUR, kw(30), forecast, 0.0)
         assert plan.cars["car"].probe is probes
         now_w = smart_power(plan, "car", 18 * HOUR, None, full)
         assert now_w == (full if probes else 0.0)
     # Once its draw is seen, there is nothing to probe.
-    seen = smart_car(charger, 20_000, 31 * HOUR, 230.0, ChargerState(car_phases=3))
+    seen = smart_car(charger, 12_000, 31 * HOUR, 230.0, ChargerState(car_phases=3))
     assert seen.unseen_w is None
 
 
@@ -510,6 +521,15 @@ def test_a_solar_forecast_finer_than_the_slot_counts_whole() -> None:
     later = plan_slots(1800.0, HOUR, kw(10), forecast, current_household_w=0.0)[0]
     assert later.solar_w == pytest.approx(5 * 1000 / 6)
     assert later.co2 == pytest.approx(400.0)
+    # Where the solar forecast ends within the slot, the rest counts as none; the
+    # carbon of the part it covers stands for the slot.
+    ended = SiteForecast(
+        prices=(Point(0.0, HOUR, 0.1),),
+        co2=(Point(0.0, 1800.0, 100.0),),
+        solar_p10=(Point(0.0, 1800.0, 4000.0),),
+    )
+    half = plan_slots(0.0, HOUR, kw(10), ended, current_household_w=0.0)[0]
+    assert (half.solar_w, half.co2) == (pytest.approx(2000.0), pytest.approx(100.0))
 
 
 def quarter_prices(*prices: float) -> tuple[Point, ...]:
@@ -540,8 +560,8 @@ def tail_plan(
 
 
 def test_a_charging_car_finishes_its_tail_in_one_go_where_that_costs_little() -> None:
-    # Half an hour from now, a quarter hour at 3 h is a cent cheaper: a stop and a
-    # start for 2 cents.
+    # The quarter hour at 3 h is a cent cheaper than the first two: a stop and a
+    # start to save 2 cents.
     cheap_later = quarter_prices(0.20, 0.20, 0.20, *[0.21] * 9, 0.19, *[0.21] * 11)
     finished = tail_plan(cheap_later)
     assert [(b.start, b.end) for b in finished.cars["car"].schedule] == [
@@ -563,6 +583,24 @@ def test_a_tail_waits_where_finishing_costs_much_more_or_the_sun_comes() -> None
     cheap_later = quarter_prices(0.20, 0.20, 0.20, *[0.21] * 9, 0.19, *[0.21] * 11)
     sunny = tail_plan(cheap_later, solar=kw(1)).cars["car"].schedule
     assert any(b.start >= 12 * QUARTER for b in sunny)
+
+
+def test_a_tail_never_finishes_on_energy_a_car_out_of_reach_would_get() -> None:
+    # Car a cannot have its 20 kWh within the hour it stays; premium car b,
+    # charging, has 4 kWh left, cheaper after that hour. Finishing b now would
+    # take from a what the plan gives it.
+    leaving = PlanCar("a", 20_000, HOUR, 4_140, 11_040)
+    tail = PlanCar("b", 4_000, 6 * HOUR, 4_140, 11_040, premium=True, charging=True)
+    forecast = SiteForecast(prices=quarter_prices(*[0.20] * 4, *[0.19] * 20))
+
+    def plan(b: PlanCar) -> Plan:
+        return plan_site([leaving, b], 0.0, kw(11), forecast, current_household_w=0.0)
+
+    as_planned = plan(replace(tail, charging=False))
+    assert not as_planned.cars["a"].reachable
+    with_tail = plan(tail)
+    assert with_tail.cars["a"].reachable_wh == as_planned.cars["a"].reachable_wh
+    assert all(b.start >= HOUR for b in with_tail.cars["b"].schedule)
 
 
 # The planner is exact: wherever a linear program finds every need feasible, every

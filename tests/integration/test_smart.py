@@ -56,10 +56,12 @@ async def smart_site(
     cars: int = 1,
     *,
     power_sensors: bool = False,
+    energy_kwh: float | None = None,
     **site: Any,
 ) -> tuple[Any, list[str]]:
     """A site at 18:00 local with `cars` plugged-in cars in smart mode; with
-    `power_sensors`, each box's draw is measured by sensor.<name>_power."""
+    `power_sensors`, each box's draw is measured by sensor.<name>_power; with
+    `energy_kwh`, each car's target by 07:00 (set before its mode)."""
     start = dt_util.start_of_local_day(dt_util.now()) + timedelta(hours=18)
     freezer.move_to(start)
     names = [f"wb{i}" for i in range(1, cars + 1)]
@@ -99,6 +101,8 @@ async def smart_site(
     for cid in cids:
         device = devices.async_get_device_by_identifier((DOMAIN, cid), entry.entry_id)
         assert device is not None
+        if energy_kwh is not None:
+            await set_target(hass, entry, cid, energy_kwh=energy_kwh)
         target = {"device_id": device.id}
         await hass.services.async_call(
             DOMAIN, "set_mode", {"mode": "smart"}, target=target, blocking=True
@@ -199,12 +203,14 @@ async def test_a_car_ready_on_time_on_one_phase_is_not_started_at_plug_in(
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
 ) -> None:
-    """20 kWh by 07:00 from 18:00: ready even if the car draws on one phase, so
-    the box waits for the plan's cheap hours (no start and stop at plug-in)."""
+    """10 kWh by 07:00 from 18:00: ready from the cheap hours even if the car
+    draws on one phase, so the box waits for them (no start and stop at
+    plug-in)."""
     power_state(hass, "sensor.wb1_power", 0)
-    entry, _ = await smart_site(hass, freezer, site_entry_factory, power_sensors=True)
+    entry, _ = await smart_site(
+        hass, freezer, site_entry_factory, power_sensors=True, energy_kwh=10
+    )
     cid = next(iter(entry.subentries))
-    await set_target(hass, entry, cid, energy_kwh=20)
     for _ in range(3):
         await tick(hass, freezer, 10)
         assert wallbox_current(hass, "wb1") == 0

@@ -37,18 +37,25 @@ def value_at(series: Series, when: float) -> float | None:
     return None
 
 
-def mean_over(series: Series, start: float, end: float) -> float | None:
-    """The time-weighted mean of the points over [start, end) (over the part the
-    series covers); None where it covers none of it. A forecast finer than a
-    plan's slot (solar in 15-minute or one-minute steps) counts whole, not by the
-    one point at the slot's middle."""
+def mean_over(
+    series: Series, start: float, end: float, *, gaps: float | None = None
+) -> float | None:
+    """The time-weighted mean of the points over [start, end): over the part the
+    series covers, or with `gaps` over all of it, the rest counting as `gaps`;
+    None where it covers none of it. A forecast finer than a plan's slot (solar
+    in 15-minute or one-minute steps) counts whole, not by the one point at the
+    slot's middle."""
     covered = total = 0.0
     for point in series:
         overlap = min(point.end, end) - max(point.start, start)
         if overlap > 0:
             covered += overlap
             total += point.value * overlap
-    return total / covered if covered > 0 else None
+    if covered <= 0:
+        return None
+    if gaps is not None:
+        return (total + gaps * (end - start - covered)) / (end - start)
+    return total / covered
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,9 +80,9 @@ class PlanCar:
     soc: float | None = None  # 0..1, now
     capacity_wh: float = 0.0
     charging: bool = False  # its box holds a charging current now
-    # (min, max) W if it draws on one phase at 16 A at most, while what it takes
-    # has not been seen (engine.smart.PROBE_S); None once it has.
-    unseen_w: tuple[float, float] | None = None
+    # W if it draws on one phase at 16 A at most, while what it takes has not
+    # been seen (engine.smart.PROBE_S); None once it has.
+    unseen_w: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,8 @@ class CarPlan:
     needed_wh: float
     reachable_wh: float
     # Offered its box's power at plug-in until its draw shows what it takes
-    # (engine.smart.smart_power): not where it is ready on time even on one phase.
+    # (engine.smart.smart_power): not where it is ready on time even on one phase
+    # (engine.smart.UNSEEN_SLACK).
     probe: bool = True
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+import itertools
 import math
 
 from .forecast import Point, Series, mean_over, value_at
@@ -13,6 +14,7 @@ from .limits import MIN_CHARGE_CURRENT, drawn_phases
 from .model import ChargerState
 from .planner import (
     MINIMUMS_MAX_CARS,
+    CarPlan,
     Objective,
     Plan,
     PlanCar,
@@ -69,9 +71,11 @@ FALLBACK_END_S = 1800.0
 # takes, and ends short when that shows.
 PROBE_S = 90.0
 # The probe is a start and a stop of the box: a car ready on time even if it draws
-# on one phase at this current at most (the least of common cars) waits for its
-# plan instead, and shows what it takes then.
+# on one phase at this current at most (the least of common cars), started at its
+# plan's first slot with this share of that time to spare, waits for its plan
+# instead, and shows what it takes then.
 UNSEEN_ONE_PHASE_A = 16
+UNSEEN_SLACK = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,14 +176,11 @@ def smart_car(
     )
 
 
-def _unseen_w(
-    charger: SmartCharger, voltage: float, box_w: float
-) -> tuple[float, float]:
-    """(min, max) power of a car drawing on one phase at UNSEEN_ONE_PHASE_A at
-    most, within what the box offers."""
+def _unseen_w(charger: SmartCharger, voltage: float, box_w: float) -> float:
+    """The power of a car drawing on one phase at UNSEEN_ONE_PHASE_A at most,
+    within what the box offers."""
     amps = max(min(charger.ceiling, UNSEEN_ONE_PHASE_A), charger.min_current)
-    top_w = min(amps * voltage, box_w)
-    return min(charger.min_current * voltage, top_w), top_w
+    return min(amps * voltage, box_w)
 
 
 def plan_power(plan: Plan | None, cid: str, now: float) -> float:
@@ -277,7 +278,8 @@ def plan_slots(
             if expected is not None:
                 household = expected
                 caution_w = max(expected, 0.0) * HOUSEHOLD_CAUTION
-        solar = mean_over(forecast.solar_p10, max(start, now), end) or 0.0
+        # Solar beyond its forecast counts as none (the cautious estimate).
+        solar = mean_over(forecast.solar_p10, max(start, now), end, gaps=0.0) or 0.0
         price = value_at(forecast.prices, middle)
         if not forecast.prices and forecast.offpeak:
             # Off-peak is cheap; any other hour (or one not known) is not.
@@ -330,103 +332,113 @@ def plan_site(
     share = 1.0 if len(cars) <= MINIMUMS_MAX_CARS else PLANNED_SHARE
     cars = [replace(car, max_w=car.max_w * share) for car in cars]
     slots = plan_slots(now, until, headroom_w, forecast, current_household_w)
-    if not forecast.prices and not forecast.offpeak and not forecast.co2:
+    fallback = not forecast.prices and not forecast.offpeak and not forecast.co2
+    if fallback:
         cars = [replace(car, departure=_fallback_end(car, now)) for car in cars]
         # Later is cheaper: the charge ends as close to the departure as it can.
         slots = [replace(slot, price=until - slot.start) for slot in slots]
     plan = _planned(cars, slots, now, objective, share)
-    if any(_finishing(car, now, slots) for car in cars):
-        finished = _planned(
-            [
-                replace(car, departure=now + FINISH_S)
-                if _finishing(car, now, slots)
-                else car
-                for car in cars
-            ],
-            slots,
-            now,
-            objective,
-            share,
-        )
-        if _finishing_pays(plan, finished, cars, slots, objective):
-            plan = finished
-    return _without_probes(plan, cars, slots, objective)
+    if not fallback:  # as late as it can be is the fallback's point
+        plan = _finished(plan, cars, slots, objective, share)
+    return replace(
+        plan,
+        cars={
+            car.id: replace(plan.cars[car.id], probe=_probes(car, plan)) for car in cars
+        },
+    )
 
 
-def _without_probes(
+def _probes(car: PlanCar, plan: Plan) -> bool:
+    """Whether a car not yet seen is offered its box's power now to show what it
+    takes: not where, started at its plan's first slot, even one phase at 16 A
+    (PlanCar.unseen_w) would have it ready with UNSEEN_SLACK to spare."""
+    start = plan.cars[car.id].planned_start
+    if car.unseen_w is None or start is None:
+        return True
+    hours = (car.departure - max(start, plan.made_at)) / 3600
+    return car.need_wh > car.unseen_w * hours * UNSEEN_SLACK
+
+
+def _finished(
     plan: Plan,
     cars: Sequence[PlanCar],
     slots: Sequence[PlanSlot],
     objective: Objective,
+    share: float,
 ) -> Plan:
-    """The plan, with no probe for the cars not yet seen that are ready on time
-    even if they draw on one phase (planned so, the others as they are)."""
+    """The plan, or where it pays (_finishing_pays) the plan with the cars that
+    have little left (_finishing) done within FINISH_S."""
     now = plan.made_at
-    # A car that could not be ready on one phase even alone probes: no plan
-    # needed to tell (on a full lot, most of them).
-    unseen = {
-        car.id: car.unseen_w
+    finishing = {
+        car.id
         for car in cars
-        if car.unseen_w is not None
-        and car.need_wh <= car.unseen_w[1] * (car.departure - now) / 3600
+        if _finishing(car, now, slots) and not _done_soon(plan.cars[car.id], now)
     }
-    if not unseen:
+    if not finishing:
         return plan
-    cautious = _planned(
+    finished = _planned(
         [
-            replace(
-                car,
-                min_w=min(car.min_w, unseen[car.id][0]),
-                max_w=min(car.max_w, unseen[car.id][1] * plan.power_share),
-            )
-            if car.id in unseen
-            else car
+            replace(car, departure=now + FINISH_S) if car.id in finishing else car
             for car in cars
         ],
         slots,
         now,
         objective,
-        plan.power_share,
+        share,
     )
-    cars_planned = {
-        cid: replace(car_plan, probe=not cautious.cars[cid].reachable)
-        if cid in unseen
-        else car_plan
-        for cid, car_plan in plan.cars.items()
-    }
-    return replace(plan, cars=cars_planned)
+    tail_kwh = sum(car.need_wh for car in cars if car.id in finishing) / 1000
+    return (
+        finished
+        if _finishing_pays(plan, finished, tail_kwh, slots, objective)
+        else plan
+    )
 
 
 def _finishing(car: PlanCar, now: float, slots: Sequence[PlanSlot]) -> bool:
-    """Whether a car charging on its plan has so little left that it finishes in
-    one go, if that pays (_finishing_pays). Not where surplus is forecast before
-    its departure: the cautious forecast undervalues waiting for the sun."""
+    """Whether a car charging (on its plan, or showing what it takes) has so
+    little left that it finishes in one go, if that pays. Not where surplus is
+    forecast before its departure: the cautious forecast undervalues waiting for
+    the sun."""
     return (
         car.charging
-        and car.need_wh <= FINISH_WH
+        and 0 < car.need_wh <= FINISH_WH
         and car.departure > now + FINISH_S
         and not any(s.solar_w > 0 and s.start < car.departure for s in slots)
+    )
+
+
+def _done_soon(car_plan: CarPlan, now: float) -> bool:
+    """Whether the plan already has the car charge from now to its end without a
+    stop, within FINISH_S."""
+    blocks = car_plan.schedule
+    return (
+        bool(blocks)
+        and blocks[0].start <= now
+        and blocks[-1].end <= now + FINISH_S
+        and all(a.end == b.start for a, b in itertools.pairwise(blocks))
     )
 
 
 def _finishing_pays(
     plan: Plan,
     finished: Plan,
-    cars: Sequence[PlanCar],
+    tail_kwh: float,
     slots: Sequence[PlanSlot],
     objective: Objective,
 ) -> bool:
-    """Whether the plan with the finishing cars done within FINISH_S keeps every
-    car the plan has reachable, for at most FINISH_PREMIUM more on their kWh."""
+    """Whether the plan with the finishing cars done within FINISH_S leaves no car
+    less than the plan does, for at most FINISH_PREMIUM more on their kWh (at the
+    horizon's mean cost per kWh, by the slots' hours)."""
     if any(
-        car_plan.reachable and not finished.cars[cid].reachable
+        finished.cars[cid].reachable_wh < car_plan.reachable_wh - 1.0
         for cid, car_plan in plan.cars.items()
     ):
         return False
-    now = plan.made_at
-    tail_kwh = sum(car.need_wh for car in cars if _finishing(car, now, slots)) / 1000
-    costs = [abs(cost) for cost in slot_costs(slots, objective)]
-    mean_cost = sum(costs) / len(costs) if costs else 0.0
+    hours = [slot.end - max(slot.start, plan.made_at) for slot in slots]
+    costs = slot_costs(slots, objective)
+    mean_cost = sum(abs(c) * h for c, h in zip(costs, hours, strict=True)) / max(
+        sum(hours), 1.0
+    )
     extra = finished.grid_cost - plan.grid_cost
     return extra <= FINISH_PREMIUM * tail_kwh * mean_cost + 1e-9
 
