@@ -230,6 +230,30 @@ def test_a_car_ready_on_time_even_on_one_phase_waits_for_its_plan_unprobed() -> 
     assert seen.unseen_w is None
 
 
+def test_a_car_probes_where_one_phase_would_not_fit_the_room_or_its_taper() -> None:
+    # 10 kWh by 07:00, cheap from 03:00: four hours at 3.7 kW would do, but the
+    # household is forecast to take 9.5 of the 11 kW from 05:00.
+    charger = SmartCharger("car", 3, 6, 32, battery_wh=60_000)
+    prices = tuple(
+        Point(h * HOUR, (h + 1) * HOUR, 0.10 if h >= 27 else 0.30)
+        for h in range(18, 31)
+    )
+
+    def plan_of(car: PlanCar, household_w: float) -> Plan:
+        def household(when: float) -> float:
+            return household_w if when >= 29 * HOUR else 0.0
+
+        forecast = SiteForecast(prices=prices, household_w=household)
+        return plan_site([car], 18 * HOUR, kw(11), forecast, 0.0)
+
+    car = smart_car(charger, 10_000, 31 * HOUR, 230.0, None)
+    assert not plan_of(car, 0.0).cars["car"].probe
+    assert plan_of(car, 9_500.0).cars["car"].probe
+    # Nearly full: its taper would slow one phase further still.
+    full = smart_car(charger, 9_000, 31 * HOUR, 230.0, None, soc=0.85)
+    assert plan_of(full, 0.0).cars["car"].probe
+
+
 def plan_made_at_7_past(first_price: float, then_price: float) -> Plan:
     """A car's 1 kWh planned at 7 min past the hour: the rest of the quarter hour
     at `first_price`, then the rest of the hour at `then_price`."""
@@ -599,8 +623,30 @@ def test_a_tail_never_finishes_on_energy_a_car_out_of_reach_would_get() -> None:
     as_planned = plan(replace(tail, charging=False))
     assert not as_planned.cars["a"].reachable
     with_tail = plan(tail)
-    assert with_tail.cars["a"].reachable_wh == as_planned.cars["a"].reachable_wh
+    assert with_tail.cars["a"].reachable_wh == pytest.approx(
+        as_planned.cars["a"].reachable_wh
+    )
     assert all(b.start >= HOUR for b in with_tail.cars["b"].schedule)
+
+
+def test_a_tail_finishes_beside_a_car_that_could_not_finish_within_the_hour() -> None:
+    # Car y charges too, 5 kWh left at 3.7 kW: not within the hour, so it is not
+    # asked to, and car x still finishes its tail.
+    cheap_later = quarter_prices(0.20, 0.20, 0.20, *[0.21] * 9, 0.19, *[0.21] * 11)
+    x = PlanCar("x", 2_000, 6 * HOUR, 4_140, 11_040, charging=True)
+    y = PlanCar("y", 5_000, 6 * HOUR, 1_380, 3_680, charging=True)
+    forecast = SiteForecast(prices=cheap_later)
+    plan = plan_site([x, y], 0.0, kw(20), forecast, current_household_w=0.0)
+    assert all(b.end <= HOUR for b in plan.cars["x"].schedule)
+
+
+def test_without_prices_a_tail_still_ends_as_late_as_it_can() -> None:
+    # Another car leaving in 40 h stretches the horizon: finishing would seem to
+    # pay, but without prices the plan ends as late as it can on purpose.
+    tail = PlanCar("car", 2_000, 3 * HOUR, 4_140, 11_040, charging=True)
+    later = PlanCar("later", 1_000, 40 * HOUR, 4_140, 11_040)
+    plan = plan_site([tail, later], 0.0, kw(20), SiteForecast(), 0.0)
+    assert plan.cars["car"].schedule[0].start >= 2 * HOUR
 
 
 # The planner is exact: wherever a linear program finds every need feasible, every

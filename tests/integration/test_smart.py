@@ -198,19 +198,27 @@ async def set_target(hass: HomeAssistant, entry: Any, cid: str, **target: Any) -
     )
 
 
+@pytest.mark.parametrize(("energy_kwh", "probed"), [(10, False), (20, True)])
 async def test_a_car_ready_on_time_on_one_phase_is_not_started_at_plug_in(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     site_entry_factory: EntryFactory,
+    energy_kwh: float,
+    probed: bool,
 ) -> None:
-    """10 kWh by 07:00 from 18:00: ready from the cheap hours even if the car
-    draws on one phase, so the box waits for them (no start and stop at
-    plug-in)."""
+    """By 07:00 from 18:00, cheap from 01:00: 10 kWh are ready from the cheap
+    hours even if the car draws on one phase, so the box waits for them (no start
+    and stop at plug-in). 20 kWh are not (6 h at 3.7 kW, a fifth to spare): the
+    box shows what the car takes first."""
     power_state(hass, "sensor.wb1_power", 0)
     entry, _ = await smart_site(
-        hass, freezer, site_entry_factory, power_sensors=True, energy_kwh=10
+        hass, freezer, site_entry_factory, power_sensors=True, energy_kwh=energy_kwh
     )
     cid = next(iter(entry.subentries))
+    await tick(hass, freezer, 10)
+    assert wallbox_current(hass, "wb1") == (32 if probed else 0)
+    if probed:
+        return
     for _ in range(3):
         await tick(hass, freezer, 10)
         assert wallbox_current(hass, "wb1") == 0

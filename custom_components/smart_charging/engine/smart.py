@@ -14,6 +14,7 @@ from .limits import MIN_CHARGE_CURRENT, drawn_phases
 from .model import ChargerState
 from .planner import (
     MINIMUMS_MAX_CARS,
+    TAPER_SOC,
     CarPlan,
     Objective,
     Plan,
@@ -21,6 +22,7 @@ from .planner import (
     PlanSlot,
     make_plan,
     slot_costs,
+    taper_share,
 )
 
 DEFAULT_SLOT_S = 900.0  # without a price forecast of their own, 15-minute slots
@@ -38,10 +40,11 @@ HOUSEHOLD_CAUTION = 0.05
 # A need under this is met: a start of the box for it (again and again, for a
 # car that takes nothing more) costs more than the energy is worth.
 NEED_MET_WH = 100.0
-# A car charging on its plan with this little left to take finishes it in one go
-# (within FINISH_S) where that costs at most FINISH_PREMIUM more for those kWh at
-# the horizon's mean price: a tail split over the cheapest quarters of the night
-# is a stop and a start each, for a few cents. Waiting for the sun costs more.
+# A charging car with this little left to take (and the power to take it within
+# FINISH_S) finishes it in one go where that costs at most FINISH_PREMIUM more for
+# those kWh at the mean cost per kWh (price, or carbon) of the slots until it
+# leaves: a tail split over the cheapest quarters of the night is a stop and a
+# start each, for a few cents. Waiting for the sun costs more.
 FINISH_WH = 6000.0
 FINISH_S = 3600.0
 FINISH_PREMIUM = 0.2
@@ -71,9 +74,10 @@ FALLBACK_END_S = 1800.0
 # takes, and ends short when that shows.
 PROBE_S = 90.0
 # The probe is a start and a stop of the box: a car ready on time even if it draws
-# on one phase at this current at most (the least of common cars), started at its
-# plan's first slot with this share of that time to spare, waits for its plan
-# instead, and shows what it takes then.
+# on one phase at this current at most (the least of common cars), from its plan's
+# first block on, in at most this share of the room the slots have for it until it
+# leaves, and below the battery's taper, waits for its plan instead, and shows
+# what it takes then.
 UNSEEN_ONE_PHASE_A = 16
 UNSEEN_SLACK = 0.8
 
@@ -343,20 +347,30 @@ def plan_site(
     return replace(
         plan,
         cars={
-            car.id: replace(plan.cars[car.id], probe=_probes(car, plan)) for car in cars
+            car.id: replace(plan.cars[car.id], probe=_probes(car, plan, slots))
+            for car in cars
         },
     )
 
 
-def _probes(car: PlanCar, plan: Plan) -> bool:
+def _probes(car: PlanCar, plan: Plan, slots: Sequence[PlanSlot]) -> bool:
     """Whether a car not yet seen is offered its box's power now to show what it
-    takes: not where, started at its plan's first slot, even one phase at 16 A
-    (PlanCar.unseen_w) would have it ready with UNSEEN_SLACK to spare."""
+    takes: not where, from its plan's first block on, even one phase at 16 A
+    (PlanCar.unseen_w) would have it ready in UNSEEN_SLACK of the room the slots
+    leave it (their headroom and forecast surplus), short of its taper."""
     start = plan.cars[car.id].planned_start
+    tapers = car.soc is not None and car.capacity_wh > 0
     if car.unseen_w is None or start is None:
         return True
-    hours = (car.departure - max(start, plan.made_at)) / 3600
-    return car.need_wh > car.unseen_w * hours * UNSEEN_SLACK
+    if tapers and (car.soc or 0.0) + car.need_wh / car.capacity_wh > TAPER_SOC:
+        return True
+    room_wh = sum(
+        min(car.unseen_w, slot.headroom_w + slot.solar_w)
+        * max(min(slot.end, car.departure) - max(slot.start, start), 0.0)
+        / 3600
+        for slot in slots
+    )
+    return car.need_wh > room_wh * UNSEEN_SLACK
 
 
 def _finished(
@@ -386,22 +400,24 @@ def _finished(
         objective,
         share,
     )
-    tail_kwh = sum(car.need_wh for car in cars if car.id in finishing) / 1000
+    tails = [car for car in cars if car.id in finishing]
     return (
-        finished
-        if _finishing_pays(plan, finished, tail_kwh, slots, objective)
-        else plan
+        finished if _finishing_pays(plan, finished, tails, slots, objective) else plan
     )
 
 
 def _finishing(car: PlanCar, now: float, slots: Sequence[PlanSlot]) -> bool:
-    """Whether a car charging (on its plan, or showing what it takes) has so
-    little left that it finishes in one go, if that pays. Not where surplus is
+    """Whether a charging car (on its plan, or showing what it takes) has so
+    little left that it finishes in one go, if that pays: no more than it takes
+    within FINISH_S at the power of its taper when full. Not where surplus is
     forecast before its departure: the cautious forecast undervalues waiting for
     the sun."""
+    power_w = car.max_w
+    if car.soc is not None and car.capacity_wh > 0:
+        power_w *= taper_share(car.soc + car.need_wh / car.capacity_wh)
     return (
         car.charging
-        and 0 < car.need_wh <= FINISH_WH
+        and 0 < car.need_wh <= min(FINISH_WH, power_w * FINISH_S / 3600)
         and car.departure > now + FINISH_S
         and not any(s.solar_w > 0 and s.start < car.departure for s in slots)
     )
@@ -409,12 +425,11 @@ def _finishing(car: PlanCar, now: float, slots: Sequence[PlanSlot]) -> bool:
 
 def _done_soon(car_plan: CarPlan, now: float) -> bool:
     """Whether the plan already has the car charge from now to its end without a
-    stop, within FINISH_S."""
+    stop (a plan to finish sooner cannot do better)."""
     blocks = car_plan.schedule
     return (
         bool(blocks)
         and blocks[0].start <= now
-        and blocks[-1].end <= now + FINISH_S
         and all(a.end == b.start for a, b in itertools.pairwise(blocks))
     )
 
@@ -422,23 +437,29 @@ def _done_soon(car_plan: CarPlan, now: float) -> bool:
 def _finishing_pays(
     plan: Plan,
     finished: Plan,
-    tail_kwh: float,
+    finishing: Sequence[PlanCar],
     slots: Sequence[PlanSlot],
     objective: Objective,
 ) -> bool:
     """Whether the plan with the finishing cars done within FINISH_S leaves no car
     less than the plan does, for at most FINISH_PREMIUM more on their kWh (at the
-    horizon's mean cost per kWh, by the slots' hours)."""
+    mean cost per kWh of the slots until the last of them leaves, by the slots'
+    hours)."""
     if any(
         finished.cars[cid].reachable_wh < car_plan.reachable_wh - 1.0
         for cid, car_plan in plan.cars.items()
     ):
         return False
-    hours = [slot.end - max(slot.start, plan.made_at) for slot in slots]
+    leaves = max(car.departure for car in finishing)
+    hours = [
+        max(min(slot.end, leaves) - max(slot.start, plan.made_at), 0.0)
+        for slot in slots
+    ]
     costs = slot_costs(slots, objective)
     mean_cost = sum(abs(c) * h for c, h in zip(costs, hours, strict=True)) / max(
         sum(hours), 1.0
     )
+    tail_kwh = sum(car.need_wh for car in finishing) / 1000
     extra = finished.grid_cost - plan.grid_cost
     return extra <= FINISH_PREMIUM * tail_kwh * mean_cost + 1e-9
 
