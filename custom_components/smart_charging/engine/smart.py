@@ -409,7 +409,7 @@ def _finished(
 def _finishing(car: PlanCar, now: float, slots: Sequence[PlanSlot]) -> bool:
     """Whether a charging car (on its plan, or showing what it takes) has so
     little left that it finishes in one go, if that pays: no more than it takes
-    within FINISH_S at the power of its taper when full. Not where surplus is
+    within FINISH_S at its taper's power once that is in. Not where surplus is
     forecast before its departure: the cautious forecast undervalues waiting for
     the sun."""
     power_w = car.max_w
@@ -451,13 +451,13 @@ def _finishing_pays(
     ):
         return False
     leaves = max(car.departure for car in finishing)
-    hours = [
+    seconds = [
         max(min(slot.end, leaves) - max(slot.start, plan.made_at), 0.0)
         for slot in slots
     ]
     costs = slot_costs(slots, objective)
-    mean_cost = sum(abs(c) * h for c, h in zip(costs, hours, strict=True)) / max(
-        sum(hours), 1.0
+    mean_cost = sum(abs(c) * t for c, t in zip(costs, seconds, strict=True)) / max(
+        sum(seconds), 1.0
     )
     tail_kwh = sum(car.need_wh for car in finishing) / 1000
     extra = finished.grid_cost - plan.grid_cost
