@@ -14,7 +14,11 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant, ServiceCall, State
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -189,6 +193,15 @@ async def select(hass: HomeAssistant, entity_id: str, option: str) -> None:
 async def set_mode(hass: HomeAssistant, cid: str, mode: str) -> None:
     """Set a charger's mode through its select entity."""
     await select(hass, find_entity(hass, "select", f"{cid}_mode"), mode)
+
+
+async def set_target(hass: HomeAssistant, cid: str, **data: Any) -> None:
+    """smart_charging.set_target on a charger's device (or the site's, by its
+    entry id)."""
+    (device,) = dr.async_get(hass).async_get_devices(identifiers={(DOMAIN, cid)})
+    await hass.services.async_call(
+        DOMAIN, "set_target", {"device_id": device.id, **data}, blocking=True
+    )
 
 
 async def tick(

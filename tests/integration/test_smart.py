@@ -22,6 +22,7 @@ from tests.conftest import (
     charger_data,
     find_entity,
     power_state,
+    set_target,
     settle,
     setup_wallboxes,
     state_of,
@@ -102,7 +103,7 @@ async def smart_site(
         device = devices.async_get_device_by_identifier((DOMAIN, cid), entry.entry_id)
         assert device is not None
         if energy_kwh is not None:
-            await set_target(hass, entry, cid, energy_kwh=energy_kwh)
+            await set_target(hass, cid, departure="07:00:00", energy_kwh=energy_kwh)
         target = {"device_id": device.id}
         await hass.services.async_call(
             DOMAIN, "set_mode", {"mode": "smart"}, target=target, blocking=True
@@ -182,22 +183,6 @@ async def test_a_smart_car_waits_then_charges_in_the_cheapest_hours(
     assert energy >= 20.0
 
 
-async def set_target(hass: HomeAssistant, entry: Any, cid: str, **target: Any) -> None:
-    """smart_charging.set_target on the charger's device (ready at 07:00 unless
-    `target` says otherwise)."""
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, cid), entry.entry_id
-    )
-    assert device is not None
-    await hass.services.async_call(
-        DOMAIN,
-        "set_target",
-        {"departure": "07:00:00", **target},
-        target={"device_id": device.id},
-        blocking=True,
-    )
-
-
 @pytest.mark.parametrize(("energy_kwh", "probed"), [(10, False), (20, True)])
 async def test_a_car_ready_on_time_on_one_phase_is_not_started_at_plug_in(
     hass: HomeAssistant,
@@ -239,7 +224,7 @@ async def test_a_smart_car_shows_what_it_takes_before_it_is_planned(
     power_state(hass, "sensor.wb1_power", 0)
     entry, _ = await smart_site(hass, freezer, site_entry_factory, power_sensors=True)
     cid = next(iter(entry.subentries))
-    await set_target(hass, entry, cid, energy_kwh=55)
+    await set_target(hass, cid, departure="07:00:00", energy_kwh=55)
     await tick(hass, freezer, 10)  # planned again for the new target
     await tick(hass, freezer, 10)
     assert wallbox_current(hass, "wb1") == 32
@@ -272,7 +257,7 @@ async def test_two_smart_cars_on_a_tight_connection_are_both_ready(
         hass, freezer, site_entry_factory, cars=2, grid_limit_kw=15.0
     )
     for cid in entry.subentries:
-        await set_target(hass, entry, cid, energy_kwh=30)
+        await set_target(hass, cid, departure="07:00:00", energy_kwh=30)
     recorder = Recorder(hass, names)
     night = dt_util.start_of_local_day(dt_util.now()) + timedelta(days=1)
     await run_until(hass, freezer, night + timedelta(hours=7))
@@ -292,7 +277,7 @@ async def test_an_unreachable_target_is_announced_once_and_charges_now(
     events: list[Event] = []
     hass.bus.async_listen("smart_charging_plan_unreachable", events.append)
     leave = dt_util.now() + timedelta(hours=1)
-    await set_target(hass, entry, cid, departure=leave.isoformat(), energy_kwh=100)
+    await set_target(hass, cid, departure=leave.isoformat(), energy_kwh=100)
     for _ in range(6):  # a new plan each 15 minutes: still one event
         await tick(hass, freezer, 300)
     assert len(events) == 1

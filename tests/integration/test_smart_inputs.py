@@ -30,6 +30,7 @@ from tests.conftest import (
     find_entity,
     power_state,
     set_mode,
+    set_target,
     settle,
     setup_wallboxes,
     state_of,
@@ -222,13 +223,6 @@ async def test_a_one_off_departure_that_passed_is_not_restored(
     settings = settings_of(entry)[a]
     assert (settings.departure, settings.departure_at) == (time(6, 0), None)
     assert state_of(hass, departure).state == "06:00:00"
-
-
-async def set_target(hass: HomeAssistant, cid: str, **data: Any) -> None:
-    (device,) = dr.async_get(hass).async_get_devices(identifiers={(DOMAIN, cid)})
-    await hass.services.async_call(
-        DOMAIN, "set_target", {"device_id": device.id, **data}, blocking=True
-    )
 
 
 async def test_set_target_with_a_time_and_an_energy(
