@@ -58,6 +58,7 @@ from custom_components.smart_charging.engine.planner import Objective, Plan, Pla
 from custom_components.smart_charging.engine.smart import (
     SiteForecast,
     SmartCharger,
+    SolarSeen,
     next_replan_at,
     plan_site,
     probing,
@@ -199,6 +200,7 @@ class SmartStrategy(EngineStrategy):
         self.had_kwh: dict[str, float] = {}  # counted by the control step
         self.plan_s: list[float] = []
         self.probing: dict[str, bool] = {}
+        self.solar_seen = SolarSeen()  # as the integration keeps it (planning.py)
 
     def now(self, world: World, k: int) -> float:
         return float(world.times[k]) + world.scenario.epoch0
@@ -230,6 +232,7 @@ class SmartStrategy(EngineStrategy):
             if world.active[cid] is not None:
                 self.had_kwh[cid] = self.had_kwh.get(cid, 0.0) + kwh
         now = self.now(world, k)
+        self.solar_seen = self.solar_seen.add(now, float(world.solar_seen[k]))
         if changed or self.planned_at is None or now >= next_replan_at(self.planned_at):
             self._replan(world, now, result.decision.household_w)
 
@@ -277,6 +280,7 @@ class SmartStrategy(EngineStrategy):
             self.forecast,
             household_w,
             self.objective,
+            solar_seen_w=self.solar_seen.mean_w(now),
         )
         self.plan_s.append(time.perf_counter() - started)
         self.planned_at = now

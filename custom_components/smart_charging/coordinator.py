@@ -201,7 +201,7 @@ class SmartChargingCoordinator(DataUpdateCoordinator[SiteData]):
         self.dimming.record(result.grid, now)
         self.repairs.failsafe(result.unusable, now)
         self.planning.maybe_replan(
-            chargers, self.state, result.decision.household_w, now
+            chargers, self.state, (result.decision.household_w, readings.solar_w), now
         )
         if result.household_includes_chargers:
             self.repairs.household_includes_chargers(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 import math
 from typing import Any
 
@@ -35,6 +36,7 @@ from .engine.smart import (
     DAY_S,
     SiteForecast,
     SmartCharger,
+    SolarSeen,
     next_replan_at,
     plan_site,
     probing,
@@ -88,6 +90,7 @@ class SmartPlanning:
         self._profile_at = -math.inf
         self._fired: dict[str, tuple[object, ...]] = {}  # unreachable, announced
         self._problems_since: dict[str, float] = {}
+        self._solar_seen = SolarSeen()  # what the sun gave lately
 
     # What the control step and the entities see ---------------------------------
 
@@ -117,12 +120,14 @@ class SmartPlanning:
         self,
         chargers: Mapping[str, ChargerRuntime],
         state: ControlState,
-        household_w: float,
+        loads: tuple[float, float | None],  # the household and solar now
         now: float,
     ) -> None:
         """Plan again when a target, a departure, a plug or a forecast changed, a car
         has shown what it takes, or at the next quarter hour of the clock; in the
         background, one at a time."""
+        household_w, solar_w = loads
+        self._solar_seen = self._solar_seen.add(now, solar_w)
         if self._running:
             return
         targets = smart_targets(
@@ -193,13 +198,18 @@ class SmartPlanning:
                 )
             )
             plan = await self._hass.async_add_executor_job(
-                plan_site,
-                cars,
-                now,
-                headroom_w,
-                self._site_forecast(forecasts, offpeak),
-                household_w,
-                Objective(self._data.get(CONF_PLAN_OBJECTIVE, DEFAULT_PLAN_OBJECTIVE)),
+                partial(
+                    plan_site,
+                    cars,
+                    now,
+                    headroom_w,
+                    self._site_forecast(forecasts, offpeak),
+                    household_w,
+                    Objective(
+                        self._data.get(CONF_PLAN_OBJECTIVE, DEFAULT_PLAN_OBJECTIVE)
+                    ),
+                    solar_seen_w=self._solar_seen.mean_w(now),
+                )
             )
         except Exception:  # a failed plan leaves the cars on the last one
             LOGGER.exception("Planning the smart chargers failed")

@@ -4,6 +4,7 @@ under the site's shared limits, and the engine following a plan."""
 from __future__ import annotations
 
 from dataclasses import replace
+import math
 
 from hypothesis import given, settings, strategies as st
 import numpy as np
@@ -33,9 +34,11 @@ from custom_components.smart_charging.engine.planner import (
 )
 from custom_components.smart_charging.engine.smart import (
     FALLBACK_END_S,
+    NOWCAST_FADE_S,
     PROBE_S,
     SiteForecast,
     SmartCharger,
+    SolarSeen,
     next_replan_at,
     plan_power,
     plan_site,
@@ -554,6 +557,63 @@ def test_a_solar_forecast_finer_than_the_slot_counts_whole() -> None:
     )
     half = plan_slots(0.0, HOUR, kw(10), ended, current_household_w=0.0)[0]
     assert (half.solar_w, half.co2) == (pytest.approx(2000.0), pytest.approx(100.0))
+
+
+def test_the_sun_seen_above_its_forecast_lifts_the_coming_slots_fading() -> None:
+    # 2 kW forecast all day; the last quarter hour gave 3 kW. Each slot with sun
+    # forecast is lifted by the 1 kW, fading by e every NOWCAST_FADE_S from now;
+    # a slot with no sun forecast (night) is not.
+    solar = (Point(0.0, 20 * HOUR, 2000.0),)
+    forecast = SiteForecast(prices=night_prices(hours=24), solar_p10=solar)
+    now = 10 * HOUR
+    slots = plan_slots(now, 22 * HOUR, kw(10), forecast, 0.0, solar_seen_w=3000.0)
+    for slot in slots:
+        middle = (slot.start + slot.end) / 2
+        fade = math.exp((now - middle) / NOWCAST_FADE_S)
+        lifted = 2000.0 + 1000.0 * fade if slot.end <= 20 * HOUR else 0.0
+        assert slot.solar_w == pytest.approx(lifted)
+    # Below its forecast, or not read, the sun lifts nothing (the forecast is
+    # the cautious estimate already).
+    for seen in (1500.0, None):
+        plain = plan_slots(now, 22 * HOUR, kw(10), forecast, 0.0, solar_seen_w=seen)
+        assert [s.solar_w for s in plain] == [
+            2000.0 if s.end <= 20 * HOUR else 0.0 for s in plain
+        ]
+
+
+def test_the_sun_seen_is_the_mean_of_a_whole_quarter_hour_read() -> None:
+    seen = SolarSeen()
+    for t in range(0, 600, 10):  # ten minutes only: no mean yet
+        seen = seen.add(float(t), 1000.0)
+    assert seen.mean_w(600.0) is None
+    seen = seen.add(600.0, 4000.0)  # then 4 kW for five minutes (a reading held)
+    assert seen.mean_w(900.0) == pytest.approx((600 * 1000 + 300 * 4000) / 900)
+    seen = seen.add(900.0, 4000.0)
+    # A quarter hour later, only the reading held at the window's start is kept
+    # beside the new one.
+    later = seen.add(1800.0, 4000.0)
+    assert later.readings == ((900.0, 4000.0), (1800.0, 4000.0))
+    assert later.mean_w(1800.0) == pytest.approx(4000.0)
+    # An unusable reading forgets them: the next mean waits for a whole window.
+    assert seen.add(960.0, None).add(970.0, 4000.0).mean_w(1500.0) is None
+
+
+def test_the_plan_counts_on_the_sun_seen_above_its_forecast() -> None:
+    # 1 kW of sun forecast 10:00-16:00, 3 kW seen: a car needing 6 kWh by 16:00
+    # at a flat price waits for the sun instead of buying from the grid now.
+    car = PlanCar("car", 6000.0, 16 * HOUR, min_w=1380.0, max_w=7360.0)
+    forecast = SiteForecast(
+        prices=tuple(Point(h * HOUR, (h + 1) * HOUR, 0.3) for h in range(24)),
+        solar_p10=(Point(10 * HOUR, 16 * HOUR, 1000.0),),
+    )
+
+    def grid_kwh(seen: float | None) -> float:
+        plan = plan_site([car], 10 * HOUR, kw(11), forecast, 0.0, solar_seen_w=seen)
+        return plan.grid_cost / 0.3
+
+    # Its 1.38 kW minimum over 1 kW of sun: about 1.6 kWh from the grid.
+    assert grid_kwh(None) > 1.0
+    assert grid_kwh(3000.0) == pytest.approx(0.0, abs=0.01)
 
 
 def quarter_prices(*prices: float) -> tuple[Point, ...]:

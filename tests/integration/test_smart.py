@@ -58,12 +58,14 @@ async def smart_site(
     *,
     power_sensors: bool = False,
     energy_kwh: float | None = None,
+    departure: str = "07:00:00",
+    at_hour: float = 18,
     **site: Any,
 ) -> tuple[Any, list[str]]:
-    """A site at 18:00 local with `cars` plugged-in cars in smart mode; with
+    """A site at `at_hour` local with `cars` plugged-in cars in smart mode; with
     `power_sensors`, each box's draw is measured by sensor.<name>_power; with
-    `energy_kwh`, each car's target by 07:00 (set before its mode)."""
-    start = dt_util.start_of_local_day(dt_util.now()) + timedelta(hours=18)
+    `energy_kwh`, each car's target by `departure` (set before its mode)."""
+    start = dt_util.start_of_local_day(dt_util.now()) + timedelta(hours=at_hour)
     freezer.move_to(start)
     names = [f"wb{i}" for i in range(1, cars + 1)]
     await setup_wallboxes(hass, *names)
@@ -103,7 +105,7 @@ async def smart_site(
         device = devices.async_get_device_by_identifier((DOMAIN, cid), entry.entry_id)
         assert device is not None
         if energy_kwh is not None:
-            await set_target(hass, cid, departure="07:00:00", energy_kwh=energy_kwh)
+            await set_target(hass, cid, departure=departure, energy_kwh=energy_kwh)
         target = {"device_id": device.id}
         await hass.services.async_call(
             DOMAIN, "set_mode", {"mode": "smart"}, target=target, blocking=True
@@ -139,6 +141,63 @@ async def run_until(
     """Regular cycles, 5 minutes apart, until `until`."""
     while dt_util.now() < until:
         await tick(hass, freezer, 300)
+
+
+@pytest.mark.parametrize(("sun_w", "start_hour"), [(3000, 14), (8000, 10)])
+async def test_the_plan_counts_on_the_sun_read_above_its_forecast(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    site_entry_factory: EntryFactory,
+    sun_w: int,
+    start_hour: int,
+) -> None:
+    # 3 kW of sun forecast all day over a 2 kW household: 1 kW of surplus, under
+    # the car's 4.14 kW minimum, so the plan waits for the cheap hours (14-16 h).
+    # Read at 8 kW for a quarter hour, the sun lifts the coming hours' forecast:
+    # the car is planned on the surplus from now.
+    day = dt_util.start_of_local_day(dt_util.now())
+    hass.states.async_set(
+        "sensor.solar_forecast",
+        "24",
+        {
+            "wh_period": {
+                (day + timedelta(hours=h)).isoformat(): 3000 for h in range(6, 20)
+            }
+        },
+    )
+    power_state(hass, "sensor.solar", sun_w)
+    entry, _ = await smart_site(
+        hass,
+        freezer,
+        site_entry_factory,
+        energy_kwh=6,
+        departure="16:00:00",
+        at_hour=9.5,
+        solar_power_entity="sensor.solar",
+        solar_forecast_entity="sensor.solar_forecast",
+    )
+    cheap = {14, 15}
+    hass.states.async_set(
+        PRICES,
+        "0.30",
+        {
+            "unit_of_measurement": "EUR/kWh",
+            "prices_today": [
+                {
+                    "time": (day + timedelta(hours=h)).isoformat(),
+                    "price": 0.05 if h in cheap else 0.30,
+                }
+                for h in range(24)
+            ],
+        },
+    )
+    cid = next(iter(entry.subentries))
+    await run_until(hass, freezer, day + timedelta(hours=10, minutes=1))
+
+    planned = state_of(hass, find_entity(hass, "sensor", f"{cid}_planned_start"))
+    start = dt_util.parse_datetime(planned.state)
+    assert start is not None
+    assert dt_util.as_local(start).hour == start_hour
 
 
 async def test_a_smart_car_waits_then_charges_in_the_cheapest_hours(

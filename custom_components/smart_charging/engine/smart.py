@@ -48,6 +48,13 @@ NEED_MET_WH = 100.0
 FINISH_WH = 6000.0
 FINISH_S = 3600.0
 FINISH_PREMIUM = 0.2
+# Where the sun read over the last NOWCAST_WINDOW_S gave more than its cautious
+# forecast for that time, the coming slots' forecast is lifted by as much, fading
+# by e every NOWCAST_FADE_S: a forecast too cautious (or wrong) all day would
+# otherwise buy from the grid what the sun then gives. The plan is made again
+# every quarter hour, so a lift the sun does not keep up goes with it.
+NOWCAST_WINDOW_S = 900.0
+NOWCAST_FADE_S = 4 * 3600.0
 
 
 def next_replan_at(now: float) -> float:
@@ -115,6 +122,37 @@ def repeat_last_day(
         for day in range(1, days + 1)
         for start, end in window
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SolarSeen:
+    """The solar production read lately, (time, W) from the oldest: what the sun
+    gives now, for plan_site's lift of its forecast (NOWCAST_WINDOW_S)."""
+
+    readings: tuple[tuple[float, float], ...] = ()
+
+    def add(self, now: float, solar_w: float | None) -> SolarSeen:
+        """With the reading of now. An unusable one (None) forgets them all: the
+        mean is only taken over a window read throughout."""
+        if solar_w is None:
+            return SolarSeen()
+        start = now - NOWCAST_WINDOW_S
+        # The last reading before the window holds at its start.
+        before = [r for r in self.readings if r[0] <= start][-1:]
+        within = [r for r in self.readings if start < r[0] < now]
+        return SolarSeen((*before, *within, (now, solar_w)))
+
+    def mean_w(self, now: float) -> float | None:
+        """The time-weighted mean over the last NOWCAST_WINDOW_S; None unless the
+        readings cover all of it."""
+        start = now - NOWCAST_WINDOW_S
+        if not self.readings or self.readings[0][0] > start:
+            return None
+        ends = [*(r[0] for r in self.readings[1:]), now]
+        held = [
+            Point(t, end, w) for (t, w), end in zip(self.readings, ends, strict=True)
+        ]
+        return mean_over(held, start, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,13 +298,16 @@ def plan_slots(
     headroom_w: float,
     forecast: SiteForecast,
     current_household_w: float,
+    solar_seen_w: float | None = None,
 ) -> list[PlanSlot]:
     """The slots from `now` to `until`, each a price point of the forecast, else
     a quarter hour of the clock. `headroom_w` is the
     grid limit minus the safety margin. The slot of now plans with the household
     of now; later ones with its forecast (else the household of now), keeping
-    HOUSEHOLD_CAUTION of it free. Without a price forecast, off-peak slots count
-    as cheap."""
+    HOUSEHOLD_CAUTION of it free. The solar forecast is lifted by what the sun
+    read over the last quarter hour (`solar_seen_w`) gave beyond it, fading
+    (NOWCAST_*). Without a price forecast, off-peak slots count as cheap."""
+    lift_w = _solar_lift(forecast, now, solar_seen_w)
     covering = [p.start for p in forecast.prices if p.start <= now < p.end]
     start = (
         covering[0] if covering else math.floor(now / DEFAULT_SLOT_S) * DEFAULT_SLOT_S
@@ -284,6 +325,8 @@ def plan_slots(
                 caution_w = max(expected, 0.0) * HOUSEHOLD_CAUTION
         # Solar beyond its forecast counts as none (the cautious estimate).
         solar = mean_over(forecast.solar_p10, max(start, now), end, gaps=0.0) or 0.0
+        if solar > 0.0:  # not where no sun is forecast at all (night)
+            solar += lift_w * math.exp((now - middle) / NOWCAST_FADE_S)
         price = value_at(forecast.prices, middle)
         if not forecast.prices and forecast.offpeak:
             # Off-peak is cheap; any other hour (or one not known) is not.
@@ -304,6 +347,22 @@ def plan_slots(
     return slots
 
 
+def _solar_lift(
+    forecast: SiteForecast, now: float, solar_seen_w: float | None
+) -> float:
+    """How far the sun read over the last NOWCAST_WINDOW_S was above its cautious
+    forecast for that time, or for now (0 where below it, or where either is not
+    known)."""
+    if solar_seen_w is None:
+        return 0.0
+    expected = mean_over(forecast.solar_p10, now - NOWCAST_WINDOW_S, now)
+    if expected is None:  # a forecast that starts now
+        expected = value_at(forecast.solar_p10, now)
+    if expected is None:
+        return 0.0
+    return max(solar_seen_w - expected, 0.0)
+
+
 def _fallback_end(car: PlanCar, now: float) -> float:
     """FALLBACK_END_S before the departure, as far as the car still has the time:
     a car that needs all of it charges to the departure."""
@@ -319,8 +378,11 @@ def plan_site(
     forecast: SiteForecast,
     current_household_w: float,
     objective: Objective = Objective.COST,
+    *,
+    solar_seen_w: float | None = None,
 ) -> Plan:
-    """Plan every smart car of the site from `now`.
+    """Plan every smart car of the site from `now`; `solar_seen_w`: the mean
+    solar production of the last NOWCAST_WINDOW_S (SolarSeen), where known.
 
     With neither prices nor off-peak hours to go by, each car is planned as late as
     it can be, to end FALLBACK_END_S before its departure (SPEC §4)."""
@@ -335,7 +397,9 @@ def plan_site(
     until = min(max(car.departure for car in cars), now + HORIZON_S)
     share = 1.0 if len(cars) <= MINIMUMS_MAX_CARS else PLANNED_SHARE
     cars = [replace(car, max_w=car.max_w * share) for car in cars]
-    slots = plan_slots(now, until, headroom_w, forecast, current_household_w)
+    slots = plan_slots(
+        now, until, headroom_w, forecast, current_household_w, solar_seen_w
+    )
     fallback = not forecast.prices and not forecast.offpeak and not forecast.co2
     if fallback:
         cars = [replace(car, departure=_fallback_end(car, now)) for car in cars]
