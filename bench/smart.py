@@ -114,6 +114,7 @@ def site_forecast(scenario: Scenario) -> SiteForecast:
         prices=price_series(scenario),
         co2=_points(scenario.co2_g_kwh, scenario.series_step_s, epoch0),
         solar_p10=_points(scenario.solar_p10_w, step, epoch0),
+        solar_p50=_points(scenario.solar_p50_w, step, epoch0),
         offpeak=offpeak,
         household_w=household_forecast(scenario),
     )

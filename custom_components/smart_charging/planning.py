@@ -164,7 +164,13 @@ class SmartPlanning:
         # Tied to the entry: an unload cancels a plan in progress.
         self._entry.async_create_background_task(
             self._hass,
-            self._async_replan(cars, keys, chargers, (household_w, headroom_w), now),
+            self._async_replan(
+                cars,
+                keys,
+                chargers,
+                (household_w, headroom_w, self._solar_seen.mean_w(now)),
+                now,
+            ),
             "smart_charging plan",
         )
 
@@ -173,10 +179,12 @@ class SmartPlanning:
         cars: list[PlanCar],
         keys: Mapping[str, tuple[object, ...]],
         chargers: Mapping[str, ChargerRuntime],
-        loads: tuple[float, float],  # the household now, the headroom for imports
+        # The household now, the headroom for imports, and the sun read lately, as
+        # when the plan was asked for (the steps meanwhile move its window on).
+        loads: tuple[float, float, float | None],
         now: float,
     ) -> None:
-        household_w, headroom_w = loads
+        household_w, headroom_w, solar_seen_w = loads
         try:
             forecasts = await async_read_forecasts(
                 self._hass,
@@ -208,7 +216,7 @@ class SmartPlanning:
                     Objective(
                         self._data.get(CONF_PLAN_OBJECTIVE, DEFAULT_PLAN_OBJECTIVE)
                     ),
-                    solar_seen_w=self._solar_seen.mean_w(now),
+                    solar_seen_w=solar_seen_w,
                 )
             )
         except Exception:  # a failed plan leaves the cars on the last one
@@ -235,6 +243,7 @@ class SmartPlanning:
             prices=forecasts.prices,
             co2=forecasts.co2,
             solar_p10=forecasts.solar_p10,
+            solar_p50=forecasts.solar_p50,
             offpeak=offpeak,
             household_w=household_w,
         )

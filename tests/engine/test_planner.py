@@ -560,21 +560,30 @@ def test_a_solar_forecast_finer_than_the_slot_counts_whole() -> None:
 
 
 def test_the_sun_seen_above_its_forecast_lifts_the_coming_slots_fading() -> None:
-    # 2 kW forecast all day; the last quarter hour gave 3 kW. Each slot with sun
-    # forecast is lifted by the 1 kW, fading by e every NOWCAST_FADE_S from now;
-    # a slot with no sun forecast (night) is not.
-    solar = (Point(0.0, 20 * HOUR, 2000.0),)
-    forecast = SiteForecast(prices=night_prices(hours=24), solar_p10=solar)
+    # The cautious forecast is 1 kW until 10:00, 2 kW after; 3 kW was read over the
+    # last quarter hour: 2 kW above it. Each coming slot is lifted by the 2 kW,
+    # fading by e every NOWCAST_FADE_S, by at most the sun it is expected to have
+    # (3 kW until 18:00, 0.1 kW at sunset): a sunny noon lifts no sunset or night.
+    cautious = (Point(0.0, 10 * HOUR, 1000.0), Point(10 * HOUR, 20 * HOUR, 2000.0))
+    expected = (Point(0.0, 18 * HOUR, 3000.0), Point(18 * HOUR, 20 * HOUR, 100.0))
+    forecast = SiteForecast(
+        prices=night_prices(hours=24), solar_p10=cautious, solar_p50=expected
+    )
     now = 10 * HOUR
     slots = plan_slots(now, 22 * HOUR, kw(10), forecast, 0.0, solar_seen_w=3000.0)
+    assert len(slots) == 48  # quarter hours
     for slot in slots:
-        middle = (slot.start + slot.end) / 2
-        fade = math.exp((now - middle) / NOWCAST_FADE_S)
-        lifted = 2000.0 + 1000.0 * fade if slot.end <= 20 * HOUR else 0.0
-        assert slot.solar_w == pytest.approx(lifted)
+        fade = math.exp((now - (slot.start + slot.end) / 2) / NOWCAST_FADE_S)
+        hour = slot.start / HOUR
+        if hour < 18:
+            assert slot.solar_w == pytest.approx(2000.0 + 2000.0 * fade)
+        elif hour < 20:
+            assert slot.solar_w == pytest.approx(2000.0 + 100.0)
+        else:
+            assert slot.solar_w == 0.0
     # Below its forecast, or not read, the sun lifts nothing (the forecast is
     # the cautious estimate already).
-    for seen in (1500.0, None):
+    for seen in (900.0, None):
         plain = plan_slots(now, 22 * HOUR, kw(10), forecast, 0.0, solar_seen_w=seen)
         assert [s.solar_w for s in plain] == [
             2000.0 if s.end <= 20 * HOUR else 0.0 for s in plain
@@ -589,13 +598,15 @@ def test_the_sun_seen_is_the_mean_of_a_whole_quarter_hour_read() -> None:
     seen = seen.add(600.0, 4000.0)  # then 4 kW for five minutes (a reading held)
     assert seen.mean_w(900.0) == pytest.approx((600 * 1000 + 300 * 4000) / 900)
     seen = seen.add(900.0, 4000.0)
-    # A quarter hour later, only the reading held at the window's start is kept
-    # beside the new one.
+    # A quarter hour later, only the reading held at the window's start is kept.
     later = seen.add(1800.0, 4000.0)
-    assert later.readings == ((900.0, 4000.0), (1800.0, 4000.0))
+    assert later.readings == ((600.0, 4000.0),)  # 4 kW since 600 s: still held
     assert later.mean_w(1800.0) == pytest.approx(4000.0)
     # An unusable reading forgets them: the next mean waits for a whole window.
     assert seen.add(960.0, None).add(970.0, 4000.0).mean_w(1500.0) is None
+    # A reading like the last adds nothing; one at the same time replaces it.
+    assert seen.add(950.0, 4000.0) == seen
+    assert seen.add(950.0, 2000.0).add(950.0, 3000.0).readings[-1] == (950.0, 3000.0)
 
 
 def test_the_plan_counts_on_the_sun_seen_above_its_forecast() -> None:
@@ -622,11 +633,59 @@ def quarter_prices(*prices: float) -> tuple[Point, ...]:
     )
 
 
+def priced_quarters(*prices: float) -> list[PlanSlot]:
+    return [
+        PlanSlot(i * QUARTER, (i + 1) * QUARTER, kw(20), price=price)
+        for i, price in enumerate(prices)
+    ]
+
+
+def starts_of(plan: Plan, cid: str = "car") -> int:
+    """How many times the car's schedule starts (after a gap, or at first)."""
+    schedule = plan.cars[cid].schedule
+    return sum(
+        1 for i, b in enumerate(schedule) if i == 0 or schedule[i - 1].end < b.start
+    )
+
+
+def test_a_charge_is_split_only_where_that_saves_more_than_a_start() -> None:
+    # 8 kWh, quarter hours alternately a cent dearer: taking only the cheaper ones
+    # saves 3 cents, less than a start is worth (START_KWH at the dearest slot),
+    # so the car charges in one go. A quarter of the price apart, it splits.
+    car = PlanCar("car", 8_000, 8 * HOUR, 4_140, 11_040)
+    close = make_plan([car], priced_quarters(*[0.20, 0.21] * 16), 0.0)
+    assert starts_of(close) == 1
+    assert sum(b.power_w * (b.end - b.start) for b in close.cars["car"].schedule) == (
+        pytest.approx(8_000 * HOUR)
+    )
+    apart = make_plan([car], priced_quarters(*[0.20, 0.80] * 16), 0.0)
+    assert starts_of(apart) > 1
+    # Counted the same without starts (lateness, say), the cent is taken.
+    assert (
+        starts_of(
+            make_plan([car], priced_quarters(*[0.20, 0.21] * 16), 0.0, starts=False)
+        )
+        > 1
+    )
+
+
+def test_a_charging_car_goes_on_where_a_stop_and_start_would_save_little() -> None:
+    # 2.76 kWh, the first quarter a cent dearer than the rest: a car not charging
+    # starts a quarter later (a start either way); one charging goes on now.
+    prices = priced_quarters(0.21, *[0.20] * 15)
+    car = PlanCar("car", 2_760, 4 * HOUR, 4_140, 11_040)
+    assert make_plan([car], prices, 0.0).cars["car"].planned_start == QUARTER
+    charging = replace(car, charging=True)
+    assert make_plan([charging], prices, 0.0).cars["car"].planned_start == 0.0
+
+
 def tail_plan(
     prices: tuple[Point, ...], *, charging: bool = True, solar: float = 0.0
 ) -> Plan:
     """A car charging with 2 kWh left (half an hour at its 4.14 kW minimum), ready
-    at 06:00, planned at midnight."""
+    at 06:00, planned at midnight, beside three cars that need nothing: a site of
+    more than MINIMUMS_MAX_CARS, planned without starts counted, where finishing a
+    tail is the finishing rule's alone."""
     car = PlanCar(
         "car",
         2_000,
@@ -640,7 +699,8 @@ def tail_plan(
     forecast = SiteForecast(
         prices=prices, solar_p10=(Point(4 * HOUR, 5 * HOUR, solar),)
     )
-    return plan_site([car], 0.0, kw(20), forecast, current_household_w=0.0)
+    idle = [PlanCar(f"idle{i}", 0.0, 6 * HOUR, 4_140, 11_040) for i in range(3)]
+    return plan_site([car, *idle], 0.0, kw(20), forecast, current_household_w=0.0)
 
 
 def test_a_charging_car_finishes_its_tail_in_one_go_where_that_costs_little() -> None:

@@ -153,8 +153,9 @@ async def test_the_plan_counts_on_the_sun_read_above_its_forecast(
 ) -> None:
     # 3 kW of sun forecast all day over a 2 kW household: 1 kW of surplus, under
     # the car's 4.14 kW minimum, so the plan waits for the cheap hours (14-16 h).
-    # Read at 8 kW for a quarter hour, the sun lifts the coming hours' forecast:
-    # the car is planned on the surplus from now.
+    # Read at 8 kW for a quarter hour, the sun lifts the coming hours' forecast
+    # (by at most the 3 kW expected): the car is planned from now, on the surplus
+    # but for a few hundred watts.
     day = dt_util.start_of_local_day(dt_util.now())
     hass.states.async_set(
         "sensor.solar_forecast",

@@ -40,6 +40,11 @@ JOIN_W = 0.05
 MINIMUMS_MAX_CARS = 3
 MIP_MAX_NODES = 500
 MIP_GAP = 1e-7
+# There, each start of a car (a block after a pause, or from now if it is not
+# charging) costs as much as this many kWh at the dearest slot: a plan splits a
+# car's charge over apart slots only where that saves more than a start is worth
+# (each start and stop wears the box's contactor and the car's patience).
+START_KWH = 0.5
 # HiGHS may end its search on a semi-continuous column a hair off zero, between
 # nothing and the minimum, and report a solve error: solved again to this tolerance.
 MIP_RETRY_TOLERANCE = 1e-9
@@ -170,6 +175,7 @@ def make_plan(
     objective: Objective = Objective.COST,
     *,
     minimums: bool | None = None,
+    starts: bool = True,
 ) -> Plan:
     """Plan every car over `slots` (sorted by start, the first covering `now`).
 
@@ -179,25 +185,24 @@ def make_plan(
     Minimised: the shortfall (weighted far above any price), then the grid energy at
     the slot's cost, then lateness among equal costs.
 
-    With `minimums` (by default for up to three cars, where a car's minimum is a
-    large share of the site), a car takes in each slot nothing or at least its minimum
-    for the whole slot (semi-continuous: a mixed-integer program): a plan that
-    follows 2 kW of surplus with a 4 kW minimum could not be carried out. On large
-    sites the minimums are small beside the limit and the plain program is used."""
+    With `minimums` (by default up to three cars, whose minimums are a large share
+    of the site), a car takes in a slot nothing or at least its minimum throughout
+    (a mixed-integer program: a plan following 2 kW of surplus with a 4 kW minimum
+    could not be carried out), and with `starts` each start costs START_KWH at the
+    dearest slot. On large sites the plain program is used."""
     costs = slot_costs(slots, objective)
     if minimums is None:
         minimums = len(cars) <= MINIMUMS_MAX_CARS
     lp = _Program(slots, now, minimums)
     # Prices may be negative: the shortfall outweighs the dearest in magnitude.
     top = max((abs(cost) for cost in costs), default=1.0) or 1.0
-    # Cars leaving sooner get the earlier of equally priced slots (and keep them
-    # from one plan to the next): without it the cars of a full site would swap
-    # slots at every plan, each swap a stop and a start.
+    # Cars leaving sooner get the earlier of equally priced slots, plan after plan:
+    # else a full site's cars would swap slots (each swap a stop and a start).
     by_departure = sorted(cars, key=lambda c: (c.departure, c.id), reverse=True)
     urgency = {car.id: 1.0 + rank for rank, car in enumerate(by_departure)}
     for car in cars:
         weight = UNMET_WEIGHT * top * (2.0 if car.premium else 1.0)
-        lp.add_car(car, weight, urgency[car.id])
+        lp.add_car(car, weight, urgency[car.id], START_KWH * top if starts else 0.0)
     grid_columns = [
         lp.add_slot_limit(index, slot, costs[index]) for index, slot in enumerate(slots)
     ]
@@ -270,6 +275,7 @@ class _Program:
         self.now = now
         self.minimums = minimums
         self.lower: list[float] = []  # > 0: the column is 0 or at least this
+        self.binary: set[int] = set()  # columns that are 0 or 1
         self.cost: list[float] = []
         self.upper: list[float] = []
         self.starts: list[int] = []
@@ -312,7 +318,9 @@ class _Program:
         self.upper.append(upper)
         return len(self.cost) - 1
 
-    def add_car(self, car: PlanCar, unmet_weight: float, urgency: float) -> None:
+    def add_car(
+        self, car: PlanCar, unmet_weight: float, urgency: float, start_cost: float
+    ) -> None:
         need_kwh = max(car.need_wh, 0.0) / 1000.0
         # With minimums, at least the need: at its minimum for a whole slot a car
         # may have to take a little more than the last of its need.
@@ -333,22 +341,35 @@ class _Program:
                     slot_hours = (slot.end - max(slot.start, self.now)) / 3600
                     usable.append((index, hours, slot_hours))
         taper = self._taper_entries(car, upper, [hours for _, hours, _ in usable])
+        # With starts counted, per slot: energy - most x on <= 0 and energy - least
+        # x on >= 0, for a binary `on` (_add_starts), in place of a semi-continuous
+        # energy.
+        counted = self.minimums and start_cost > 0
+        on_rows = (
+            [(self._row(-math.inf, 0.0), self._row(0.0, math.inf)) for _ in usable]
+            if counted
+            else []
+        )
         columns: list[tuple[int, int, float]] = []
         for step, (index, hours, slot_hours) in enumerate(usable):
             # A car leaving within the slot counts at its power over the whole
             # slot: the slot's limit holds at every instant, not on average.
             entries = {row: 1.0, self.slot_rows[index]: slot_hours / hours}
             entries |= taper[step]
+            if counted:
+                entries |= dict.fromkeys(on_rows[step], 1.0)
             column = self._column(
                 EARLY_WEIGHT * MIN_GRID_COST * index * urgency,
                 car.max_w * hours / 1000.0,
                 entries,
-                least * hours / 1000.0 if self.minimums else 0.0,
+                least * hours / 1000.0 if self.minimums and not counted else 0.0,
             )
             self.slot_takes[index].append((column, slot_hours / hours))
             columns.append((index, column, hours))
         self.car_columns.append(columns)
         self._column(unmet_weight, math.inf, {row: 1.0})
+        if counted:
+            _add_starts(self, car, least, columns, on_rows, start_cost)
 
     def _taper_entries(
         self, car: PlanCar, upper_kwh: float, hours: list[float]
@@ -412,7 +433,8 @@ class _Program:
     def solve(self) -> np.ndarray:
         if not self.cost:
             return np.zeros(0)
-        solution = self._run(semi=True) if any(self.lower) else None
+        mixed = any(self.lower) or bool(self.binary)
+        solution = self._run(semi=True) if mixed else None
         if solution is None:
             # The plain program: always solved (every car has a shortfall column, so
             # it is feasible and bounded); planning nothing would leave the live cap
@@ -451,8 +473,12 @@ class _Program:
         if semi:
             kinds = highspy.HighsVarType
             lp.integrality_ = [
-                kinds.kSemiContinuous if low > 0 else kinds.kContinuous
-                for low in self.lower
+                kinds.kInteger
+                if index in self.binary
+                else kinds.kSemiContinuous
+                if low > 0
+                else kinds.kContinuous
+                for index, low in enumerate(self.lower)
             ]
         solver = highspy.Highs()
         solver.setOptionValue("output_flag", False)
@@ -472,6 +498,36 @@ class _Program:
         if optimal or (semi and feasible):
             return np.array(solver.getSolution().col_value)
         return None
+
+
+def _add_starts(
+    lp: _Program,
+    car: PlanCar,
+    least: float,
+    columns: list[tuple[int, int, float]],
+    on_rows: list[tuple[int, int]],
+    start_cost: float,
+) -> None:
+    """Each start of the car costs `start_cost`: per slot a binary `on` (the
+    car's energy there 0, or from its least to its most, in `on_rows`) and a
+    start at least `on` less the slot before's (the first slot's: whether the
+    car charges now, which goes on at no cost)."""
+    start_rows = [
+        lp._row(-1.0 if step == 0 and car.charging else 0.0, math.inf)
+        for step in range(len(columns))
+    ]
+    for step, ((_, _, hours), (most_row, least_row)) in enumerate(
+        zip(columns, on_rows, strict=True)
+    ):
+        entries = {
+            most_row: -car.max_w * hours / 1000.0,
+            least_row: -min(least, car.max_w) * hours / 1000.0,
+            start_rows[step]: -1.0,
+        }
+        if step + 1 < len(columns):
+            entries[start_rows[step + 1]] = 1.0
+        lp.binary.add(lp._column(0.0, 1.0, entries))
+        lp._column(start_cost, 1.0, {start_rows[step]: 1.0})
 
 
 def _joined(blocks: list[Block]) -> tuple[Block, ...]:

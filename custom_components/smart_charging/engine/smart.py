@@ -50,9 +50,10 @@ FINISH_S = 3600.0
 FINISH_PREMIUM = 0.2
 # Where the sun read over the last NOWCAST_WINDOW_S gave more than its cautious
 # forecast for that time, the coming slots' forecast is lifted by as much, fading
-# by e every NOWCAST_FADE_S: a forecast too cautious (or wrong) all day would
-# otherwise buy from the grid what the sun then gives. The plan is made again
-# every quarter hour, so a lift the sun does not keep up goes with it.
+# by e every NOWCAST_FADE_S, and by at most the sun each slot is expected to have:
+# a forecast too cautious (or wrong) all day would otherwise buy from the grid what
+# the sun then gives. The plan is made again every quarter hour, so a lift the sun
+# does not keep up goes with it.
 NOWCAST_WINDOW_S = 900.0
 NOWCAST_FADE_S = 4 * 3600.0
 
@@ -96,6 +97,7 @@ class SiteForecast:
     prices: Series = ()
     co2: Series = ()
     solar_p10: Series = ()  # W, cautious (the low estimate)
+    solar_p50: Series = ()  # W, expected: the shape of the day (plan_slots' lift)
     offpeak: Series = ()  # 1.0 while off-peak, 0.0 otherwise
     # The household's expected load (W) at a time; None = not known.
     household_w: Callable[[float], float | None] = lambda _when: None
@@ -133,14 +135,17 @@ class SolarSeen:
 
     def add(self, now: float, solar_w: float | None) -> SolarSeen:
         """With the reading of now. An unusable one (None) forgets them all: the
-        mean is only taken over a window read throughout."""
+        mean is only taken over a window read throughout. A reading equal to the
+        last one adds nothing (the last holds until a new one)."""
         if solar_w is None:
             return SolarSeen()
         start = now - NOWCAST_WINDOW_S
         # The last reading before the window holds at its start.
         before = [r for r in self.readings if r[0] <= start][-1:]
-        within = [r for r in self.readings if start < r[0] < now]
-        return SolarSeen((*before, *within, (now, solar_w)))
+        kept = (*before, *(r for r in self.readings if start < r[0] < now))
+        if kept and kept[-1][1] == solar_w:
+            return SolarSeen(kept)
+        return SolarSeen((*kept, (now, solar_w)))
 
     def mean_w(self, now: float) -> float | None:
         """The time-weighted mean over the last NOWCAST_WINDOW_S; None unless the
@@ -307,7 +312,7 @@ def plan_slots(
     HOUSEHOLD_CAUTION of it free. The solar forecast is lifted by what the sun
     read over the last quarter hour (`solar_seen_w`) gave beyond it, fading
     (NOWCAST_*). Without a price forecast, off-peak slots count as cheap."""
-    lift_w = _solar_lift(forecast, now, solar_seen_w)
+    lift = _solar_lift(forecast, now, solar_seen_w)
     covering = [p.start for p in forecast.prices if p.start <= now < p.end]
     start = (
         covering[0] if covering else math.floor(now / DEFAULT_SLOT_S) * DEFAULT_SLOT_S
@@ -325,8 +330,7 @@ def plan_slots(
                 caution_w = max(expected, 0.0) * HOUSEHOLD_CAUTION
         # Solar beyond its forecast counts as none (the cautious estimate).
         solar = mean_over(forecast.solar_p10, max(start, now), end, gaps=0.0) or 0.0
-        if solar > 0.0:  # not where no sun is forecast at all (night)
-            solar += lift_w * math.exp((now - middle) / NOWCAST_FADE_S)
+        solar += lift.at(max(start, now), end, now)
         price = value_at(forecast.prices, middle)
         if not forecast.prices and forecast.offpeak:
             # Off-peak is cheap; any other hour (or one not known) is not.
@@ -347,20 +351,41 @@ def plan_slots(
     return slots
 
 
+@dataclass(frozen=True, slots=True)
+class _Lift:
+    """The sun read above its cautious forecast (W), and the forecast's expected
+    sun (P50, else P10), which bounds the lift of each slot."""
+
+    watts: float = 0.0
+    expected: Series = ()
+
+    def at(self, start: float, end: float, now: float) -> float:
+        """The lift of the slot from `start` to `end`, fading by e every
+        NOWCAST_FADE_S, and at most the sun the slot is expected to have: a sunny
+        noon lifts no sunset, nor the night."""
+        if self.watts <= 0.0:
+            return 0.0
+        sun = mean_over(self.expected, start, end, gaps=0.0) or 0.0
+        fade = math.exp((now - (start + end) / 2) / NOWCAST_FADE_S)
+        return min(self.watts * fade, sun)
+
+
+def _recent(series: Series, now: float) -> float | None:
+    """A forecast over the last NOWCAST_WINDOW_S, or at now for one that starts
+    now; None where it knows neither."""
+    recent = mean_over(series, now - NOWCAST_WINDOW_S, now)
+    return value_at(series, now) if recent is None else recent
+
+
 def _solar_lift(
     forecast: SiteForecast, now: float, solar_seen_w: float | None
-) -> float:
+) -> _Lift:
     """How far the sun read over the last NOWCAST_WINDOW_S was above its cautious
-    forecast for that time, or for now (0 where below it, or where either is not
-    known)."""
-    if solar_seen_w is None:
-        return 0.0
-    expected = mean_over(forecast.solar_p10, now - NOWCAST_WINDOW_S, now)
-    if expected is None:  # a forecast that starts now
-        expected = value_at(forecast.solar_p10, now)
-    if expected is None:
-        return 0.0
-    return max(solar_seen_w - expected, 0.0)
+    forecast for that time (none where below it, or where either is not known)."""
+    cautious = _recent(forecast.solar_p10, now)
+    if solar_seen_w is None or cautious is None or solar_seen_w <= cautious:
+        return _Lift()
+    return _Lift(solar_seen_w - cautious, forecast.solar_p50 or forecast.solar_p10)
 
 
 def _fallback_end(car: PlanCar, now: float) -> float:
@@ -405,7 +430,8 @@ def plan_site(
         cars = [replace(car, departure=_fallback_end(car, now)) for car in cars]
         # Later is cheaper: the charge ends as close to the departure as it can.
         slots = [replace(slot, price=until - slot.start) for slot in slots]
-    plan = _planned(cars, slots, now, objective, share)
+    # Slots priced by lateness (the fallback) have no start worth weighing.
+    plan = _planned(cars, slots, now, objective, share, starts=not fallback)
     if not fallback:  # as late as it can be is the fallback's point
         plan = _finished(plan, cars, slots, objective, share)
     return replace(
@@ -534,9 +560,12 @@ def _planned(
     now: float,
     objective: Objective,
     share: float,
+    *,
+    starts: bool = True,
 ) -> Plan:
-    """The plan of `cars` over `slots`, in the two passes whole amps need."""
-    plan = make_plan(cars, slots, now, objective)
+    """The plan of `cars` over `slots`, in the two passes whole amps need; with
+    `starts` counted (make_plan)."""
+    plan = make_plan(cars, slots, now, objective, starts=starts)
     # Whole amps: the live cap may leave each car charging up to an amp under its
     # share (a sixth of its 6 A minimum), so a slot planned to its last watt ends
     # short. Planned again with that kept free in each slot, for the cars the
@@ -557,7 +586,7 @@ def _planned(
         )
         for slot in slots
     ]
-    final = make_plan(cars, kept, now, objective)
+    final = make_plan(cars, kept, now, objective, starts=starts)
     full = _full_slots(final, kept, share)
     return replace(final, power_share=share, full_slots=full)
 
