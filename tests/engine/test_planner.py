@@ -679,13 +679,23 @@ def test_a_charging_car_goes_on_where_a_stop_and_start_would_save_little() -> No
     assert make_plan([charging], prices, 0.0).cars["car"].planned_start == 0.0
 
 
+def test_a_home_plan_stops_a_charging_car_where_a_later_start_saves_more() -> None:
+    # 6 kWh left, three cents cheaper from 01:00: 18 cents saved against a start
+    # worth 10. The home plan, which counts starts, waits; the finishing rule (for
+    # larger sites) would have it finish now.
+    car = PlanCar("car", 6_000, 6 * HOUR, 4_140, 11_040, charging=True)
+    forecast = SiteForecast(prices=quarter_prices(*[0.20] * 4, *[0.17] * 20))
+    plan = plan_site([car], 0.0, kw(20), forecast, current_household_w=0.0)
+    assert plan.cars["car"].planned_start == HOUR
+
+
 def tail_plan(
     prices: tuple[Point, ...], *, charging: bool = True, solar: float = 0.0
 ) -> Plan:
     """A car charging with 2 kWh left (half an hour at its 4.14 kW minimum), ready
     at 06:00, planned at midnight, beside three cars that need nothing: a site of
     more than MINIMUMS_MAX_CARS, planned without starts counted, where finishing a
-    tail is the finishing rule's alone."""
+    tail is the finishing rule's alone (with starts counted, the plan weighs it)."""
     car = PlanCar(
         "car",
         2_000,
@@ -738,7 +748,9 @@ def test_a_tail_never_finishes_on_energy_a_car_out_of_reach_would_get() -> None:
     forecast = SiteForecast(prices=quarter_prices(*[0.20] * 4, *[0.19] * 20))
 
     def plan(b: PlanCar) -> Plan:
-        return plan_site([leaving, b], 0.0, kw(11), forecast, current_household_w=0.0)
+        # Beside an idle car: more than START_MAX_CARS, where finishing is a rule.
+        idle = PlanCar("idle", 0.0, 6 * HOUR, 4_140, 11_040)
+        return plan_site([leaving, b, idle], 0.0, kw(11), forecast, 0.0)
 
     as_planned = plan(replace(tail, charging=False))
     assert not as_planned.cars["a"].reachable
@@ -756,7 +768,9 @@ def test_a_tail_finishes_beside_a_car_that_could_not_finish_within_the_hour() ->
     x = PlanCar("x", 2_000, 6 * HOUR, 4_140, 11_040, charging=True)
     y = PlanCar("y", 5_000, 6 * HOUR, 1_380, 3_680, charging=True)
     forecast = SiteForecast(prices=cheap_later)
-    plan = plan_site([x, y], 0.0, kw(20), forecast, current_household_w=0.0)
+    # Beside an idle car: more than START_MAX_CARS, where the finishing rule acts.
+    idle = PlanCar("idle", 0.0, 6 * HOUR, 4_140, 11_040)
+    plan = plan_site([x, y, idle], 0.0, kw(20), forecast, current_household_w=0.0)
     assert all(b.end <= HOUR for b in plan.cars["x"].schedule)
 
 

@@ -14,6 +14,7 @@ from .limits import MIN_CHARGE_CURRENT, drawn_phases
 from .model import ChargerState
 from .planner import (
     MINIMUMS_MAX_CARS,
+    START_MAX_CARS,
     TAPER_SOC,
     CarPlan,
     Objective,
@@ -432,7 +433,9 @@ def plan_site(
         slots = [replace(slot, price=until - slot.start) for slot in slots]
     # Slots priced by lateness (the fallback) have no start worth weighing.
     plan = _planned(cars, slots, now, objective, share, starts=not fallback)
-    if not fallback:  # as late as it can be is the fallback's point
+    # As late as it can be is the fallback's point; where starts are counted, the
+    # plan has weighed finishing a tail against a stop and a start already.
+    if not fallback and len(cars) > START_MAX_CARS:
         plan = _finished(plan, cars, slots, objective, share)
     return replace(
         plan,
@@ -564,7 +567,8 @@ def _planned(
     starts: bool = True,
 ) -> Plan:
     """The plan of `cars` over `slots`, in the two passes whole amps need; with
-    `starts` counted (make_plan)."""
+    `starts` counted for up to START_MAX_CARS cars (make_plan)."""
+    starts = starts and len(cars) <= START_MAX_CARS
     plan = make_plan(cars, slots, now, objective, starts=starts)
     # Whole amps: the live cap may leave each car charging up to an amp under its
     # share (a sixth of its 6 A minimum), so a slot planned to its last watt ends
