@@ -431,11 +431,12 @@ def plan_site(
         cars = [replace(car, departure=_fallback_end(car, now)) for car in cars]
         # Later is cheaper: the charge ends as close to the departure as it can.
         slots = [replace(slot, price=until - slot.start) for slot in slots]
-    # Slots priced by lateness (the fallback) have no start worth weighing.
-    plan = _planned(cars, slots, now, objective, share, starts=not fallback)
-    # As late as it can be is the fallback's point; where starts are counted, the
-    # plan has weighed finishing a tail against a stop and a start already.
-    if not fallback and len(cars) > START_MAX_CARS:
+    # Starts are weighed in the plan for a few cars (START_MAX_CARS), not on slots
+    # priced by lateness (the fallback); a larger site's tails are finished by a
+    # rule instead. As late as it can be is the fallback's point.
+    starts = not fallback and len(cars) <= START_MAX_CARS
+    plan = _planned(cars, slots, now, objective, share, starts=starts)
+    if not fallback and not starts:
         plan = _finished(plan, cars, slots, objective, share)
     return replace(
         plan,
@@ -492,6 +493,7 @@ def _finished(
         now,
         objective,
         share,
+        starts=False,
     )
     tails = [car for car in cars if car.id in finishing]
     return (
@@ -564,11 +566,10 @@ def _planned(
     objective: Objective,
     share: float,
     *,
-    starts: bool = True,
+    starts: bool,
 ) -> Plan:
     """The plan of `cars` over `slots`, in the two passes whole amps need; with
-    `starts` counted for up to START_MAX_CARS cars (make_plan)."""
-    starts = starts and len(cars) <= START_MAX_CARS
+    `starts` counted (make_plan)."""
     plan = make_plan(cars, slots, now, objective, starts=starts)
     # Whole amps: the live cap may leave each car charging up to an amp under its
     # share (a sixth of its 6 A minimum), so a slot planned to its last watt ends
